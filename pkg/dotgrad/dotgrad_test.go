@@ -85,7 +85,7 @@ func withStock(f func()) {
 // (step 1e-6 on a bilinear objective, so the difference quotient is exact up
 // to rounding: tolerance 1e-6).
 func TestDotGeneralGradient(t *testing.T) {
-	b := backends.MustNew()
+	b := newBackend(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,7 +127,7 @@ func TestDotGeneralGradient(t *testing.T) {
 
 // TestDotGradient covers graph.Dot's three rank cases against the stock rule.
 func TestDotGradient(t *testing.T) {
-	b := backends.MustNew()
+	b := newBackend(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, shapes := range [][2][]int{{{6}, {6}}, {{4, 6}, {6}}, {{4, 6}, {6, 3}}} {
 		l, r := randSlice(rng, shapes[0]), randSlice(rng, shapes[1])
@@ -153,4 +153,13 @@ func TestDotGradient(t *testing.T) {
 			}
 		}
 	}
+}
+
+func newBackend(t *testing.T) backends.Backend {
+	// Sequential ops: see model.DefaultBackend (simplego can deadlock otherwise).
+	b, err := backends.NewWithConfig("go:ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,0 +1,114 @@
+package checkpoint
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Tensor is a named dense array in row-major order. Values are held in
+// float64 whatever the precision they were trained in: a float32 value
+// converts to float64 and back exactly.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Data  []float64
+}
+
+// Size is the number of elements the shape holds.
+func Size(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// Matrix returns the tensor as rows of its last axis: a [r, c] tensor gives r
+// slices of length c that share the tensor's storage; higher ranks are
+// flattened over the leading axes.
+func (t Tensor) Matrix() [][]float64 {
+	if len(t.Shape) == 0 {
+		return [][]float64{t.Data}
+	}
+	c := t.Shape[len(t.Shape)-1]
+	if c == 0 {
+		return nil
+	}
+	rows := make([][]float64, len(t.Data)/c)
+	for i := range rows {
+		rows[i] = t.Data[i*c : (i+1)*c : (i+1)*c]
+	}
+	return rows
+}
+
+// Clone returns a deep copy.
+func (t Tensor) Clone() Tensor {
+	return Tensor{Name: t.Name, Shape: append([]int(nil), t.Shape...), Data: append([]float64(nil), t.Data...)}
+}
+
+// Tensors is an ordered list of named tensors.
+type Tensors []Tensor
+
+// Get returns the tensor with the given name.
+func (ts Tensors) Get(name string) (Tensor, bool) {
+	for _, t := range ts {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Tensor{}, false
+}
+
+// Must returns the tensor with the given name or panics: for code that has
+// already checked the list against a config (see CheckShapes).
+func (ts Tensors) Must(name string) Tensor {
+	t, ok := ts.Get(name)
+	if !ok {
+		panic(fmt.Sprintf("checkpoint: no tensor %q", name))
+	}
+	return t
+}
+
+// Names lists the names in order.
+func (ts Tensors) Names() []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// Clone returns a deep copy.
+func (ts Tensors) Clone() Tensors {
+	out := make(Tensors, len(ts))
+	for i, t := range ts {
+		out[i] = t.Clone()
+	}
+	return out
+}
+
+// CheckShapes verifies that ts holds exactly the given names with the given
+// shapes, in any order, and says which differ.
+func (ts Tensors) CheckShapes(names []string, shapes [][]int) error {
+	var problems []string
+	for i, n := range names {
+		t, ok := ts.Get(n)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s missing", n))
+			continue
+		}
+		if fmt.Sprint(t.Shape) != fmt.Sprint(shapes[i]) {
+			problems = append(problems, fmt.Sprintf("%s has shape %v, expected %v", n, t.Shape, shapes[i]))
+		}
+		if len(t.Data) != Size(t.Shape) {
+			problems = append(problems, fmt.Sprintf("%s holds %d values for shape %v", n, len(t.Data), t.Shape))
+		}
+	}
+	if len(ts) != len(names) {
+		problems = append(problems, fmt.Sprintf("%d tensors, expected %d", len(ts), len(names)))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("checkpoint: tensors do not match the config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}

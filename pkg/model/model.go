@@ -1,0 +1,206 @@
+// Package model builds the one-layer transformer of package config as a GoMLX
+// graph: the logits used for training and evaluation, the named intermediate
+// activations for analysis (in the spirit of TransformerLens'
+// run_with_cache), and the conversion of weights between checkpoint tensors
+// and GoMLX tensors.
+//
+// Training uses a folded form of the network that is exact algebra, not an
+// approximation. Every token is one of p values, so every linear map applied
+// to an embedding can be applied once to the p-row table and then gathered:
+//
+//	x W_in = (R_1 W_in)[b] + Σ_h Σ_j A_hj(a,b) (V_j[h] W_O[h] W_in)[t_j] + b_O W_in
+//
+// with R_j = W_E + W_pos[j] and V_j = R_j W_V + b_V, and the same for x W_U;
+// the MLP output enters the logits through M = W_out W_U. With constant
+// attention (Alpha = 1) the pre-activation is then additively separable,
+// A[a] + B[b] (MECHANISM.md §2), and a training step costs a few small table
+// products, two gathers and one [N, d_mlp]×[d_mlp, p] product instead of
+// three [N, d]×[d, d_mlp]-sized ones. Activations computes the network the
+// plain way, and the tests check that the two agree.
+package model
+
+import (
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+
+	"github.com/modadd/modadd/pkg/config"
+	_ "github.com/modadd/modadd/pkg/dotgrad" // gemm-based gradients of Dot and DotGeneral
+)
+
+// Params maps parameter names (config.Params) to graph nodes.
+type Params map[string]*Node
+
+// constant is the constant part C of the attention pattern (package config).
+func constant(cfg config.Config) float64 {
+	if cfg.AttnMix == "sum" {
+		return 1
+	}
+	return 1 / float64(config.NCtx)
+}
+
+// Act applies the configured activation.
+func Act(cfg config.Config, x *Node) *Node {
+	switch cfg.Act {
+	case "gelu":
+		// Exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)) (PyTorch's default).
+		return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
+	case "abs":
+		return Abs(x)
+	case "square":
+		return Square(x)
+	default:
+		return Max(x, ZerosLike(x))
+	}
+}
+
+// row returns row i of a [n, d] node as [1, d]. It gathers rather than
+// slices: the gradient of Slice needs Pad, which simplego v0.26.0 lacks.
+func row(x *Node, i int) *Node { return Gather(x, Const(x.Graph(), [][]int32{{int32(i)}})) }
+
+// matmul is x·y for x [.., k] and y [k, ..] contracting x's last axis with
+// y's first.
+func matmul(x, y *Node) *Node {
+	return DotGeneral(x, []int{x.Rank() - 1}, nil, y, []int{0}, nil)
+}
+
+// project applies a per-head projection W [h, d, dh] (+ bias [h, dh]) to a
+// table or batch R [n, d], giving [n, h, dh].
+func project(R, W, bias *Node) *Node {
+	return Add(DotGeneral(R, []int{1}, nil, W, []int{1}, nil), InsertAxes(bias, 0))
+}
+
+func gather(table, idx *Node) *Node { return Gather(table, InsertAxes(idx, -1)) }
+
+// Logits returns the logits [N, p] for the token pairs (a[i], b[i]) (int32
+// [N]), computed in the parameters' dtype by the folded form of the network.
+func Logits(cfg config.Config, w Params, a, b *Node) *Node {
+	pre, direct := folded(cfg, w, a, b)
+	M := matmul(w["W_out"], w["W_U"]) // [m, p]
+	return Add(direct, matmul(Act(cfg, pre), M))
+}
+
+// folded returns the MLP pre-activation [N, m] and the direct-path logits
+// [N, p] (everything but the MLP's contribution).
+func folded(cfg config.Config, w Params, a, b *Node) (pre, direct *Node) {
+	WE, Wpos := w["W_E"], w["W_pos"]
+	R0 := Add(WE, row(Wpos, 0)) // [p, d]
+	R1 := Add(WE, row(Wpos, 1))
+	Win, WU := w["W_in"], w["W_U"]
+	both := func(x *Node) [2]*Node { return [2]*Node{matmul(x, Win), matmul(x, WU)} } // x read by the MLP and by the unembedding
+	add := func(x, y [2]*Node) [2]*Node { return [2]*Node{Add(x[0], y[0]), Add(x[1], y[1])} }
+	scale := func(x [2]*Node, c float64) [2]*Node { return [2]*Node{MulScalar(x[0], c), MulScalar(x[1], c)} }
+	// Residual stream terms that do not depend on attention: r_1 and the biases
+	// (b_out reaches the logits only; b_in the MLP only).
+	bO := InsertAxes(w["b_O"], 0)
+	base := add(both(R1), [2]*Node{
+		Add(matmul(bO, Win), InsertAxes(w["b_in"], 0)),
+		Add(matmul(Add(bO, InsertAxes(w["b_out"], 0)), WU), InsertAxes(w["b_U"], 0)),
+	}) // [p, m], [p, p]
+	// Per-head value tables V_j [p, h, dh].
+	V0 := project(R0, w["W_V"], w["b_V"])
+	V1 := project(R1, w["W_V"], w["b_V"])
+	C := constant(cfg)
+	if cfg.Alpha == 1 {
+		// Constant pattern: sum the heads into the tables.
+		ov := func(V *Node) *Node { return DotGeneral(V, []int{1, 2}, nil, w["W_O"], []int{0, 1}, nil) } // [p, d]
+		ta := scale(both(ov(V0)), C)                                                                     // indexed by a
+		tb := add(base, scale(both(ov(V1)), C))                                                          // indexed by b
+		return Add(gather(ta[0], a), gather(tb[0], b)), Add(gather(ta[1], a), gather(tb[1], b))
+	}
+	// Softmax attention from the last position (query at t_1 = b).
+	sc := 1 / math.Sqrt(float64(cfg.DHead))
+	q := gather(project(R1, w["W_Q"], w["b_Q"]), b)  // [N, h, dh]
+	k0 := gather(project(R0, w["W_K"], w["b_K"]), a) // [N, h, dh]
+	k1 := gather(project(R1, w["W_K"], w["b_K"]), b)
+	s0 := MulScalar(ReduceSum(Mul(q, k0), -1), sc) // [N, h]
+	s1 := MulScalar(ReduceSum(Mul(q, k1), -1), sc)
+	pat0, pat1 := mix(cfg, C, s0, s1)
+	// Per-head tables through W_O and on to W_in and W_U: [p, h, m], [p, h, p].
+	perHead := func(V *Node) [2]*Node {
+		ov := DotGeneral(V, []int{2}, []int{1}, w["W_O"], []int{1}, []int{0}) // [h, p, d]
+		t := both(ov)
+		return [2]*Node{TransposeAllAxes(t[0], 1, 0, 2), TransposeAllAxes(t[1], 1, 0, 2)}
+	}
+	weighted := func(pat, table, idx *Node) *Node { // Σ_h pat[n,h] table[idx[n],h,:]
+		return DotGeneral(pat, []int{1}, []int{0}, gather(table, idx), []int{1}, []int{0})
+	}
+	t0, t1 := perHead(V0), perHead(V1)
+	var x [2]*Node
+	for k := range x {
+		x[k] = Add(gather(base[k], b), Add(weighted(pat0, t0[k], a), weighted(pat1, t1[k], b)))
+	}
+	return x[0], x[1]
+}
+
+// mix turns the attention scores of the two positions into the pattern
+// Alpha·C + (1 − Alpha)·softmax.
+func mix(cfg config.Config, C float64, s0, s1 *Node) (*Node, *Node) {
+	mx := Max(s0, s1)
+	e0, e1 := Exp(Sub(s0, mx)), Exp(Sub(s1, mx))
+	z := Add(e0, e1)
+	sm0, sm1 := Div(e0, z), Div(e1, z)
+	f := func(sm *Node) *Node { return AddScalar(MulScalar(sm, 1-cfg.Alpha), cfg.Alpha*C) }
+	return f(sm0), f(sm1)
+}
+
+// Activation names returned by Activations, with their shapes for N inputs.
+const (
+	Embed       = "embed"        // [N, 2, d_model]: W_E[t_j] + W_pos[j]
+	AttnPattern = "attn_pattern" // [N, heads, 2]: last query's pattern
+	AttnOut     = "attn_out"     // [N, d_model]: attention output at the last position (b_O included)
+	ResidMid    = "resid_mid"    // [N, d_model]: r_1 + attn_out, the MLP's input
+	MLPPre      = "mlp_pre"      // [N, d_mlp]
+	MLPPost     = "mlp_post"     // [N, d_mlp]
+	MLPOut      = "mlp_out"      // [N, d_model] (b_out included)
+	ResidPost   = "resid_post"   // [N, d_model]
+	LogitsName  = "logits"       // [N, p]
+)
+
+// ActivationNames lists the names in the order of the forward pass.
+var ActivationNames = []string{Embed, AttnPattern, AttnOut, ResidMid, MLPPre, MLPPost, MLPOut, ResidPost, LogitsName}
+
+// Activations computes the network the plain way, position by position, and
+// returns every named intermediate (see ActivationNames).
+func Activations(cfg config.Config, w Params, a, b *Node) map[string]*Node {
+	e0 := Add(gather(w["W_E"], a), row(w["W_pos"], 0)) // [N, d]
+	e1 := Add(gather(w["W_E"], b), row(w["W_pos"], 1))
+	q := project(e1, w["W_Q"], w["b_Q"]) // [N, h, dh]
+	k0, k1 := project(e0, w["W_K"], w["b_K"]), project(e1, w["W_K"], w["b_K"])
+	v0, v1 := project(e0, w["W_V"], w["b_V"]), project(e1, w["W_V"], w["b_V"])
+	scale := 1 / math.Sqrt(float64(cfg.DHead))
+	s0 := MulScalar(ReduceSum(Mul(q, k0), -1), scale)
+	s1 := MulScalar(ReduceSum(Mul(q, k1), -1), scale)
+	pat0, pat1 := mix(cfg, constant(cfg), s0, s1)                                                     // [N, h]
+	z := Add(Mul(InsertAxes(pat0, -1), v0), Mul(InsertAxes(pat1, -1), v1))                            // [N, h, dh]
+	attn := Add(DotGeneral(z, []int{1, 2}, nil, w["W_O"], []int{0, 1}, nil), InsertAxes(w["b_O"], 0)) // [N, d]
+	mid := Add(e1, attn)
+	pre := Add(matmul(mid, w["W_in"]), InsertAxes(w["b_in"], 0))
+	post := Act(cfg, pre)
+	out := Add(matmul(post, w["W_out"]), InsertAxes(w["b_out"], 0))
+	resid := Add(mid, out)
+	logits := Add(matmul(resid, w["W_U"]), InsertAxes(w["b_U"], 0))
+	return map[string]*Node{
+		Embed:       Stack([]*Node{e0, e1}, 1),
+		AttnPattern: Stack([]*Node{pat0, pat1}, 2),
+		AttnOut:     attn,
+		ResidMid:    mid,
+		MLPPre:      pre,
+		MLPPost:     post,
+		MLPOut:      out,
+		ResidPost:   resid,
+		LogitsName:  logits,
+	}
+}
+
+// CrossEntropy is the mean cross-entropy of logits [N, p] against labels
+// (int32 [N]), computed in float64 whatever the logits' dtype.
+func CrossEntropy(logits, labels *Node) *Node {
+	if logits.DType() != dtypes.Float64 {
+		logits = ConvertDType(logits, dtypes.Float64)
+	}
+	p := logits.Shape().Dimensions[1]
+	logp := LogSoftmax(logits, -1)
+	return Neg(ReduceAllMean(ReduceSum(Mul(logp, OneHot(labels, p, dtypes.Float64)), -1)))
+}

@@ -1,0 +1,199 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend "go"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/zp"
+)
+
+// DefaultBackend is the backend used when $GOMLX_BACKEND is unset: the pure-Go
+// backend, with its operations run one at a time. simplego v0.26.0 can
+// deadlock when it runs independent operations in parallel and several of
+// them are DotGenerals waiting for workers of the same small pool (seen on
+// 2 cores); each DotGeneral still uses all cores.
+const DefaultBackend = "go:ops_sequential"
+
+// BackendConfig returns the backend configuration in use: $GOMLX_BACKEND, or
+// DefaultBackend. A bare "go" gets ops_sequential added, for the reason above.
+func BackendConfig() string {
+	cfg, ok := os.LookupEnv(backends.ConfigEnvVar)
+	if !ok || cfg == "" {
+		return DefaultBackend
+	}
+	name, opts, _ := strings.Cut(cfg, ":")
+	if name == "go" && !strings.Contains(opts, "ops_") {
+		if opts == "" {
+			return DefaultBackend
+		}
+		return cfg + ",ops_sequential"
+	}
+	return cfg
+}
+
+// Backend returns the GoMLX backend named by BackendConfig: "go" (the
+// default) or "xla:PLUGIN" in binaries built with -tags xla.
+func Backend() (b backends.Backend, err error) {
+	cfg := BackendConfig()
+	err = Try(func() { b, err = backends.NewWithConfig(cfg) })
+	if err != nil {
+		hint := ""
+		if strings.HasPrefix(cfg, "xla") {
+			hint = " (the XLA backend needs a binary built with `-tags xla` and CGO, and a PJRT plugin: see README)"
+		}
+		return nil, fmt.Errorf("model: cannot start backend %q: %v%s; registered backends: %v", cfg, err, hint, backends.List())
+	}
+	return b, nil
+}
+
+// Try runs f, turning a GoMLX panic into an error.
+func Try(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = e
+			} else {
+				err = fmt.Errorf("%v", r)
+			}
+		}
+	}()
+	f()
+	return nil
+}
+
+// DType maps the config's dtype name to GoMLX's.
+func DType(name string) dtypes.DType {
+	if name == "float64" {
+		return dtypes.Float64
+	}
+	return dtypes.Float32
+}
+
+// ToTensor converts a checkpoint tensor to a GoMLX tensor of the given dtype.
+func ToTensor(t checkpoint.Tensor, dtype dtypes.DType) *tensors.Tensor {
+	if dtype == dtypes.Float64 {
+		return tensors.FromFlatDataAndDimensions(append([]float64(nil), t.Data...), t.Shape...)
+	}
+	x := make([]float32, len(t.Data))
+	for i, v := range t.Data {
+		x[i] = float32(v)
+	}
+	return tensors.FromFlatDataAndDimensions(x, t.Shape...)
+}
+
+// FromTensor converts a GoMLX float tensor back to a named checkpoint tensor.
+func FromTensor(name string, t *tensors.Tensor) checkpoint.Tensor {
+	out := checkpoint.Tensor{Name: name, Shape: append([]int(nil), t.Shape().Dimensions...)}
+	switch t.DType() {
+	case dtypes.Float64:
+		out.Data = tensors.MustCopyFlatData[float64](t)
+	case dtypes.Float32:
+		x := tensors.MustCopyFlatData[float32](t)
+		out.Data = make([]float64, len(x))
+		for i, v := range x {
+			out.Data[i] = float64(v)
+		}
+	default:
+		panic(fmt.Sprintf("model: tensor %s has dtype %s", name, t.DType()))
+	}
+	return out
+}
+
+// paramInputs converts the weights to tensors in config.Params order.
+func paramInputs(cfg config.Config, w checkpoint.Tensors, dtype dtypes.DType) ([]any, error) {
+	names, shapes := checkpoint.ParamShapes(cfg)
+	if err := w.CheckShapes(names, shapes); err != nil {
+		return nil, err
+	}
+	in := make([]any, len(names))
+	for i, n := range names {
+		in[i] = ToTensor(w.Must(n), dtype)
+	}
+	return in, nil
+}
+
+func paramsFrom(cfg config.Config, nodes []*Node) Params {
+	w := Params{}
+	for i, p := range cfg.Params() {
+		w[p.Name] = nodes[i]
+	}
+	return w
+}
+
+func indexTensors(d zp.Pairs) (a, b, labels *tensors.Tensor) {
+	return tensors.FromValue(d.A), tensors.FromValue(d.B), tensors.FromValue(d.Label)
+}
+
+// AllLogits evaluates the model on all p² pairs in the given precision
+// ("float32" or "float64") and returns the logits as a row-major [p², p]
+// slice (row a·p + b).
+func AllLogits(be backends.Backend, cfg config.Config, w checkpoint.Tensors, dtype string) ([]float64, error) {
+	d, err := zp.All(cfg.P)
+	if err != nil {
+		return nil, err
+	}
+	in, err := paramInputs(cfg, w, DType(dtype))
+	if err != nil {
+		return nil, err
+	}
+	a, b, _ := indexTensors(d)
+	var out []float64
+	err = Try(func() {
+		res := MustExecOnce(be, func(inputs []*Node) *Node {
+			return ConvertDType(Logits(cfg, paramsFrom(cfg, inputs[2:]), inputs[0], inputs[1]), dtypes.Float64)
+		}, append([]any{a, b}, in...)...)
+		out = tensors.MustCopyFlatData[float64](res)
+	})
+	return out, err
+}
+
+// RunWithCache runs the plain forward pass on all p² pairs in float64 and
+// returns the named activations (all of ActivationNames when names is
+// empty), each with its shape; the leading axis is the pair index a·p + b.
+func RunWithCache(be backends.Backend, cfg config.Config, w checkpoint.Tensors, names ...string) (map[string]checkpoint.Tensor, error) {
+	if len(names) == 0 {
+		names = ActivationNames
+	}
+	for _, n := range names {
+		found := false
+		for _, k := range ActivationNames {
+			found = found || k == n
+		}
+		if !found {
+			return nil, fmt.Errorf("model: unknown activation %q; known: %s", n, strings.Join(ActivationNames, ", "))
+		}
+	}
+	d, err := zp.All(cfg.P)
+	if err != nil {
+		return nil, err
+	}
+	in, err := paramInputs(cfg, w, dtypes.Float64)
+	if err != nil {
+		return nil, err
+	}
+	a, b, _ := indexTensors(d)
+	out := map[string]checkpoint.Tensor{}
+	err = Try(func() {
+		res := MustExecOnceN(be, func(inputs []*Node) []*Node {
+			acts := Activations(cfg, paramsFrom(cfg, inputs[2:]), inputs[0], inputs[1])
+			nodes := make([]*Node, len(names))
+			for i, n := range names {
+				nodes[i] = acts[n]
+			}
+			return nodes
+		}, append([]any{a, b}, in...)...)
+		for i, n := range names {
+			out[n] = FromTensor(n, res[i])
+		}
+	})
+	return out, err
+}
