@@ -1,0 +1,72 @@
+// Command modadd trains, evaluates and inspects the modular-addition models of
+// this project.
+//
+//	modadd train [-config pizza|zhong|clock] [-p N] [-seed N] [-epochs N] [-set k=v;...] -out DIR
+//	modadd eval  -model DIR [-json]
+//	modadd info  -model DIR [-json]
+//
+// Run `modadd help` or `modadd CMD -h` for the flags.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+type command struct {
+	summary string
+	run     func(args []string) error
+}
+
+var commands = map[string]command{
+	"train": {"train a model (resumes when -out holds a checkpoint)", runTrain},
+	"eval":  {"accuracy and loss of a model on all pairs, train and held-out", runEval},
+	"info":  {"describe a model directory", runInfo},
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, "usage: modadd COMMAND [flags]\n\ncommands:\n")
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(os.Stderr, "\nRun `modadd COMMAND -h` for its flags. The backend is chosen by $GOMLX_BACKEND (default: the pure-Go backend).\n")
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+		usage()
+		if len(os.Args) < 2 {
+			os.Exit(2)
+		}
+		return
+	}
+	c, ok := commands[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "modadd: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err := c.run(os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "modadd %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+// commandLine is the command as typed, for the metadata of trained models.
+func commandLine() string {
+	parts := []string{"modadd"}
+	for _, a := range os.Args[1:] {
+		if strings.ContainsAny(a, " ;'\"") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/model"
+	"github.com/modadd/modadd/pkg/train"
+)
+
+func runTrain(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
+	p := fs.Int("p", 0, "modulus (default: the preset's, 59)")
+	seed := fs.Int64("seed", -1, "seed of the data split and the initial weights (default 0)")
+	epochs := fs.Int("epochs", 0, "epochs to train in total (default: the preset's)")
+	set := fs.String("set", "", "overrides key=value;key=value (keys: "+strings.Join(config.Keys(), ", ")+")")
+	out := fs.String("out", "", "model directory (required); training resumes if it holds a checkpoint")
+	weightsOnly := fs.Bool("weights-only", false, "drop the optimiser state from the final checkpoint (smaller; cannot be resumed)")
+	quiet := fs.Bool("q", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("-out DIR is required (the model directory to write)")
+	}
+	cfg, err := config.Preset(*preset)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Set(*set); err != nil {
+		return err
+	}
+	if *p != 0 {
+		cfg.P = *p
+	}
+	if *seed >= 0 {
+		cfg.Seed = uint64(*seed)
+	}
+	if *epochs != 0 {
+		cfg.Epochs = *epochs
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	fmt.Fprintf(os.Stderr, "training %s (p=%d, seed=%d, %d trainable parameters) for %d epochs on backend %s into %s\n",
+		cfg.Preset, cfg.P, cfg.Seed, cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), *out)
+	ck, err := train.Train(cfg, train.Options{
+		Dir: *out, Command: commandLine(), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted at epoch %d; the checkpoint in %s is saved: run the same command to resume", ck.Epoch, *out)
+		}
+		return err
+	}
+	if m, ok := ck.Last(); ok {
+		fmt.Printf("epoch %d: train loss %.3g acc %.4f | held-out loss %.3g acc %.4f | all pairs acc %.4f | %.1f s\n",
+			m.Epoch, m.TrainLoss, m.TrainAcc, m.HeldoutLoss, m.HeldoutAcc, m.Acc, ck.Meta.WallSeconds)
+	}
+	return nil
+}
+
+// evalResult is the JSON of `modadd eval`.
+type evalResult struct {
+	P               int     `json:"p"`
+	Pairs           int     `json:"pairs"`
+	Accuracy        float64 `json:"accuracy"`
+	TrainAccuracy   float64 `json:"train_accuracy"`
+	HeldoutAccuracy float64 `json:"heldout_accuracy"`
+	Loss            float64 `json:"loss"`
+	TrainLoss       float64 `json:"train_loss"`
+	HeldoutLoss     float64 `json:"heldout_loss"`
+	Epoch           int     `json:"epoch"`
+	Backend         string  `json:"backend"`
+	DType           string  `json:"dtype"`
+}
+
+func runEval(args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	dir := fs.String("model", "", "model directory (required)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("-model DIR is required")
+	}
+	ck, err := checkpoint.Load(*dir)
+	if err != nil {
+		return err
+	}
+	be, err := model.Backend()
+	if err != nil {
+		return err
+	}
+	cfg := ck.Config
+	logits, err := model.AllLogits(be, cfg, ck.Params, cfg.DType)
+	if err != nil {
+		return err
+	}
+	split, err := train.SplitOf(cfg)
+	if err != nil {
+		return err
+	}
+	m, err := train.Measure(logits, split, ck.Epoch)
+	if err != nil {
+		return err
+	}
+	r := evalResult{P: cfg.P, Pairs: cfg.P * cfg.P, Accuracy: m.Acc, TrainAccuracy: m.TrainAcc, HeldoutAccuracy: m.HeldoutAcc,
+		Loss: m.Loss, TrainLoss: m.TrainLoss, HeldoutLoss: m.HeldoutLoss, Epoch: ck.Epoch, Backend: model.BackendConfig(), DType: cfg.DType}
+	if *asJSON {
+		return printJSON(r)
+	}
+	fmt.Printf("%s (epoch %d, p=%d, %s on %s)\n", *dir, r.Epoch, r.P, r.DType, r.Backend)
+	fmt.Printf("  all %d pairs: accuracy %.4f  loss %.4g\n", r.Pairs, r.Accuracy, r.Loss)
+	fmt.Printf("  train (%d):   accuracy %.4f  loss %.4g\n", len(split.Train), r.TrainAccuracy, r.TrainLoss)
+	fmt.Printf("  held-out (%d): accuracy %.4f  loss %.4g\n", len(split.Heldout), r.HeldoutAccuracy, r.HeldoutLoss)
+	return nil
+}
+
+func runInfo(args []string) error {
+	fs := flag.NewFlagSet("info", flag.ContinueOnError)
+	dir := fs.String("model", "", "model directory (required)")
+	asJSON := fs.Bool("json", false, "print JSON (config, metadata, metric history)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("-model DIR is required")
+	}
+	ck, err := checkpoint.Load(*dir)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(map[string]any{"config": ck.Config, "epoch": ck.Epoch, "meta": ck.Meta, "history": ck.History, "weights_only": ck.WeightsOnly()})
+	}
+	fmt.Printf("%s\n%s", *dir, ck.Describe())
+	return nil
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
