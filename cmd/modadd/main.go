@@ -60,9 +60,9 @@ func main() {
 }
 
 // commandLine is the command as typed, for the metadata of trained models.
-func commandLine() string {
-	parts := []string{"modadd"}
-	for _, a := range os.Args[1:] {
+func commandLine(cmd string, args []string) string {
+	parts := []string{"modadd", cmd}
+	for _, a := range args {
 		if strings.ContainsAny(a, " ;'\"") {
 			a = "'" + a + "'"
 		}

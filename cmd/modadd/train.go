@@ -56,7 +56,7 @@ func runTrain(args []string) error {
 	fmt.Fprintf(os.Stderr, "training %s (p=%d, seed=%d, %d trainable parameters) for %d epochs on backend %s into %s\n",
 		cfg.Preset, cfg.P, cfg.Seed, cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), *out)
 	ck, err := train.Train(cfg, train.Options{
-		Dir: *out, Command: commandLine(), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
+		Dir: *out, Command: commandLine("train", args), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -44,7 +44,11 @@ func BackendConfig() string {
 // default) or "xla:PLUGIN" in binaries built with -tags xla.
 func Backend() (b backends.Backend, err error) {
 	cfg := BackendConfig()
-	err = Try(func() { b, err = backends.NewWithConfig(cfg) })
+	var newErr error
+	err = Try(func() { b, newErr = backends.NewWithConfig(cfg) })
+	if err == nil {
+		err = newErr
+	}
 	if err != nil {
 		hint := ""
 		if strings.HasPrefix(cfg, "xla") {

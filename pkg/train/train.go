@@ -8,6 +8,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -57,7 +58,7 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ck, err := start(cfg, opts.Dir)
+	ck, err := Begin(cfg, opts.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -76,16 +77,18 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	r, err := newRunner(be, ck)
+	r, err := NewTrainer(ck, be)
 	if err != nil {
 		return nil, err
 	}
-	defer r.free()
+	defer r.Close()
 	return r.run(opts)
 }
 
-// start loads the checkpoint in dir or initialises a new run.
-func start(cfg config.Config, dir string) (*checkpoint.Checkpoint, error) {
+// Begin loads the checkpoint in dir, checking that it was trained with cfg
+// (up to the epoch count and intervals), or initialises a new run of cfg
+// when dir is empty or holds no model.
+func Begin(cfg config.Config, dir string) (*checkpoint.Checkpoint, error) {
 	if dir != "" && checkpoint.Exists(dir) {
 		ck, err := checkpoint.Load(dir)
 		if err != nil {
@@ -115,8 +118,10 @@ func zeroMoments(cfg config.Config) checkpoint.Tensors {
 	return out
 }
 
-// runner holds the compiled step and evaluation graphs and the live state.
-type runner struct {
+// Trainer holds a model being trained: the compiled step and evaluation
+// graphs and the live weights and optimiser state on the backend. Train
+// drives one; notebooks and benchmarks can drive one step by step.
+type Trainer struct {
 	be    backends.Backend
 	ck    *checkpoint.Checkpoint
 	cfg   config.Config
@@ -127,15 +132,21 @@ type runner struct {
 	step, eval          *Exec
 	// Live state on the backend: trainable params, m, v (same order), frozen params.
 	params, m, v, frozen []*tensors.Tensor
+	epoch                int
 }
 
-func newRunner(be backends.Backend, ck *checkpoint.Checkpoint) (*runner, error) {
+// NewTrainer compiles the training step for the checkpoint's config and
+// loads its state (see Begin); ck must hold the optimiser state.
+func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error) {
+	if ck.WeightsOnly() {
+		return nil, errors.New("train: a weights-only checkpoint has no optimiser state to train from")
+	}
 	cfg := ck.Config
 	split, err := SplitOf(cfg)
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{be: be, ck: ck, cfg: cfg, dtype: model.DType(cfg.DType), split: split}
+	r := &Trainer{be: be, ck: ck, cfg: cfg, dtype: model.DType(cfg.DType), split: split, epoch: ck.Epoch}
 	for i, p := range cfg.Params() {
 		if p.Trainable {
 			r.trainIdx = append(r.trainIdx, i)
@@ -194,7 +205,7 @@ func newRunner(be backends.Backend, ck *checkpoint.Checkpoint) (*runner, error) 
 }
 
 // assemble maps trainable and frozen nodes back to parameter names.
-func (r *runner) assemble(trainable, frozen []*Node) model.Params {
+func (r *Trainer) assemble(trainable, frozen []*Node) model.Params {
 	ps := r.cfg.Params()
 	w := model.Params{}
 	for k, i := range r.trainIdx {
@@ -206,7 +217,8 @@ func (r *runner) assemble(trainable, frozen []*Node) model.Params {
 	return w
 }
 
-func (r *runner) free() {
+// Close releases the compiled graphs.
+func (r *Trainer) Close() {
 	for _, e := range []*Exec{r.step, r.eval} {
 		if e != nil {
 			e.Finalize()
@@ -214,9 +226,12 @@ func (r *runner) free() {
 	}
 }
 
-// doStep runs epoch e's AdamW step and returns the training loss before it.
-func (r *runner) doStep(e int) (float64, error) {
-	cfg := r.cfg
+// Epoch is the number of steps taken.
+func (r *Trainer) Epoch() int { return r.epoch }
+
+// Step runs one AdamW step (one epoch) and returns the training loss before it.
+func (r *Trainer) Step() (float64, error) {
+	cfg, e := r.cfg, r.epoch
 	lr := cfg.LR
 	if cfg.Warmup > 0 {
 		lr *= math.Min(float64(e)/float64(cfg.Warmup), 1)
@@ -249,14 +264,16 @@ func (r *runner) doStep(e int) (float64, error) {
 		r.v[k].FinalizeAll()
 		r.params[k], r.m[k], r.v[k] = out[1+k], out[1+nT+k], out[1+2*nT+k]
 	}
+	r.epoch++
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, fmt.Errorf("train: the loss became %v at epoch %d: lower the learning rate or use dtype=float64", loss, e)
 	}
 	return loss, nil
 }
 
-// logits evaluates the live parameters on all p² pairs.
-func (r *runner) logits() ([]float64, error) {
+// Logits evaluates the live parameters on all p² pairs: a row-major [p², p]
+// slice in float64.
+func (r *Trainer) Logits() ([]float64, error) {
 	var args []any
 	for _, x := range r.params {
 		args = append(args, x)
@@ -273,28 +290,28 @@ func (r *runner) logits() ([]float64, error) {
 	return out, err
 }
 
-// sync copies the live state back into the checkpoint.
-func (r *runner) sync(epoch int) {
-	r.ck.Epoch = epoch
+// Checkpoint copies the live state into the checkpoint and returns it.
+func (r *Trainer) Checkpoint() *checkpoint.Checkpoint {
+	r.ck.Epoch = r.epoch
 	ps := r.cfg.Params()
 	for k, i := range r.trainIdx {
 		r.ck.Params[i] = model.FromTensor(ps[i].Name, r.params[k])
 		r.ck.AdamM[k] = model.FromTensor(ps[i].Name, r.m[k])
 		r.ck.AdamV[k] = model.FromTensor(ps[i].Name, r.v[k])
 	}
+	return r.ck
 }
 
-func (r *runner) measure(epoch int, elapsed float64) (checkpoint.Metrics, error) {
-	lg, err := r.logits()
+// Metrics measures the live parameters on the train, held-out and all pairs.
+func (r *Trainer) Metrics() (checkpoint.Metrics, error) {
+	lg, err := r.Logits()
 	if err != nil {
 		return checkpoint.Metrics{}, err
 	}
-	m, err := Measure(lg, r.split, epoch)
-	m.Seconds = elapsed
-	return m, err
+	return Measure(lg, r.split, r.epoch)
 }
 
-func (r *runner) run(opts Options) (*checkpoint.Checkpoint, error) {
+func (r *Trainer) run(opts Options) (*checkpoint.Checkpoint, error) {
 	cfg, ck := r.cfg, r.ck
 	startWall := ck.Meta.WallSeconds
 	t0 := time.Now()
@@ -303,20 +320,20 @@ func (r *runner) run(opts Options) (*checkpoint.Checkpoint, error) {
 	if opts.Command != "" {
 		ck.Meta.Command = opts.Command
 	}
-	record := func(epoch int) error {
-		m, err := r.measure(epoch, elapsed())
+	record := func() error {
+		m, err := r.Metrics()
 		if err != nil {
 			return err
 		}
+		m.Seconds = elapsed()
 		ck.History = append(ck.History, m)
 		if opts.OnMetrics != nil {
-			r.sync(epoch)
-			opts.OnMetrics(m, ck.Params)
+			opts.OnMetrics(m, r.Checkpoint().Params)
 		}
 		return nil
 	}
-	save := func(epoch int, final bool) error {
-		r.sync(epoch)
+	save := func(final bool) error {
+		r.Checkpoint()
 		ck.Meta.WallSeconds = elapsed()
 		if opts.Dir == "" {
 			return nil
@@ -327,7 +344,7 @@ func (r *runner) run(opts Options) (*checkpoint.Checkpoint, error) {
 		return checkpoint.Save(opts.Dir, ck)
 	}
 	if ck.Epoch == 0 && len(ck.History) == 0 {
-		if err := record(0); err != nil {
+		if err := record(); err != nil {
 			return nil, err
 		}
 	}
@@ -339,23 +356,23 @@ func (r *runner) run(opts Options) (*checkpoint.Checkpoint, error) {
 		}
 	}
 	loss := math.NaN()
-	for e := ck.Epoch; e < cfg.Epochs; e++ {
+	for r.epoch < cfg.Epochs {
 		if err := opts.Context.Err(); err != nil {
-			if serr := save(e, false); serr != nil {
+			if serr := save(false); serr != nil {
 				return nil, serr
 			}
 			if bar != nil {
-				bar.Log(fmt.Sprintf("stopped at epoch %d: run the same command again to resume", e))
+				bar.Log(fmt.Sprintf("stopped at epoch %d: run the same command again to resume", r.epoch))
 			}
 			return ck, err
 		}
 		var err error
-		if loss, err = r.doStep(e); err != nil {
+		if loss, err = r.Step(); err != nil {
 			return nil, err
 		}
-		done := e + 1
+		done := r.epoch
 		if done%cfg.EvalEvery == 0 || done == cfg.Epochs {
-			if err := record(done); err != nil {
+			if err := record(); err != nil {
 				return nil, err
 			}
 		}
@@ -367,7 +384,7 @@ func (r *runner) run(opts Options) (*checkpoint.Checkpoint, error) {
 			bar.Update(done, status)
 		}
 		if done%cfg.CheckpointEvery == 0 && done < cfg.Epochs {
-			if err := save(done, false); err != nil {
+			if err := save(false); err != nil {
 				return nil, err
 			}
 		}
@@ -375,7 +392,7 @@ func (r *runner) run(opts Options) (*checkpoint.Checkpoint, error) {
 	if bar != nil {
 		bar.Done(cfg.Epochs)
 	}
-	if err := save(max(cfg.Epochs, ck.Epoch), true); err != nil {
+	if err := save(true); err != nil {
 		return nil, err
 	}
 	return ck, nil

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+)
+
+// capture runs f with stdout redirected and returns what it printed.
+func capture(t *testing.T, f func() error) (string, error) {
+	t.Helper()
+	r, w, _ := os.Pipe()
+	old := os.Stdout
+	os.Stdout = w
+	err := f()
+	w.Close()
+	os.Stdout = old
+	var buf bytes.Buffer
+	io.Copy(&buf, r)
+	return buf.String(), err
+}
+
+const small = "d_model=16;n_heads=2;d_head=8;d_mlp=32;eval_every=5;checkpoint_every=5"
+
+func TestTrainResumeEval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	args := func(epochs string) []string {
+		return []string{"-p", "11", "-seed", "1", "-epochs", epochs, "-set", small, "-out", dir, "-q"}
+	}
+	if _, err := capture(t, func() error { return runTrain(args("10")) }); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := checkpoint.Load(dir)
+	if err != nil || ck.Epoch != 10 {
+		t.Fatalf("after 10 epochs: epoch %v err %v", ck, err)
+	}
+	if _, err := capture(t, func() error { return runTrain(args("20")) }); err != nil {
+		t.Fatal(err)
+	}
+	ck, _ = checkpoint.Load(dir)
+	if ck.Epoch != 20 || ck.History[len(ck.History)-1].Epoch != 20 || !strings.Contains(ck.Meta.Command, "-epochs 20") {
+		t.Fatalf("resume did not reach epoch 20: %d, %q", ck.Epoch, ck.Meta.Command)
+	}
+	out, err := capture(t, func() error { return runEval([]string{"-model", dir, "-json"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("eval -json printed %q: %v", out, err)
+	}
+	for _, k := range []string{"p", "accuracy", "train_accuracy", "heldout_accuracy", "loss"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("eval -json lacks %q", k)
+		}
+	}
+	// eval recomputes what training recorded at the last epoch.
+	last := ck.History[len(ck.History)-1]
+	if r["accuracy"].(float64) != last.Acc || r["train_accuracy"].(float64) != last.TrainAcc || r["p"].(float64) != 11 {
+		t.Fatalf("eval %v disagrees with the training record %+v", r, last)
+	}
+	if out, err := capture(t, func() error { return runInfo([]string{"-model", dir}) }); err != nil || !strings.Contains(out, "epochs trained: 20") {
+		t.Fatalf("info: %q %v", out, err)
+	}
+	// A different config for the same directory is refused with a clear message.
+	bad := append(args("30"), "-config", "clock")
+	if _, err := capture(t, func() error { return runTrain(bad) }); err == nil || !strings.Contains(err.Error(), "alpha") {
+		t.Fatalf("mismatched config: %v", err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"p=1", func() error { return runTrain([]string{"-p", "1", "-out", dir}) }, "p must be an integer >= 2"},
+		{"p<0", func() error { return runTrain([]string{"-p", "-7", "-out", dir}) }, "p must be"},
+		{"no out", func() error { return runTrain([]string{"-epochs", "1"}) }, "-out"},
+		{"bad preset", func() error { return runTrain([]string{"-config", "pie", "-out", dir}) }, "unknown preset"},
+		{"bad set", func() error { return runTrain([]string{"-set", "width=3", "-out", dir}) }, "unknown key"},
+		{"missing model", func() error { return runEval([]string{"-model", filepath.Join(dir, "none")}) }, "does not exist"},
+		{"not a model", func() error { return runEval([]string{"-model", dir}) }, "not a model directory"},
+	}
+	for _, c := range cases {
+		_, err := capture(t, c.run)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)
+		}
+	}
+	// A corrupted state file: an error naming the file, not a panic.
+	m := filepath.Join(dir, "m")
+	if _, err := capture(t, func() error {
+		return runTrain([]string{"-p", "7", "-epochs", "2", "-set", small, "-out", m, "-q"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(m, checkpoint.StateFile)
+	b, _ := os.ReadFile(state)
+	os.WriteFile(state, b[:len(b)-20], 0o644)
+	_, err := capture(t, func() error { return runEval([]string{"-model", m}) })
+	if err == nil || !strings.Contains(err.Error(), state) || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("corrupted checkpoint: %v", err)
+	}
+}

@@ -1,0 +1,127 @@
+// Package figures draws the project's figures with gonum/plot, offline, as
+// SVG or PNG: training curves now, and the mechanism and proof figures as
+// the analysis packages arrive. A Figure is a grid of plots with a file
+// name; notebooks display it and the command line writes it to disk.
+package figures
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Figure is a grid of plots (rows of columns) to be drawn on one canvas.
+type Figure struct {
+	// Name is the file name without extension, e.g. "training-curves".
+	Name string
+	// Plots holds the rows of the grid; every row has the same length.
+	Plots [][]*plot.Plot
+	// Width and Height of the whole canvas; default 5 in per column and
+	// 3.6 in per row.
+	Width, Height vg.Length
+}
+
+func (f *Figure) size() (vg.Length, vg.Length) {
+	w, h := f.Width, f.Height
+	if w == 0 {
+		w = vg.Length(len(f.Plots[0])) * 5 * vg.Inch
+	}
+	if h == 0 {
+		h = vg.Length(len(f.Plots)) * 3.6 * vg.Inch
+	}
+	return w, h
+}
+
+func (f *Figure) draw(c draw.Canvas) {
+	rows, cols := len(f.Plots), len(f.Plots[0])
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
+	canvases := plot.Align(f.Plots, tiles, c)
+	for i, row := range f.Plots {
+		for j, p := range row {
+			if p != nil {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}
+}
+
+func (f *Figure) check() error {
+	if len(f.Plots) == 0 || len(f.Plots[0]) == 0 {
+		return fmt.Errorf("figures: figure %q has no plots", f.Name)
+	}
+	for _, r := range f.Plots {
+		if len(r) != len(f.Plots[0]) {
+			return fmt.Errorf("figures: figure %q has rows of different lengths", f.Name)
+		}
+	}
+	return nil
+}
+
+// SVG renders the figure as an SVG document. Fonts are referenced, not
+// embedded (embedding costs 0.5 MB per figure); viewers substitute a serif.
+func (f *Figure) SVG() ([]byte, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	w, h := f.size()
+	c := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(false))
+	f.draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// PNG renders the figure as a PNG image at the given dots per inch.
+func (f *Figure) PNG(dpi int) ([]byte, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	w, h := f.size()
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
+	f.draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes dir/Name.svg (format "svg") or dir/Name.png ("png", 150 dpi)
+// atomically and returns the path.
+func (f *Figure) Save(dir, format string) (string, error) {
+	var data []byte
+	var err error
+	switch format {
+	case "svg":
+		data, err = f.SVG()
+	case "png":
+		data, err = f.PNG(150)
+	default:
+		return "", fmt.Errorf("figures: unknown format %q: use svg or png", format)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("figures: %w", err)
+	}
+	path := filepath.Join(dir, f.Name+"."+format)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return "", fmt.Errorf("figures: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("figures: %w", err)
+	}
+	return path, nil
+}

@@ -1,0 +1,94 @@
+package figures
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+)
+
+// Colours used for train / held-out / all throughout the project.
+var (
+	TrainColor   = color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
+	HeldoutColor = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
+	AllColor     = color.RGBA{R: 0x55, G: 0x55, B: 0x55, A: 0xff}
+)
+
+// TrainingCurves plots the loss (log scale) and the accuracy of the train
+// and held-out splits against the epoch: the "grokking" picture.
+func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
+	loss := plot.New()
+	loss.Title.Text = "cross-entropy loss"
+	loss.X.Label.Text = "epoch"
+	loss.Y.Label.Text = "loss (log scale)"
+	loss.Y.Scale = plot.LogScale{}
+	loss.Y.Tick.Marker = powerTicks{}
+	acc := plot.New()
+	acc.Title.Text = "accuracy"
+	acc.X.Label.Text = "epoch"
+	acc.Y.Label.Text = "fraction correct"
+	acc.Y.Min, acc.Y.Max = 0, 1.02
+	if title != "" {
+		loss.Title.Text = title + ": " + loss.Title.Text
+	}
+	series := []struct {
+		name  string
+		col   color.Color
+		loss  func(m checkpoint.Metrics) float64
+		accur func(m checkpoint.Metrics) float64
+	}{
+		{"train", TrainColor, func(m checkpoint.Metrics) float64 { return m.TrainLoss }, func(m checkpoint.Metrics) float64 { return m.TrainAcc }},
+		{"held-out", HeldoutColor, func(m checkpoint.Metrics) float64 { return m.HeldoutLoss }, func(m checkpoint.Metrics) float64 { return m.HeldoutAcc }},
+	}
+	for _, s := range series {
+		lp, ap := make(plotter.XYs, 0, len(history)), make(plotter.XYs, 0, len(history))
+		for _, m := range history {
+			// A log axis cannot show 0: floor at the smallest float64 step above 0 we care about.
+			lp = append(lp, plotter.XY{X: float64(m.Epoch), Y: math.Max(s.loss(m), 1e-12)})
+			ap = append(ap, plotter.XY{X: float64(m.Epoch), Y: s.accur(m)})
+		}
+		for _, pair := range []struct {
+			p   *plot.Plot
+			xys plotter.XYs
+		}{{loss, lp}, {acc, ap}} {
+			l, err := plotter.NewLine(pair.xys)
+			if err != nil {
+				continue // empty history
+			}
+			l.Color = s.col
+			l.Width = vg.Points(1.5)
+			pair.p.Add(l)
+			pair.p.Legend.Add(s.name, l)
+		}
+	}
+	loss.Legend.Top = true
+	acc.Legend.Top = false
+	acc.Legend.Left = false
+	acc.Legend.XOffs = -vg.Millimeter * 2
+	acc.Legend.YOffs = vg.Millimeter * 10
+	loss.Add(plotter.NewGrid())
+	acc.Add(plotter.NewGrid())
+	return &Figure{Name: "training-curves", Plots: [][]*plot.Plot{{loss, acc}}}
+}
+
+// powerTicks labels the powers of ten of a log axis as 1e-6, 1e-5, ...
+type powerTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (powerTicks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	lo, hi := math.Floor(math.Log10(min)), math.Ceil(math.Log10(max))
+	step := math.Max(1, math.Ceil((hi-lo)/8))
+	for e := lo; e <= hi; e += step {
+		v := math.Pow(10, e)
+		if v >= min*(1-1e-9) && v <= max*(1+1e-9) {
+			ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("1e%d", int(e))})
+		}
+	}
+	return ts
+}

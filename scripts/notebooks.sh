@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The main job: sets up Jupyter + GoNB if needed (scripts/setup.sh), then
+# executes every notebook in notebooks/ headlessly, in order, writing
+#   build/notebooks/NAME.ipynb   the executed notebook, outputs included
+#   build/notebooks/NAME.html    its HTML export
+#   build/figures/*.svg          every figure the notebooks show
+# Stops at the first failing notebook and prints the failing cell's error.
+# Usage: scripts/notebooks.sh [NOTEBOOK.ipynb ...]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash scripts/setup.sh
+export PATH="$(go env GOROOT)/bin:$(go env GOPATH)/bin:$PATH"
+export MODADD_ROOT="$root" MODADD_FIGURES="$root/build/figures"
+out="$root/build/notebooks"
+mkdir -p "$out" "$MODADD_FIGURES"
+# Build the library once so that the first cell does not pay for it.
+go build ./...
+
+if [ $# -gt 0 ]; then nbs=("$@"); else nbs=(notebooks/*.ipynb); fi
+total_start=$(date +%s)
+for nb in "${nbs[@]}"; do
+	name=$(basename "$nb" .ipynb)
+	start=$(date +%s)
+	echo "== $name: running"
+	if ! /usr/bin/jupyter nbconvert --to notebook --execute \
+		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.kernel_name=gonb \
+		--output-dir "$out" --output "$name" "$nb" >"$out/$name.log" 2>&1; then
+		echo "== $name: FAILED after $(( $(date +%s) - start )) s; the error:" >&2
+		# nbconvert's CellExecutionError names the cell and carries its output.
+		sed -n '/CellExecutionError\|Error\|panic\|error:/,$p' "$out/$name.log" | tail -n 60 >&2
+		echo "(full log: $out/$name.log)" >&2
+		exit 1
+	fi
+	/usr/bin/jupyter nbconvert --to html --output-dir "$out" "$out/$name.ipynb" >>"$out/$name.log" 2>&1
+	echo "== $name: ok in $(( $(date +%s) - start )) s -> build/notebooks/$name.html"
+done
+echo "== all notebooks ran in $(( $(date +%s) - total_start )) s; figures:"
+ls -1 "$MODADD_FIGURES"
