@@ -1,17 +1,29 @@
 # modadd: see README.md. `make test` is the test command CI runs.
 GO ?= go
 
-.PHONY: test build build-xla bench models help
+.PHONY: run test notebook-server build build-xla bench models help
 
 help:
-	@echo "make test       formatting, vet, cgo-free build and all tests (what CI runs)"
+	@echo "make run        the main job: execute every notebook headlessly -> build/notebooks/*.html, build/figures/"
+	@echo "make test       formatting, vet, cgo-free build, all Go tests and all notebooks (what CI runs)"
+	@echo "make notebook-server  open the notebooks interactively in Jupyter (http://127.0.0.1:8888)"
 	@echo "make build      bin/modadd (pure Go, CGO_ENABLED=0)"
 	@echo "make build-xla  bin/modadd-xla with the XLA backend (needs cgo; run with GOMLX_BACKEND=xla:PLUGIN)"
 	@echo "make bench      training-step and forward-pass benchmarks (bench/README.md)"
 	@echo "make models     retrain the shipped models under models/ (about 25 min each on 2 cores)"
 
+run:
+	bash scripts/notebooks.sh
+
 test:
 	bash scripts/test.sh
+
+# Open the notebooks interactively (JupyterLab is not a Debian package here;
+# the classic server from Debian's jupyter-notebook package is used).
+notebook-server:
+	bash scripts/setup.sh
+	@command -v jupyter-notebook >/dev/null || apt-get install -y --no-install-recommends jupyter-notebook
+	cd notebooks && PATH="$$(go env GOROOT)/bin:$$(go env GOPATH)/bin:$$PATH" jupyter-notebook --ip 127.0.0.1 --no-browser --allow-root
 
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/modadd ./cmd/modadd

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/dotgrad"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/train"
 )
@@ -61,6 +62,21 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkTrainStepStockGradient is BenchmarkTrainStep/pizza with GoMLX
+// v0.26.0's own gradients of Dot and DotGeneral instead of pkg/dotgrad's.
+func BenchmarkTrainStepStockGradient(b *testing.B) {
+	dotgrad.Uninstall()
+	defer dotgrad.Install()
+	tr := trainer(b, config.Default())
+	defer tr.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Step(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README, `make test`, .ci/run): formatting, vet,
-# a cgo-free build and every test. Needs only Go (the go.mod toolchain).
+# a cgo-free build, every Go test, then every notebook executed headlessly
+# (a broken notebook fails the tests; it installs Jupyter + GoNB first if
+# needed, see scripts/setup.sh). MODADD_SKIP_NOTEBOOKS=1 skips that last step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0
@@ -15,4 +17,8 @@ echo "== go build (CGO_ENABLED=0)"
 go build ./...
 echo "== go test"
 go test -count=1 -timeout 30m ./...
+if [ "${MODADD_SKIP_NOTEBOOKS:-0}" != 1 ]; then
+	echo "== notebooks"
+	bash scripts/notebooks.sh
+fi
 echo "== all tests passed"

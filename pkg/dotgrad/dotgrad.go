@@ -26,14 +26,28 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
-// Stock holds the registrations this package replaced, for comparison in tests.
+// Stock holds the registrations this package replaced, for comparison in
+// tests and benchmarks.
 var Stock = map[NodeType]VJP{}
 
 func init() {
 	Stock[NodeTypeDot] = VJPRegistration[NodeTypeDot]
 	Stock[NodeTypeDotGeneral] = VJPRegistration[NodeTypeDotGeneral]
+	Install()
+}
+
+// Install registers this package's gradients (done at init). Graphs built
+// afterwards use them; it is not safe to call while graphs are being built.
+func Install() {
 	VJPRegistration[NodeTypeDot] = single(dotVJP)
 	VJPRegistration[NodeTypeDotGeneral] = single(dotGeneralVJP)
+}
+
+// Uninstall restores GoMLX's stock gradients, for comparison.
+func Uninstall() {
+	for k, v := range Stock {
+		VJPRegistration[k] = v
+	}
 }
 
 func single(f func(node, v *Node) []*Node) VJP {

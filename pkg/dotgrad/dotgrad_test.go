@@ -68,15 +68,8 @@ func outShape(b backends.Backend, c dgCase, l, r *tensors.Tensor) []int {
 }
 
 func withStock(f func()) {
-	mine := map[NodeType]VJP{NodeTypeDot: VJPRegistration[NodeTypeDot], NodeTypeDotGeneral: VJPRegistration[NodeTypeDotGeneral]}
-	for k, v := range Stock {
-		VJPRegistration[k] = v
-	}
-	defer func() {
-		for k, v := range mine {
-			VJPRegistration[k] = v
-		}
-	}()
+	Uninstall()
+	defer Install()
 	f()
 }
 
