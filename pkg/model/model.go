@@ -166,6 +166,13 @@ var ActivationNames = []string{Embed, AttnPattern, AttnOut, ResidMid, MLPPre, ML
 func Activations(cfg config.Config, w Params, a, b *Node) map[string]*Node {
 	e0 := Add(gather(w["W_E"], a), row(w["W_pos"], 0)) // [N, d]
 	e1 := Add(gather(w["W_E"], b), row(w["W_pos"], 1))
+	return FromEmbeddings(cfg, w, e0, e1)
+}
+
+// FromEmbeddings runs the plain forward pass from the embeddings e0, e1
+// [N, d_model] of the two positions (token plus position embedding), for
+// gradients with respect to the embeddings.
+func FromEmbeddings(cfg config.Config, w Params, e0, e1 *Node) map[string]*Node {
 	q := project(e1, w["W_Q"], w["b_Q"]) // [N, h, dh]
 	k0, k1 := project(e0, w["W_K"], w["b_K"]), project(e1, w["W_K"], w["b_K"])
 	v0, v1 := project(e0, w["W_V"], w["b_V"]), project(e1, w["W_V"], w["b_V"])

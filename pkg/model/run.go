@@ -201,3 +201,30 @@ func RunWithCache(be backends.Backend, cfg config.Config, w checkpoint.Tensors, 
 	})
 	return out, err
 }
+
+// EmbeddingGradients returns, for each input (a[i], b[i]) and class c[i],
+// the gradients of logit c[i] with respect to the embedding vectors of
+// position 0 and position 1 (W_E[t] + W_pos[j]), computed in float64 by
+// automatic differentiation of the plain forward pass. Each is [N][d_model].
+func EmbeddingGradients(be backends.Backend, cfg config.Config, w checkpoint.Tensors, a, b, c []int32) (g0, g1 [][]float64, err error) {
+	in, err := paramInputs(cfg, w, dtypes.Float64)
+	if err != nil {
+		return nil, nil, err
+	}
+	args := append([]any{tensors.FromValue(a), tensors.FromValue(b), tensors.FromValue(c)}, in...)
+	err = Try(func() {
+		res := MustExecOnceN(be, func(x []*Node) []*Node {
+			ps := paramsFrom(cfg, x[3:])
+			e0 := Add(gather(ps["W_E"], x[0]), row(ps["W_pos"], 0))
+			e1 := Add(gather(ps["W_E"], x[1]), row(ps["W_pos"], 1))
+			logits := FromEmbeddings(cfg, ps, e0, e1)[LogitsName]
+			// Each row's logit depends only on its own embeddings, so the
+			// gradient of the sum gives every row's gradient at once.
+			sel := ReduceAllSum(Mul(logits, OneHot(x[2], cfg.P, dtypes.Float64)))
+			return Gradient(sel, e0, e1)
+		}, args...)
+		g0 = FromTensor("g0", res[0]).Matrix()
+		g1 = FromTensor("g1", res[1]).Matrix()
+	})
+	return g0, g1, err
+}

@@ -1,0 +1,190 @@
+// Package analysis runs the whole mechanistic analysis of one model and
+// reports it: Fourier clusters of neurons, the phase relation, the ideal
+// pizza logits against the actual ones, and the prior work's metrics. It is
+// what `modadd analyze` prints and what the notebooks tabulate.
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
+	"github.com/modadd/modadd/pkg/measures"
+	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/model"
+	"github.com/modadd/modadd/pkg/train"
+)
+
+// Report is the analysis of one model. Fields that need the folded circuit
+// (constant attention) are zero, and Circuit false, for other models.
+type Report struct {
+	P        int     `json:"p"`
+	Epoch    int     `json:"epoch"`
+	Accuracy float64 `json:"accuracy"`
+	Circuit  bool    `json:"circuit"`
+	// FoldError is the largest |logit rebuilt from the tables − network logit|.
+	FoldError float64 `json:"fold_error"`
+	// KeyFrequencies of the embedding W_E (share of its energy >= 5%).
+	KeyFrequencies []fourier.KeyFreq `json:"key_frequencies"`
+
+	Clusters []mechanism.Cluster `json:"clusters"`
+	// NeuronsInMainClusters counts neurons in clusters holding >= 2% of them.
+	NeuronsInMainClusters int `json:"neurons_in_main_clusters"`
+	// Medians over the neurons of the main clusters.
+	MedianFVE          [3]float64 `json:"median_fve_a_b_u"`
+	PhaseDoublingError float64    `json:"phase_doubling_error"` // median |ψ − 2φ|, radians
+	MedianPhaseAB      float64    `json:"median_phase_a_minus_b"`
+	MedianAmpRatio     float64    `json:"median_abs_ra_over_rb_minus_1"`
+	MedianOffset       float64    `json:"median_offset_over_2r"`
+
+	IdealLogitFVE  float64               `json:"ideal_logit_fve"`
+	IdealMaxError  float64               `json:"ideal_max_error"`
+	IdealMeanError float64               `json:"ideal_mean_abs_error"`
+	IdealPer       []mechanism.Agreement `json:"ideal_per_cluster"`
+
+	GradientSymmetricity float64 `json:"gradient_symmetricity"`
+	DistanceIrrelevance  float64 `json:"distance_irrelevance"`
+	Circularity          float64 `json:"circularity"`
+	RestrictedLoss       float64 `json:"restricted_loss"`
+	ExcludedLoss         float64 `json:"excluded_loss"`
+	TrainLoss            float64 `json:"train_loss"`
+
+	Fits []mechanism.NeuronFit `json:"-"`
+}
+
+// Analyze computes the report of a checkpoint on backend be (used for the
+// network's logits and the gradients of gradient symmetricity).
+func Analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, error) {
+	cfg, w := ck.Config, ck.Params
+	r := &Report{P: cfg.P, Epoch: ck.Epoch}
+	acts, err := model.RunWithCache(be, cfg, w, model.LogitsName)
+	if err != nil {
+		return nil, err
+	}
+	logits := acts[model.LogitsName].Data
+	split, err := train.SplitOf(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := train.Measure(logits, split, ck.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	r.Accuracy, r.TrainLoss = m.Acc, m.TrainLoss
+
+	WE := w.Must("W_E")
+	r.KeyFrequencies = fourier.KeyFrequencies(transpose(WE.Matrix()), 0.05)
+	var ks []int
+	for _, k := range r.KeyFrequencies {
+		ks = append(ks, k.K)
+	}
+	pl := measures.ProgressLosses(logits, cfg.P, ks, split.Train)
+	r.RestrictedLoss, r.ExcludedLoss = pl.Restricted, pl.Excluded
+	r.DistanceIrrelevance = measures.DistanceIrrelevance(logits, cfg.P)
+	if r.GradientSymmetricity, err = measures.GradientSymmetricity(be, cfg, w, 100, 0); err != nil {
+		return nil, err
+	}
+	if r.Circularity, err = measures.Circularity(WE, 4); err != nil {
+		return nil, err
+	}
+
+	tb, err := circuit.Fold(cfg, w)
+	if err != nil {
+		return r, nil // not a constant-attention model: no circuit analysis
+	}
+	r.Circuit = true
+	for i, v := range tb.AllLogits() {
+		r.FoldError = math.Max(r.FoldError, math.Abs(v-logits[i]))
+	}
+	r.Fits = mechanism.FitNeurons(tb)
+	r.Clusters = mechanism.Clusters(tb, r.Fits)
+	var fa, fb, fu, pd, pab, amp, off []float64
+	for _, c := range r.Clusters {
+		if float64(len(c.Neurons)) < 0.02*float64(tb.M) {
+			continue
+		}
+		r.NeuronsInMainClusters += len(c.Neurons)
+		for _, i := range c.Neurons {
+			f := r.Fits[i]
+			fa, fb, fu = append(fa, f.FVEA), append(fb, f.FVEB), append(fu, f.FVEU)
+			pd = append(pd, math.Abs(f.PhaseDoubling))
+			pab = append(pab, math.Abs(mechanism.Wrap(f.PhiA-f.PhiB)))
+			amp = append(amp, math.Abs(f.RA/f.RB-1))
+			off = append(off, f.Offset/(2*f.R))
+		}
+	}
+	r.MedianFVE = [3]float64{median(fa), median(fb), median(fu)}
+	r.PhaseDoublingError, r.MedianPhaseAB, r.MedianAmpRatio, r.MedianOffset = median(pd), median(pab), median(amp), median(off)
+	per, total, err := mechanism.CompareIdeal(tb, r.Fits, r.Clusters)
+	if err == nil {
+		r.IdealPer = per
+		r.IdealLogitFVE, r.IdealMaxError, r.IdealMeanError = total.FVE, total.MaxErr, total.MeanErr
+	}
+	return r, nil
+}
+
+func transpose(m [][]float64) [][]float64 {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([][]float64, len(m[0]))
+	for j := range out {
+		out[j] = make([]float64, len(m))
+		for i := range m {
+			out[j][i] = m[i][j]
+		}
+	}
+	return out
+}
+
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	y := append([]float64(nil), x...)
+	sort.Float64s(y)
+	if len(y)%2 == 1 {
+		return y[len(y)/2]
+	}
+	return (y[len(y)/2-1] + y[len(y)/2]) / 2
+}
+
+// Text renders the report for a terminal.
+func (r *Report) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "p = %d, epoch %d, accuracy %.4f\n", r.P, r.Epoch, r.Accuracy)
+	var kf []string
+	for _, k := range r.KeyFrequencies {
+		kf = append(kf, fmt.Sprintf("%d (%.0f%%)", k.K, 100*k.Fraction))
+	}
+	fmt.Fprintf(&b, "key frequencies of the embedding: %s\n", strings.Join(kf, ", "))
+	fmt.Fprintf(&b, "\nprior work's metrics (Zhong et al.: pizza has GS ≈ 0.99, DI ≈ 0.35; clock GS ≈ 0.5, DI ≈ 0.85)\n")
+	fmt.Fprintf(&b, "  gradient symmetricity %.3f\n  distance irrelevance  %.3f\n  circularity           %.3f\n", r.GradientSymmetricity, r.DistanceIrrelevance, r.Circularity)
+	fmt.Fprintf(&b, "  train loss %.3g, restricted loss %.3g, excluded loss %.3g (Nanda et al.)\n", r.TrainLoss, r.RestrictedLoss, r.ExcludedLoss)
+	if !r.Circuit {
+		b.WriteString("\nattention is not constant (alpha < 1): no folded-circuit analysis\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\nfolded circuit reproduces the network's logits to %.2g\n", r.FoldError)
+	b.WriteString("\nclusters of neurons by frequency\n     k  neurons   A,B FVE   W = Σ r·s   median |ψ−2φ|\n")
+	for _, c := range r.Clusters {
+		fmt.Fprintf(&b, "  %4d  %7d   %7.3f   %9.2f   %13.4f\n", c.K, len(c.Neurons), c.FVE, c.W, c.MedianPhaseDoubling)
+	}
+	fmt.Fprintf(&b, "%d neurons in clusters holding at least 2%% of them\n", r.NeuronsInMainClusters)
+	fmt.Fprintf(&b, "\nmedians over those neurons: single-frequency FVE A %.3f B %.3f U %.3f\n", r.MedianFVE[0], r.MedianFVE[1], r.MedianFVE[2])
+	fmt.Fprintf(&b, "  |φA − φB| %.4f rad, |rA/rB − 1| %.3f, |ψ − 2φ| %.4f rad, offset/(2r) %.3f\n", r.MedianPhaseAB, r.MedianAmpRatio, r.PhaseDoublingError, r.MedianOffset)
+	if r.IdealPer != nil {
+		b.WriteString("\nideal pizza logits κ₂ W |cos(w(a−b)/2)| cos(w(a+b−c)) against the MLP's (centred over c)\n     k      FVE   max error   mean error   max |actual|\n")
+		for _, a := range r.IdealPer {
+			fmt.Fprintf(&b, "  %4d  %7.3f   %9.3f   %10.3f   %12.3f\n", a.K, a.FVE, a.MaxErr, a.MeanErr, a.Scale)
+		}
+		fmt.Fprintf(&b, "  total %7.3f   %9.3f   %10.3f\n", r.IdealLogitFVE, r.IdealMaxError, r.IdealMeanError)
+	}
+	return b.String()
+}
