@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,5 +110,36 @@ func TestBadInput(t *testing.T) {
 	_, err := capture(t, func() error { return runEval([]string{"-model", m}) })
 	if err == nil || !strings.Contains(err.Error(), state) || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("corrupted checkpoint: %v", err)
+	}
+}
+
+func TestAnalyzeJSON(t *testing.T) {
+	dir := filepath.Join("..", "..", "models", "p59-pizza-seed0")
+	if !checkpoint.Exists(dir) {
+		t.Skip("no shipped model")
+	}
+	out, err := capture(t, func() error { return runAnalyze([]string{"-model", dir, "-json"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"gradient_symmetricity", "distance_irrelevance", "circularity", "phase_doubling_error", "ideal_logit_fve"} {
+		v, ok := r[k].(float64)
+		if !ok || math.IsNaN(v) {
+			t.Errorf("analyze -json: %q is %v", k, r[k])
+		}
+	}
+	cl, ok := r["clusters"].([]any)
+	if !ok || len(cl) == 0 {
+		t.Fatalf("no clusters: %v", r["clusters"])
+	}
+	c0 := cl[0].(map[string]any)
+	for _, k := range []string{"frequency", "neurons", "fve"} {
+		if _, ok := c0[k]; !ok {
+			t.Errorf("cluster lacks %q: %v", k, c0)
+		}
 	}
 }
