@@ -1,0 +1,139 @@
+package figures
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// grid is a p×q table for heatmaps: Z[row][col], X = col, Y = row.
+type grid struct{ z [][]float64 }
+
+func (g grid) Dims() (c, r int)   { return len(g.z[0]), len(g.z) }
+func (g grid) Z(c, r int) float64 { return g.z[r][c] }
+func (g grid) X(c int) float64    { return float64(c) }
+func (g grid) Y(r int) float64    { return float64(r) }
+
+// Heatmap plots z[row][col] with a diverging palette symmetric about 0
+// (limit ±max|z| unless lim > 0), rasterised (a vector heatmap of 59×59
+// cells is 60 times larger), and a colour bar is not drawn: titles carry the
+// scale.
+func Heatmap(title, xlabel, ylabel string, z [][]float64, lim float64) *plot.Plot {
+	if lim <= 0 {
+		for _, r := range z {
+			for _, v := range r {
+				lim = math.Max(lim, math.Abs(v))
+			}
+		}
+		if lim == 0 {
+			lim = 1
+		}
+	}
+	pal := moreland.SmoothBlueRed()
+	pal.SetMin(-lim)
+	pal.SetMax(lim)
+	h := plotter.NewHeatMap(grid{z}, pal.Palette(255))
+	h.Min, h.Max = -lim, lim
+	h.Rasterized = true
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s (±%.3g)", title, lim)
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
+	p.Add(h)
+	return p
+}
+
+// intTicks labels multiples of a round step with integers.
+type intTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (intTicks) Ticks(min, max float64) []plot.Tick {
+	span := max - min
+	step := 1.0
+	for _, s := range []float64{1, 2, 5, 10, 20, 25, 50, 100, 200, 500} {
+		step = s
+		if span/s <= 8 {
+			break
+		}
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%d", int(v))})
+	}
+	return ts
+}
+
+// Bars plots values[i] at x = xs[i] as a bar chart.
+func Bars(title, xlabel, ylabel string, xs []int, values []float64, col color.Color) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	xy := make(plotter.XYs, len(xs))
+	for i := range xs {
+		xy[i] = plotter.XY{X: float64(xs[i]), Y: values[i]}
+	}
+	// Bars as thick vertical lines: exact x positions, any number of them.
+	for _, pt := range xy {
+		l, _ := plotter.NewLine(plotter.XYs{{X: pt.X, Y: 0}, pt})
+		l.Color = col
+		l.Width = vg.Points(4)
+		p.Add(l)
+	}
+	p.Add(plotter.NewGrid())
+	p.Y.Min = 0
+	return p
+}
+
+// Scatter plots groups of points, one colour per group, with a legend.
+func Scatter(title, xlabel, ylabel string, names []string, groups []plotter.XYs) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	cols := Palette(len(groups))
+	for i, g := range groups {
+		s, err := plotter.NewScatter(g)
+		if err != nil {
+			continue
+		}
+		s.GlyphStyle.Color = cols[i]
+		s.GlyphStyle.Radius = vg.Points(1.6)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		if i < len(names) {
+			p.Legend.Add(names[i], s)
+		}
+	}
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// Palette returns n distinguishable colours.
+func Palette(n int) []color.Color {
+	base := []color.Color{
+		TrainColor, HeldoutColor,
+		color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+		color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
+		color.RGBA{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
+	}
+	out := make([]color.Color, n)
+	for i := range out {
+		if i < len(base) {
+			out[i] = base[i]
+		} else {
+			out[i] = palette.Heat(n, 1).Colors()[i]
+		}
+	}
+	return out
+}
+
+// Row makes a one-row figure of the plots.
+func Row(name string, plots ...*plot.Plot) *Figure {
+	return &Figure{Name: name, Plots: [][]*plot.Plot{plots}}
+}
