@@ -188,3 +188,34 @@ func (r *Report) Text() string {
 	}
 	return b.String()
 }
+
+// Model bundles a loaded model with its folded tables and its report: what
+// a notebook cell needs, in one call.
+type Model struct {
+	Dir        string
+	Checkpoint *checkpoint.Checkpoint
+	// Tables is nil for models without constant attention.
+	Tables *circuit.Tables
+	Report *Report
+}
+
+// Open loads the model in dir and analyses it on the default backend.
+func Open(dir string) (*Model, error) {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	be, err := model.Backend()
+	if err != nil {
+		return nil, err
+	}
+	r, err := Analyze(be, ck)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Dir: dir, Checkpoint: ck, Report: r}
+	if r.Circuit {
+		m.Tables, _ = circuit.Fold(ck.Config, ck.Params)
+	}
+	return m, nil
+}
