@@ -51,7 +51,9 @@ func Act(cfg config.Config, x *Node) *Node {
 	case "square":
 		return Square(x)
 	default:
-		return Max(x, ZerosLike(x))
+		// Where rather than Max: its gradient is one select, where Max's
+		// builds a sign indicator and a gradient for the zero side too.
+		return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x))
 	}
 }
 
@@ -81,8 +83,28 @@ func Logits(cfg config.Config, w Params, a, b *Node) *Node {
 	return Add(direct, matmul(Act(cfg, pre), M))
 }
 
+// PairLogits returns the logits of all p² pairs [p², p] (row a·p + b). With
+// constant attention the pre-activation A[a] + B[b] is built as an outer sum
+// by broadcasting, which needs no gather (and no scatter in the gradient);
+// training on a subset of the pairs then masks the loss instead.
+func PairLogits(cfg config.Config, w Params) *Node {
+	pre, direct := folded(cfg, w, nil, nil)
+	M := matmul(w["W_out"], w["W_U"])
+	return Add(direct, matmul(Act(cfg, pre), M))
+}
+
+// allPairs returns the int32 indices a, b of all pairs in row-major order.
+func allPairs(g *Graph, p int) (a, b *Node) {
+	av, bv := make([]int32, p*p), make([]int32, p*p)
+	for i := range av {
+		av[i], bv[i] = int32(i/p), int32(i%p)
+	}
+	return Const(g, av), Const(g, bv)
+}
+
 // folded returns the MLP pre-activation [N, m] and the direct-path logits
-// [N, p] (everything but the MLP's contribution).
+// [N, p] (everything but the MLP's contribution); a == nil means all p²
+// pairs in row-major order.
 func folded(cfg config.Config, w Params, a, b *Node) (pre, direct *Node) {
 	WE, Wpos := w["W_E"], w["W_pos"]
 	R0 := Add(WE, row(Wpos, 0)) // [p, d]
@@ -107,7 +129,18 @@ func folded(cfg config.Config, w Params, a, b *Node) (pre, direct *Node) {
 		ov := func(V *Node) *Node { return DotGeneral(V, []int{1, 2}, nil, w["W_O"], []int{0, 1}, nil) } // [p, d]
 		ta := scale(both(ov(V0)), C)                                                                     // indexed by a
 		tb := add(base, scale(both(ov(V1)), C))                                                          // indexed by b
+		if a == nil { // all p² pairs: outer sums, no gathers
+			p := cfg.P
+			outer := func(x, y *Node) *Node {
+				n := x.Shape().Dimensions[1]
+				return Reshape(Add(InsertAxes(x, 1), InsertAxes(y, 0)), p*p, n)
+			}
+			return outer(ta[0], tb[0]), outer(ta[1], tb[1])
+		}
 		return Add(gather(ta[0], a), gather(tb[0], b)), Add(gather(ta[1], a), gather(tb[1], b))
+	}
+	if a == nil {
+		a, b = allPairs(WE.Graph(), cfg.P)
 	}
 	// Softmax attention from the last position (query at t_1 = b).
 	sc := 1 / math.Sqrt(float64(cfg.DHead))
@@ -117,21 +150,14 @@ func folded(cfg config.Config, w Params, a, b *Node) (pre, direct *Node) {
 	s0 := MulScalar(ReduceSum(Mul(q, k0), -1), sc) // [N, h]
 	s1 := MulScalar(ReduceSum(Mul(q, k1), -1), sc)
 	pat0, pat1 := mix(cfg, C, s0, s1)
-	// Per-head tables through W_O and on to W_in and W_U: [p, h, m], [p, h, p].
-	perHead := func(V *Node) [2]*Node {
-		ov := DotGeneral(V, []int{2}, []int{1}, w["W_O"], []int{1}, []int{0}) // [h, p, d]
-		t := both(ov)
-		return [2]*Node{TransposeAllAxes(t[0], 1, 0, 2), TransposeAllAxes(t[1], 1, 0, 2)}
-	}
-	weighted := func(pat, table, idx *Node) *Node { // Σ_h pat[n,h] table[idx[n],h,:]
-		return DotGeneral(pat, []int{1}, []int{0}, gather(table, idx), []int{1}, []int{0})
-	}
-	t0, t1 := perHead(V0), perHead(V1)
-	var x [2]*Node
-	for k := range x {
-		x[k] = Add(gather(base[k], b), Add(weighted(pat0, t0[k], a), weighted(pat1, t1[k], b)))
-	}
-	return x[0], x[1]
+	// The attention output is formed per input, [N, d], then read by W_in
+	// and W_U (per-head tables through W_in would need batched 1×h
+	// products, which are slow on simplego).
+	v0, v1 := gather(V0, a), gather(V1, b)                                 // [N, h, dh]
+	z := Add(Mul(InsertAxes(pat0, -1), v0), Mul(InsertAxes(pat1, -1), v1)) // [N, h, dh]
+	attn := DotGeneral(z, []int{1, 2}, nil, w["W_O"], []int{0, 1}, nil)    // [N, d]
+	x := both(attn)
+	return Add(gather(base[0], b), x[0]), Add(gather(base[1], b), x[1])
 }
 
 // mix turns the attention scores of the two positions into the pattern
@@ -204,10 +230,21 @@ func FromEmbeddings(cfg config.Config, w Params, e0, e1 *Node) map[string]*Node 
 // CrossEntropy is the mean cross-entropy of logits [N, p] against labels
 // (int32 [N]), computed in float64 whatever the logits' dtype.
 func CrossEntropy(logits, labels *Node) *Node {
+	return ReduceAllMean(rowCrossEntropy(logits, labels))
+}
+
+// WeightedCrossEntropy is Σ_n weights[n]·CE_n for float64 weights [N]: with
+// weights 1/|S| on a subset S of the rows and 0 elsewhere, the mean
+// cross-entropy over S.
+func WeightedCrossEntropy(logits, labels, weights *Node) *Node {
+	return ReduceAllSum(Mul(rowCrossEntropy(logits, labels), weights))
+}
+
+func rowCrossEntropy(logits, labels *Node) *Node {
 	if logits.DType() != dtypes.Float64 {
 		logits = ConvertDType(logits, dtypes.Float64)
 	}
 	p := logits.Shape().Dimensions[1]
 	logp := LogSoftmax(logits, -1)
-	return Neg(ReduceAllMean(ReduceSum(Mul(logp, OneHot(labels, p, dtypes.Float64)), -1)))
+	return Neg(ReduceSum(Mul(logp, OneHot(labels, p, dtypes.Float64)), -1))
 }

@@ -164,6 +164,10 @@ func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error
 	}
 	train := zp.Select(cfg.P, split.Train)
 	all, _ := zp.All(cfg.P)
+	weights := make([]float64, cfg.P*cfg.P)
+	for _, i := range split.Train {
+		weights[i] = 1 / float64(len(split.Train))
+	}
 	nT, nF := len(r.trainIdx), len(r.frozenIdx)
 	err = model.Try(func() {
 		r.step = MustNewExec(be, func(in []*Node) []*Node {
@@ -172,8 +176,15 @@ func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error
 			decay, stepSize, invSqrtBC2 := in[0], in[1], in[2]
 			ps := in[3 : 3+nT]
 			w := r.assemble(ps, in[3+nT:3+nT+nF])
-			a, b, labels := Const(g, train.A), Const(g, train.B), Const(g, train.Label)
-			loss := model.CrossEntropy(model.Logits(cfg, w, a, b), labels)
+			var loss *Node
+			if cfg.Alpha == 1 {
+				// Constant attention: the logits of all p² pairs cost no
+				// gathers; the held-out rows get weight 0 in the loss.
+				loss = model.WeightedCrossEntropy(model.PairLogits(cfg, w), Const(g, all.Label), Const(g, weights))
+			} else {
+				a, b, labels := Const(g, train.A), Const(g, train.B), Const(g, train.Label)
+				loss = model.CrossEntropy(model.Logits(cfg, w, a, b), labels)
+			}
 			grads := Gradient(loss, ps...)
 			out := []*Node{loss}
 			var newP, newM, newV []*Node
@@ -192,10 +203,8 @@ func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error
 			return append(out, newV...)
 		})
 		r.eval = MustNewExec(be, func(in []*Node) []*Node {
-			g := in[0].Graph()
 			w := r.assemble(in[:nT], in[nT:])
-			logits := model.Logits(cfg, w, Const(g, all.A), Const(g, all.B))
-			return []*Node{ConvertDType(logits, dtypes.Float64)}
+			return []*Node{ConvertDType(model.PairLogits(cfg, w), dtypes.Float64)}
 		})
 	})
 	if err != nil {
