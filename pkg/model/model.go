@@ -129,7 +129,7 @@ func folded(cfg config.Config, w Params, a, b *Node) (pre, direct *Node) {
 		ov := func(V *Node) *Node { return DotGeneral(V, []int{1, 2}, nil, w["W_O"], []int{0, 1}, nil) } // [p, d]
 		ta := scale(both(ov(V0)), C)                                                                     // indexed by a
 		tb := add(base, scale(both(ov(V1)), C))                                                          // indexed by b
-		if a == nil { // all p² pairs: outer sums, no gathers
+		if a == nil {                                                                                    // all p² pairs: outer sums, no gathers
 			p := cfg.P
 			outer := func(x, y *Node) *Node {
 				n := x.Shape().Dimensions[1]
