@@ -21,10 +21,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"train":   {"train a model (resumes when -out holds a checkpoint)", runTrain},
-	"eval":    {"accuracy and loss of a model on all pairs, train and held-out", runEval},
-	"info":    {"describe a model directory", runInfo},
-	"analyze": {"Fourier clusters, phase relations, ideal pizza logits and the prior work's metrics", runAnalyze},
+	"train":     {"train a model (resumes when -out holds a checkpoint)", runTrain},
+	"eval":      {"accuracy and loss of a model on all pairs, train and held-out", runEval},
+	"info":      {"describe a model directory", runInfo},
+	"analyze":   {"Fourier clusters, phase relations, ideal pizza logits and the prior work's metrics", runAnalyze},
+	"integrate": {"the MLP as numerical integration: each cluster as a quadrature rule", runIntegrate},
 }
 
 func usage() {

@@ -143,3 +143,31 @@ func TestAnalyzeJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestIntegrateJSON(t *testing.T) {
+	dir := filepath.Join("..", "..", "models", "p59-pizza-seed0")
+	if !checkpoint.Exists(dir) {
+		t.Skip("no shipped model")
+	}
+	out, err := capture(t, func() error { return runIntegrate([]string{"-model", dir, "-json"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Clusters []map[string]any `json:"clusters"`
+		Overall  *float64         `json:"mlp_vs_integral_relative_error"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Overall == nil || math.IsNaN(*r.Overall) || len(r.Clusters) == 0 {
+		t.Fatalf("integrate -json: %s", out)
+	}
+	for _, c := range r.Clusters {
+		for _, k := range []string{"frequency", "neurons", "quadrature_error", "equispaced_error", "random_error"} {
+			if v, ok := c[k].(float64); !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("cluster field %q = %v", k, c[k])
+			}
+		}
+	}
+}

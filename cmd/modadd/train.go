@@ -185,3 +185,32 @@ func runAnalyze(args []string) error {
 	fmt.Printf("%s\n%s", *dir, r.Text())
 	return nil
 }
+
+func runIntegrate(args []string) error {
+	fs := flag.NewFlagSet("integrate", flag.ContinueOnError)
+	dir := fs.String("model", "", "model directory (required; constant attention, ReLU or |x|)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	seed := fs.Uint64("seed", 0, "seed of the random comparison rules")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("-model DIR is required")
+	}
+	m, err := analysis.Open(*dir)
+	if err != nil {
+		return err
+	}
+	if m.Tables == nil {
+		return fmt.Errorf("%s: the model's attention is not constant (alpha = %g), so its MLP is not a sum over a and b; the integration view needs alpha = 1", *dir, m.Checkpoint.Config.Alpha)
+	}
+	in, err := analysis.Integrate(m.Tables, m.Report.Fits, m.Report.Clusters, len(m.Report.Fits)/50, *seed)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(in)
+	}
+	fmt.Printf("%s\n%s", *dir, in.Text())
+	return nil
+}
