@@ -26,7 +26,7 @@ type ClusterRule struct {
 	// ErrorVsN keeps random subsets of the cluster's neurons (weights
 	// rescaled to the same total; mean over 10 subsets) against equispaced
 	// and random rules of the same size.
-	ErrorVsN []SubsetError `json:"error_vs_n"`
+	ErrorVsN []SubsetError   `json:"error_vs_n"`
 	Rule     quadrature.Rule `json:"-"`
 }
 
@@ -259,4 +259,3 @@ func (in *Integration) Text() string {
 	fmt.Fprintf(&b, "  total  %17.4f   %20.4f   %22.4f\n", in.MLPvsIntegral, in.MLPvsQuadrature, in.QuadratureVsIntegral)
 	return b.String()
 }
-
