@@ -180,7 +180,7 @@ func (r *Report) Text() string {
 	fmt.Fprintf(&b, "\nmedians over those neurons: single-frequency FVE A %.3f B %.3f U %.3f\n", r.MedianFVE[0], r.MedianFVE[1], r.MedianFVE[2])
 	fmt.Fprintf(&b, "  |φA − φB| %.4f rad, |rA/rB − 1| %.3f, |ψ − 2φ| %.4f rad, offset/(2r) %.3f\n", r.MedianPhaseAB, r.MedianAmpRatio, r.PhaseDoublingError, r.MedianOffset)
 	if r.IdealPer != nil {
-		b.WriteString("\nideal pizza logits κ₂ W |cos(w(a−b)/2)| cos(w(a+b−c)) against the MLP's (centred over c)\n     k      FVE   max error   mean error   max |actual|\n")
+		b.WriteString("\nideal pizza logits g_k(a−b)·cos(w(a+b−c)) (for ReLU g_k = κ₂ W |cos(w(a−b)/2)|) against the MLP's (centred over c)\n     k      FVE   max error   mean error   max |actual|\n")
 		for _, a := range r.IdealPer {
 			fmt.Fprintf(&b, "  %4d  %7.3f   %9.3f   %10.3f   %12.3f\n", a.K, a.FVE, a.MaxErr, a.MeanErr, a.Scale)
 		}

@@ -144,6 +144,10 @@ func (in *Integration) compareOutputs(t *circuit.Tables, fits []mechanism.Neuron
 	for i := range clusterOf {
 		clusterOf[i] = -1
 	}
+	profiles := make([][]float64, nc)
+	for ci, c := range clusters {
+		profiles[ci] = mechanism.Profile(t.Act, p, c, fits)
+	}
 	// G at the 2p half-angles, per cluster.
 	G := make([][]complex128, nc)
 	for ci, c := range clusters {
@@ -194,7 +198,7 @@ func (in *Integration) compareOutputs(t *circuit.Tables, fits []mechanism.Neuron
 				for c := 0; c < p; c++ {
 					e := cmplx.Exp(complex(0, 2*math.Pi*float64((k*c)%p)/float64(p)))
 					quadv[c] = 2 * math.Abs(cosd) * real(e*g)
-					integ[c] = mechanism.IdealCluster(p, k, a2*clusters[ci].W, a, b, c)
+					integ[c] = mechanism.IdealCluster(p, k, profiles[ci], a, b, c)
 				}
 				accumulatePair(&acc[ci].aq, &acc[ci].ai, &acc[ci].qi, &acc[ci].aa, &acc[ci].qq, actual[ci], quadv, integ)
 				for c := 0; c < p; c++ {

@@ -104,16 +104,16 @@ func PhaseDoubling(fits []mechanism.NeuronFit, clusters []mechanism.Cluster, min
 // IdealVsActual shows the MLP's logit for the correct class (centred over
 // the classes) against the ideal pizza logits, on the grid s = a + b,
 // d = a − b (mod p; p must be odd so that (s, d) determines (a, b)).
-func IdealVsActual(t *circuit.Tables, clusters []mechanism.Cluster) (*Figure, error) {
+func IdealVsActual(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []mechanism.Cluster) (*Figure, error) {
 	p := t.P
 	if p%2 == 0 {
 		return nil, fmt.Errorf("figures: the (a+b, a−b) grid needs an odd p, got %d", p)
 	}
-	kappa, err := mechanism.Kappa2(t.Act)
-	if err != nil {
-		return nil, err
-	}
 	act := circuit.Activation(t.Act)
+	profiles := make([][]float64, len(clusters))
+	for ci, c := range clusters {
+		profiles[ci] = mechanism.Profile(t.Act, p, c, fits)
+	}
 	inv2 := (p + 1) / 2
 	actual, ideal := make([][]float64, p), make([][]float64, p)
 	row := make([]float64, p)
@@ -135,8 +135,8 @@ func IdealVsActual(t *circuit.Tables, clusters []mechanism.Cluster) (*Figure, er
 				mean += v
 			}
 			actual[d][s] = row[s] - mean/float64(p)
-			for _, c := range clusters {
-				ideal[d][s] += mechanism.IdealCluster(p, c.K, kappa*c.W, a, b, s)
+			for ci, c := range clusters {
+				ideal[d][s] += mechanism.IdealCluster(p, c.K, profiles[ci], a, b, s)
 			}
 		}
 	}

@@ -82,4 +82,3 @@ func ErrorVsNodes(title string, ns []int, model, equi, random []float64) *Figure
 	p.Add(plotter.NewGrid())
 	return Row("error-vs-nodes", p)
 }
-

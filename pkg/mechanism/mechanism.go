@@ -11,11 +11,13 @@
 //
 // so that, by sum-to-product with φ = (φA + φB)/2 and δ = w(a−b)/2,
 // pre_i ≈ 2r cos δ cos(w(a+b)/2 + φ) + offset, and "phase doubling" says
-// ψ_i ≈ 2φ_i. Summing ReLU over a cluster whose phases spread evenly is a
-// Riemann sum of ∫ act(cos u) cos(2u + ψ) du = π κ₂ cos ψ (κ₂ the cos 2u
-// coefficient of act(cos u): 2/(3π) for ReLU), which gives the ideal
+// ψ_i ≈ 2φ_i. Summing the activations over a cluster whose phases spread
+// evenly is a Riemann sum of ∫ act(A cos u) cos(2u + ψ) du = π a₂(A) cos ψ
+// (a₂(A) the cos 2u coefficient of act(A cos u)), which gives the ideal
 //
-//	MLP_k(a, b, c) = κ₂ W_k |cos(w(a−b)/2)| cos(w(a+b−c)),   W_k = Σ_{i∈k} r_i s_i.
+//	MLP_k(a, b, c) = g_k(a−b) cos(w(a+b−c)),  g_k(d) = Σ_{i∈k} s_i a₂(2 r_i |cos(wd/2)|)/2,
+//
+// for ReLU: κ₂ W_k |cos(w(a−b)/2)| cos(w(a+b−c)), κ₂ = 2/(3π), W_k = Σ r_i s_i.
 package mechanism
 
 import (
@@ -25,6 +27,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/fourier"
+	"github.com/modadd/modadd/pkg/quadrature"
 )
 
 // NeuronFit is the single-frequency description of one neuron.
@@ -177,11 +180,53 @@ func Kappa2(act string) (float64, error) {
 	return 0, fmt.Errorf("mechanism: the ideal pizza logits need an activation with act(λx) = λ·act(x) for λ > 0 (relu, abs); %q is not", act)
 }
 
-// IdealCluster is κ₂ W |cos(w(a−b)/2)| cos(w(a+b−c)) for frequency k: the
-// cluster's ideal contribution to logit c at (a, b).
-func IdealCluster(p, k int, kappaW float64, a, b, c int) float64 {
-	d := math.Abs(math.Cos(math.Pi * float64(k*(a-b)) / float64(p)))
-	return kappaW * d * fourier.Cos(k, a+b-c, p)
+// A2 returns the cos 2u coefficient of u ↦ act(A cos u) as a function of
+// the amplitude A >= 0: a₂(A) = (1/π) ∫ act(A cos u) cos 2u du. Closed forms
+// for ReLU (2A/(3π)), |x| (4A/(3π)) and x² (A²/2); other activations (GELU)
+// are integrated numerically at each call.
+func A2(act string) func(float64) float64 {
+	switch act {
+	case "relu":
+		return func(A float64) float64 { return A * 2 / (3 * math.Pi) }
+	case "abs":
+		return func(A float64) float64 { return A * 4 / (3 * math.Pi) }
+	case "square":
+		return func(A float64) float64 { return A * A / 2 }
+	}
+	f := circuit.Activation(act)
+	return func(A float64) float64 {
+		v, err := quadrature.Coefficient(f, A, 2)
+		if err != nil {
+			return math.NaN()
+		}
+		return v
+	}
+}
+
+// Profile is a cluster's ideal output amplitude as a function of the
+// distance d = a − b (mod p): with neuron i's pre-activation amplitude
+// A_i(d) = 2 r_i |cos(πkd/p)| and the Riemann sum over its phase,
+//
+//	g[d] = Σ_{i∈k} s_i · a₂(A_i(d)) / 2,
+//
+// which for ReLU is κ₂ W |cos(πkd/p)| with κ₂ = 2/(3π) and W = Σ r_i s_i.
+func Profile(act string, p int, c Cluster, fits []NeuronFit) []float64 {
+	a2 := A2(act)
+	g := make([]float64, p)
+	for d := range g {
+		cd := math.Abs(math.Cos(math.Pi * float64(c.K*d) / float64(p)))
+		for _, i := range c.Neurons {
+			g[d] += fits[i].S * a2(2*fits[i].R*cd) / 2
+		}
+	}
+	return g
+}
+
+// IdealCluster is the cluster's ideal contribution to logit c at (a, b):
+// g[(a − b) mod p] · cos(w(a + b − c)), g from Profile.
+func IdealCluster(p, k int, g []float64, a, b, c int) float64 {
+	d := ((a-b)%p + p) % p
+	return g[d] * fourier.Cos(k, a+b-c, p)
 }
 
 // Agreement compares an actual logit contribution (centred over c) with its
@@ -200,11 +245,11 @@ type Agreement struct {
 // actual contribution to the logits (Σ_{i∈k} act(pre_i) U[i][c], centred
 // over c) against the ideal pizza logits.
 func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per []Agreement, total Agreement, err error) {
-	kappa, err := Kappa2(t.Act)
-	if err != nil {
-		return nil, Agreement{}, err
-	}
 	p := t.P
+	profiles := make([][]float64, len(clusters))
+	for ci, c := range clusters {
+		profiles[ci] = Profile(t.Act, p, c, fits)
+	}
 	act := circuit.Activation(t.Act)
 	accs := make([]tally, len(clusters)+1)
 	clusterOf := make([]int, t.M)
@@ -245,7 +290,7 @@ func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per 
 			clear(ideal)
 			for ci, cl := range clusters {
 				for c := 0; c < p; c++ {
-					v := IdealCluster(p, cl.K, kappa*cl.W, a, b, c)
+					v := IdealCluster(p, cl.K, profiles[ci], a, b, c)
 					ideal[c] += v
 					accs[ci].add(actual[ci][c], v)
 				}

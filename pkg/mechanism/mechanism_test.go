@@ -6,6 +6,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/fourier"
+	"github.com/modadd/modadd/pkg/quadrature"
 )
 
 type synthNeuron struct {
@@ -128,6 +129,22 @@ func TestWrap(t *testing.T) {
 	for _, c := range [][2]float64{{0, 0}, {math.Pi, math.Pi}, {-math.Pi, math.Pi}, {3 * math.Pi / 2, -math.Pi / 2}, {7, 7 - 2*math.Pi}} {
 		if got := Wrap(c[0]); math.Abs(got-c[1]) > 1e-15 {
 			t.Errorf("Wrap(%v) = %v, want %v", c[0], got, c[1])
+		}
+	}
+}
+
+// A2's closed forms agree with direct integration (1e-10 relative).
+func TestA2(t *testing.T) {
+	for _, act := range []string{"relu", "abs", "square", "gelu"} {
+		f := A2(act)
+		for _, amp := range []float64{0.1, 0.77, 1, 2.3, 5} {
+			want, err := quadrature.Coefficient(circuit.Activation(act), amp, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f(amp); math.Abs(got-want) > 1e-10*math.Abs(want)+1e-14 {
+				t.Errorf("%s: a₂(%v) = %v, want %v", act, amp, got, want)
+			}
 		}
 	}
 }
