@@ -92,3 +92,50 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	return ts
 }
+
+// Progress plots Nanda et al.'s progress measures over training: the train
+// and held-out loss with the restricted loss (key frequencies only) and the
+// excluded loss (key frequencies removed), on a log scale; and the share of
+// the embedding's energy in the key frequencies with the gradient
+// symmetricity. Series are given as (epoch, value) lists.
+func Progress(title string, epochs []int, train, heldout, restricted, excluded, keyEnergy, gs []float64) *Figure {
+	loss := plot.New()
+	loss.Title.Text = title + ": progress measures"
+	loss.X.Label.Text = "epoch"
+	loss.Y.Label.Text = "loss (log scale)"
+	loss.Y.Scale = plot.LogScale{}
+	loss.Y.Tick.Marker = powerTicks{}
+	other := plot.New()
+	other.Title.Text = "Fourier sparsity and symmetry"
+	other.X.Label.Text = "epoch"
+	other.Y.Min, other.Y.Max = 0, 1.02
+	cols := Palette(6)
+	add := func(p *plot.Plot, name string, ys []float64, col int, floor float64) {
+		xy := make(plotter.XYs, 0, len(ys))
+		for i, y := range ys {
+			xy = append(xy, plotter.XY{X: float64(epochs[i]), Y: math.Max(y, floor)})
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return
+		}
+		l.Color = cols[col]
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(name, l)
+	}
+	add(loss, "train", train, 0, 1e-12)
+	add(loss, "held-out", heldout, 1, 1e-12)
+	add(loss, "restricted", restricted, 2, 1e-12)
+	add(loss, "excluded", excluded, 3, 1e-12)
+	add(other, "key-frequency share of W_E", keyEnergy, 4, 0)
+	add(other, "gradient symmetricity", gs, 5, -1)
+	// Curves start high on the left and fall (loss) or rise (the others):
+	// the bottom-left and top-left corners stay free for the legends.
+	loss.Legend.Top, loss.Legend.Left = false, true
+	other.Legend.Top, other.Legend.Left = true, true
+	loss.Legend.XOffs, other.Legend.XOffs = vg.Millimeter*4, vg.Millimeter*4
+	loss.Add(plotter.NewGrid())
+	other.Add(plotter.NewGrid())
+	return &Figure{Name: "progress-measures", Plots: [][]*plot.Plot{{loss, other}}}
+}
