@@ -4,6 +4,9 @@
 //	modadd train [-config pizza|zhong|clock] [-p N] [-seed N] [-epochs N] [-set k=v;...] -out DIR
 //	modadd eval  -model DIR [-json]
 //	modadd info  -model DIR [-json]
+//	modadd analyze -model DIR [-json]      Fourier clusters, phases, ideal logits, metrics
+//	modadd integrate -model DIR [-json]    clusters as quadrature rules
+//	modadd figures -model DIR -out DIR     every figure of a model
 //
 // Run `modadd help` or `modadd CMD -h` for the flags.
 package main
@@ -26,6 +29,7 @@ var commands = map[string]command{
 	"info":      {"describe a model directory", runInfo},
 	"analyze":   {"Fourier clusters, phase relations, ideal pizza logits and the prior work's metrics", runAnalyze},
 	"integrate": {"the MLP as numerical integration: each cluster as a quadrature rule", runIntegrate},
+	"figures":   {"write every figure of a model (SVG or PNG)", runFigures},
 }
 
 func usage() {

@@ -171,3 +171,25 @@ func TestIntegrateJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestFiguresCommand(t *testing.T) {
+	dir := filepath.Join("..", "..", "models", "p59-pizza-seed0")
+	if !checkpoint.Exists(dir) {
+		t.Skip("no shipped model")
+	}
+	out := t.TempDir()
+	printed, err := capture(t, func() error { return runFigures([]string{"-model", dir, "-out", out}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.svg"))
+	if len(files) < 8 || strings.Count(printed, "\n") != len(files) {
+		t.Fatalf("%d figures written, printed:\n%s", len(files), printed)
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if !strings.Contains(string(b), "<svg") {
+			t.Errorf("%s is not an SVG", f)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/modadd/modadd/pkg/analysis"
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/figures"
+)
+
+func runFigures(args []string) error {
+	fs := flag.NewFlagSet("figures", flag.ContinueOnError)
+	dir := fs.String("model", "", "model directory (required)")
+	out := fs.String("out", "", "directory to write the figures to (required)")
+	format := fs.String("format", "svg", "svg or png")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || *out == "" {
+		return errors.New("-model DIR and -out DIR are required")
+	}
+	if *format != "svg" && *format != "png" {
+		return fmt.Errorf("-format %q: use svg or png", *format)
+	}
+	m, err := analysis.Open(*dir)
+	if err != nil {
+		return err
+	}
+	r := m.Report
+	figs := []*figures.Figure{
+		figures.TrainingCurves("", m.Checkpoint.History),
+		figures.EmbeddingSpectrum(m.Checkpoint.Params.Must("W_E")),
+	}
+	if m.Tables != nil {
+		figs = append(figs,
+			figures.NeuronFrequencies(r.P, r.Fits),
+			figures.PreActivation(m.Tables, r.Fits[r.Clusters[0].Neurons[0]]),
+			figures.PhaseDoubling(r.Fits, r.Clusters, len(r.Fits)/50))
+		if f, err := figures.IdealVsActual(m.Tables, r.Fits, r.Clusters); err == nil {
+			figs = append(figs, f)
+		}
+		if in, err := analysis.Integrate(m.Tables, r.Fits, r.Clusters, len(r.Fits)/50, 0); err == nil && len(in.Clusters) > 0 {
+			c := in.Clusters[0]
+			figs = append(figs, figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d as rectangles", c.K), c.Rule, circuit.Activation(m.Tables.Act), 0.3))
+			var ns []int
+			var a, b, d []float64
+			for _, s := range c.ErrorVsN {
+				ns, a, b, d = append(ns, s.N), append(a, s.Model), append(b, s.Equispaced), append(d, s.Random)
+			}
+			figs = append(figs, figures.ErrorVsNodes(fmt.Sprintf("cluster k = %d", c.K), ns, a, b, d))
+		}
+	}
+	for _, f := range figs {
+		path, err := f.Save(*out, *format)
+		if err != nil {
+			return err
+		}
+		fmt.Println(path)
+	}
+	return nil
+}
