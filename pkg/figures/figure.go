@@ -78,7 +78,12 @@ func (f *Figure) SVG() ([]byte, error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	return buf.Bytes(), nil
+	// gonum's SVG canvas labels its embedded PNG rasters (heatmaps) as
+	// image/jpg, which strict renderers refuse; and a 59×59 raster should
+	// show sharp cells, not be smoothed.
+	out := bytes.ReplaceAll(buf.Bytes(), []byte("data:image/jpg;base64,iVBOR"), []byte("data:image/png;base64,iVBOR"))
+	out = bytes.ReplaceAll(out, []byte("<image "), []byte(`<image preserveAspectRatio="none" style="image-rendering:pixelated" `))
+	return out, nil
 }
 
 // PNG renders the figure as a PNG image at the given dots per inch.
