@@ -47,6 +47,7 @@ type Integration struct {
 	// (centred over c): actual against the infinite-width integral, actual
 	// against idealised neurons summed exactly (the quadrature), and the
 	// quadrature against the integral; per cluster and in total.
+	Secondary            *Secondary        `json:"secondary"`
 	MLPvsIntegral        float64           `json:"mlp_vs_integral_relative_error"`
 	MLPvsQuadrature      float64           `json:"mlp_vs_quadrature_relative_error"`
 	QuadratureVsIntegral float64           `json:"quadrature_vs_integral_relative_error"`
@@ -101,6 +102,7 @@ func Integrate(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []mechani
 		out.Clusters = append(out.Clusters, cr)
 	}
 	out.compareOutputs(t, fits, main, act, kappa)
+	out.Secondary = SecondaryParts(t, fits, main)
 	return out, nil
 }
 
@@ -261,5 +263,12 @@ func (in *Integration) Text() string {
 		fmt.Fprintf(&b, "  %4d   %18.4f   %20.4f   %22.4f\n", c.K, c.MLPvsIntegral, c.MLPvsQuadrature, c.QuadratureVsIntegral)
 	}
 	fmt.Fprintf(&b, "  total  %17.4f   %20.4f   %22.4f\n", in.MLPvsIntegral, in.MLPvsQuadrature, in.QuadratureVsIntegral)
+	if in.Secondary != nil {
+		var ks []int
+		for _, c := range in.Clusters {
+			ks = append(ks, c.K)
+		}
+		b.WriteString("\n" + in.Secondary.Text(ks))
+	}
 	return b.String()
 }

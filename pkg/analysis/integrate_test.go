@@ -79,3 +79,31 @@ func TestIntegrateIdealisedNeurons(t *testing.T) {
 		t.Logf("%s: quadrature error %.3g, quadrature vs integral %.3g", c.name, in.Clusters[0].QuadratureError, in.QuadratureVsIntegral)
 	}
 }
+
+// For exactly idealised neurons every link of the chain but the last is
+// zero, and the last is the quadrature's own error; adding an offset to
+// every pre-activation moves exactly that into the offset link.
+func TestSecondaryParts(t *testing.T) {
+	p := 31
+	tb := idealPizza(p, []int{3, 7}, 16, func(j, n int) float64 { return 2*math.Pi*float64(j)/float64(n) + 0.3*math.Sin(float64(j)) })
+	fits := mechanism.FitNeurons(tb)
+	cl := mechanism.Clusters(tb, fits)
+	sec := SecondaryParts(tb, fits, cl)
+	in, _ := Integrate(tb, fits, cl, 2, 1)
+	for l := 0; l < 3; l++ {
+		if sec.Parts[l].Total > 1e-10 {
+			t.Fatalf("idealised neurons: part %q = %v", sec.Parts[l].Name, sec.Parts[l].Total)
+		}
+	}
+	if math.Abs(sec.Parts[3].Total-in.QuadratureVsIntegral) > 1e-9 || sec.Parts[3].Total < 1e-3 {
+		t.Fatalf("quadrature link %v, quadrature vs integral %v", sec.Parts[3].Total, in.QuadratureVsIntegral)
+	}
+	for i := range tb.C {
+		tb.C[i] = 0.3
+	}
+	fits = mechanism.FitNeurons(tb)
+	sec = SecondaryParts(tb, fits, mechanism.Clusters(tb, fits))
+	if sec.Parts[0].Total > 1e-10 || sec.Parts[1].Total < 0.05 || sec.Parts[2].Total > 1e-10 {
+		t.Fatalf("with offset 0.3: parts %v %v %v", sec.Parts[0].Total, sec.Parts[1].Total, sec.Parts[2].Total)
+	}
+}
