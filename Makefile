@@ -1,12 +1,13 @@
 # modadd: see README.md. `make test` is the test command CI runs.
 GO ?= go
 
-.PHONY: run test notebook-server build build-xla bench models help
+.PHONY: run test notebook-server notebooks-gen build build-xla bench models help
 
 help:
 	@echo "make run        the main job: execute every notebook headlessly -> build/notebooks/*.html, build/figures/"
 	@echo "make test       formatting, vet, cgo-free build, all Go tests and all notebooks (what CI runs)"
 	@echo "make notebook-server  open the notebooks interactively in Jupyter (http://127.0.0.1:8888)"
+	@echo "make notebooks-gen    rewrite notebooks/*.ipynb from their sources in scripts/nbgen/"
 	@echo "make build      bin/modadd (pure Go, CGO_ENABLED=0)"
 	@echo "make build-xla  bin/modadd-xla with the XLA backend (needs cgo; run with GOMLX_BACKEND=xla:PLUGIN)"
 	@echo "make bench      training-step and forward-pass benchmarks (bench/README.md)"
@@ -24,6 +25,9 @@ notebook-server:
 	bash scripts/setup.sh
 	@command -v jupyter-notebook >/dev/null || apt-get install -y --no-install-recommends jupyter-notebook
 	cd notebooks && PATH="$$(go env GOROOT)/bin:$$(go env GOPATH)/bin:$$PATH" jupyter-notebook --ip 127.0.0.1 --no-browser --allow-root
+
+notebooks-gen:
+	python3 scripts/nbgen/gen.py
 
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/modadd ./cmd/modadd

@@ -1,0 +1,157 @@
+from common import SETUP
+
+NAME = "03-numerical-integration"
+CELLS = [
+("markdown", r"""# 3. The MLP computes a numerical integral
+
+Notebook 2 found that each neuron of a cluster computes, up to small errors,
+$\mathrm{ReLU}\big(2r_i|\cos\delta|\cos(\theta' + \varphi_i)\big)\, s_i\cos(wc + 2\varphi_i)$ with
+$\delta = w(a-b)/2$ and $\theta' = w(a+b)/2$ (shifted by $\pi$ when $\cos\delta < 0$). Summed over the
+cluster this is
+$$\mathrm{MLP}_k(a,b,c) \approx 2|\cos\delta|\;\mathrm{Re}\big[e^{iwc}\,G(\theta')\big],\qquad
+G(x) = \sum_i w_i\,\mathrm{ReLU}(\cos(x+\varphi_i))\,e^{2i\varphi_i},\quad w_i = r_i s_i .$$
+$G$ is a **quadrature rule**: nodes at the neurons' phases $\varphi_i$, weights $w_i$, for the integral
+$$\frac{W}{2\pi}\int_{-\pi}^{\pi}\mathrm{ReLU}(\cos(x+\varphi))\,e^{2i\varphi}\,d\varphi = \frac{W}{3\pi}e^{-2ix},
+\qquad W = \sum_i w_i,$$
+which follows from the identity $\int_{-\pi}^{\pi}\mathrm{ReLU}(\cos u)\cos(2u+\psi)\,du = \tfrac23\cos\psi$.
+Each neuron is one rectangle under the curve. This notebook checks the identity, reads each cluster
+of the shipped model as a quadrature rule, and measures how good a rule it is."""),
+SETUP,
+("markdown", r"""## The identity and the Fourier series of ReLU(cos u)
+
+$\mathrm{ReLU}(\cos u) = \frac1\pi + \frac12\cos u + \frac{2}{3\pi}\cos 2u - \frac{2}{15\pi}\cos 4u + \dots$;
+only the $\cos 2u$ term survives the integral against $\cos(2u+\psi)$, so the integral is
+$\pi\cdot\frac{2}{3\pi}\cos\psi$. Checked against adaptive Gauss–Legendre integration (gonum):"""),
+("code", """import (
+	"fmt"
+	"math"
+
+	"github.com/modadd/modadd/pkg/analysis"
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/nb"
+	"github.com/modadd/modadd/pkg/quadrature"
+)
+
+%%
+relu := circuit.Activation("relu")
+var rows [][]string
+for n := 0; n <= 6; n++ {
+	num := nb.Must1(quadrature.Coefficient(relu, 1, n))
+	rows = append(rows, []string{fmt.Sprint(n), fmt.Sprintf("%.12f", num), fmt.Sprintf("%.12f", quadrature.ReLUCoefficient(n))})
+}
+nb.Table([]string{"n", "a_n by integration", "closed form"}, rows)
+for _, psi := range []float64{0, 1, 2} {
+	v := nb.Must1(quadrature.Identity(relu, psi))
+	fmt.Printf("ψ = %.0f: ∫ ReLU(cos u) cos(2u+ψ) du = %.12f, (2/3) cos ψ = %.12f\\n", psi, v, 2.0/3*math.Cos(psi))
+}"""),
+("markdown", r"""## Each cluster is a quadrature rule
+
+Because $\theta'$ only takes the $2p$ values $\pi j/p$, the rule's error can be evaluated exactly at
+every one of them. We compare, for the same number of nodes $N$, the model's rule with $N$ equispaced
+nodes and with $N$ uniformly random nodes (equal weights). Errors are the worst $|G - G_{ideal}|$ over
+the $2p$ half-angles, relative to $|G_{ideal}| = W/(3\pi)$."""),
+("code", """func open() (*analysis.Model, *analysis.Integration) {
+	m := nb.Must1(analysis.Open(nb.Path("models", "p59-pizza-seed0")))
+	in := nb.Must1(analysis.Integrate(m.Tables, m.Report.Fits, m.Report.Clusters, len(m.Report.Fits)/50, 0))
+	return m, in
+}
+
+%%
+_, in := open()
+var rows [][]string
+for _, c := range in.Clusters {
+	rows = append(rows, []string{fmt.Sprint(c.K), fmt.Sprint(c.Neurons), fmt.Sprintf("%.4f", c.QuadratureError), fmt.Sprintf("%.5f", c.EquispacedError), fmt.Sprintf("%.4f", c.RandomError)})
+}
+nb.Table([]string{"cluster k", "nodes N", "model's rule", "N equispaced", "N random (mean of 20)"}, rows)"""),
+("markdown", r"""The rectangles of the largest cluster under the integrand at one half-angle (width $2\pi w_i/W$,
+height the integrand at the neuron's phase):"""),
+("code", """%%
+_, in := open()
+c := in.Clusters[0]
+nb.Show("03-quadrature-rectangles", figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d: %d neurons as rectangles", c.K, c.Neurons), c.Rule, circuit.Activation("relu"), 0.3))"""),
+("markdown", r"""How does the error fall with the number of nodes? Random subsets of the cluster's own neurons
+(weights rescaled to the same total) against equispaced nodes, whose error falls like $1/N^2$
+(about $6.5/N^2$: only the aliased harmonics $n \equiv \pm 2 \pmod N$ of ReLU(cos) survive), and
+random nodes, like $1/\sqrt N$:"""),
+("code", """%%
+_, in := open()
+for i, c := range in.Clusters {
+	var ns []int
+	var model, equi, random []float64
+	for _, s := range c.ErrorVsN {
+		ns, model, equi, random = append(ns, s.N), append(model, s.Model), append(equi, s.Equispaced), append(random, s.Random)
+	}
+	if i == 0 {
+		nb.Show("03-error-vs-nodes", figures.ErrorVsNodes(fmt.Sprintf("cluster k = %d", c.K), ns, model, equi, random))
+	}
+	fmt.Printf("k = %d: subsets of half the cluster err %.3f on average, the whole cluster %.4f\\n", c.K, c.ErrorVsN[len(c.ErrorVsN)-2].Model, c.QuadratureError)
+}"""),
+("markdown", r"""The model's rule is far better than random nodes, but only as a whole: its subsets are no better
+than random ones. The nodes are not spread like an equispaced grid; the weights and phases of the
+whole cluster are arranged so that their errors cancel.
+
+## The MLP against the integral, over all inputs
+
+Three approximations of each cluster's output (centred over $c$), compared on all $p^3$ values
+$(a, b, c)$ as relative RMS errors: the actual MLP, the *quadrature* (idealised neurons summed
+exactly, $2|\cos\delta|\,\mathrm{Re}[e^{iwc}G(\theta')]$) and the *integral* (infinite width, the ideal
+pizza logits)."""),
+("code", """%%
+_, in := open()
+var rows [][]string
+for _, c := range in.PerCluster {
+	rows = append(rows, []string{fmt.Sprint(c.K), fmt.Sprintf("%.4f", c.MLPvsIntegral), fmt.Sprintf("%.4f", c.MLPvsQuadrature), fmt.Sprintf("%.4f", c.QuadratureVsIntegral)})
+}
+rows = append(rows, []string{"total", fmt.Sprintf("%.4f", in.MLPvsIntegral), fmt.Sprintf("%.4f", in.MLPvsQuadrature), fmt.Sprintf("%.4f", in.QuadratureVsIntegral)})
+nb.Table([]string{"cluster k", "actual vs integral", "actual vs quadrature", "quadrature vs integral"}, rows)"""),
+("markdown", r"""The finite quadrature is a small part of the gap: the rule itself is within a few percent of the
+integral. Most of what the ideal misses comes from the neurons not being exactly idealised.
+
+## What the ideal misses: secondary frequencies
+
+A chain of models of every neuron, each idealising one more thing, splits the gap into parts
+(relative RMS of each link's difference, over the actual output): the network's own tables; their
+single-frequency fits (the difference is the *secondary Fourier components* of $A$, $B$, $U$); the fits
+without the constant offset inside the ReLU; symmetric neurons ($r_A = r_B$, $\varphi_A = \varphi_B$,
+$\psi = 2\varphi$: the quadrature); and the integral (the difference is the harmonics $4, 6, \dots$ of
+ReLU(cos) leaking through the uneven phases). The links telescope to the total gap, but they need
+not add up: parts can cancel."""),
+("code", """%%
+_, in := open()
+s := in.Secondary
+header := []string{"link"}
+for _, c := range in.Clusters {
+	header = append(header, fmt.Sprintf("k = %d", c.K))
+}
+header = append(header, "total")
+var rows [][]string
+for _, part := range s.Parts {
+	row := []string{part.Name}
+	for _, v := range part.PerCluster {
+		row = append(row, fmt.Sprintf("%.4f", v))
+	}
+	rows = append(rows, append(row, fmt.Sprintf("%.4f", part.Total)))
+}
+nb.Table(header, rows)
+fmt.Printf("correct-class output (averaged over a+b), spread over a−b: ideal %.2f, actual %.2f\\n", s.CorrectLogitSpreadIdeal, s.CorrectLogitSpreadActual)"""),
+("markdown", r"""The largest link is the secondary Fourier components: individually small (each neuron's fit
+explains about 98% of its variance) but coherent across the hundreds of neurons of a cluster, and
+they partly cancel the offset's effect. The last line measures the cross-cluster compensation: each
+ideal cluster's output is modulated by $|\cos(w_k(a-b)/2)|$, so the ideal total correct logit varies
+strongly with $a - b$; the actual clusters make it nearly flat.
+
+## Other activations
+
+The identity holds for any activation with $\pi a_2$ in place of $2/3$, where $a_2(A)$ is the $\cos 2u$
+coefficient of $\mathrm{act}(A\cos u)$. For positively homogeneous activations it is linear in the
+amplitude; for $x^2$ and GELU it is not, and the cluster's output depends on the amplitude profile."""),
+("code", """%%
+var rows [][]string
+for _, act := range []string{"relu", "abs", "square", "gelu"} {
+	a2 := mechanism.A2(act)
+	rows = append(rows, []string{act, fmt.Sprintf("%.5f", math.Pi*a2(1)), fmt.Sprintf("%.5f", math.Pi*a2(2)), fmt.Sprintf("%.3f", a2(2)/a2(1))})
+}
+nb.Table([]string{"activation", "π a₂ at amplitude 1", "π a₂ at amplitude 2", "ratio"}, rows)"""),
+]
