@@ -27,8 +27,12 @@ for nb in "${nbs[@]}"; do
 		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.kernel_name=gonb \
 		--output-dir "$out" --output "$name" "$nb" >"$out/$name.log" 2>&1; then
 		echo "== $name: FAILED after $(( $(date +%s) - start )) s; the error:" >&2
-		# nbconvert's CellExecutionError names the cell and carries its output.
-		sed -n '/CellExecutionError\|Error\|panic\|error:/,$p' "$out/$name.log" | tail -n 60 >&2
+		# nbconvert's CellExecutionError quotes the failing cell and its error.
+		if grep -q "An error occurred while executing the following cell" "$out/$name.log"; then
+			sed -n '/An error occurred while executing the following cell/,$p' "$out/$name.log" | head -n 80 >&2
+		else
+			tail -n 40 "$out/$name.log" >&2
+		fi
 		echo "(full log: $out/$name.log)" >&2
 		exit 1
 	fi
