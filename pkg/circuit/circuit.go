@@ -187,3 +187,54 @@ func (t *Tables) AllLogits() []float64 {
 	}
 	return out
 }
+
+// Unit is the unit roundoff of float64, 2⁻⁵³.
+const Unit = 0x1p-53
+
+// Gamma is γ_n = n·u/(1 − n·u), the classic bound on the relative rounding
+// error of an n-term float64 dot product: |fl(x·y) − x·y| ≤ γ_n Σ|x_i||y_i|.
+func Gamma(n int) float64 {
+	nu := float64(n) * Unit
+	return nu / (1 - nu)
+}
+
+// Errors bounds, entry by entry, how far the float64 tables of Fold can be
+// from the tables computed in exact arithmetic from the same weights. Fold
+// is a chain of products; by the standard forward error analysis each entry
+// is within γ_N of the same chain evaluated on the absolute values of every
+// weight, where N is the total length of the inner products along the chain
+// (plus a few additions). Errors has the shape of Tables and holds those
+// bounds.
+func Errors(cfg config.Config, w checkpoint.Tensors) (*Tables, error) {
+	abs := w.Clone()
+	for i := range abs {
+		for j, v := range abs[i].Data {
+			abs[i].Data[j] = math.Abs(v)
+		}
+	}
+	t, err := Fold(cfg, abs)
+	if err != nil {
+		return nil, err
+	}
+	// R: 1 add; V: d + 1; OV: h·dh; X: 2 adds; A, La: d; L0: d + 1.
+	chain := Gamma(1+cfg.DModel+1+cfg.NHeads*cfg.DHead+2+cfg.DModel+1) * (1 + 1e-6)
+	scale := func(m [][]float64, g float64) {
+		for _, r := range m {
+			for j := range r {
+				r[j] *= g
+			}
+		}
+	}
+	scale(t.A, chain)
+	scale(t.B, chain)
+	scale(t.La, chain)
+	scale(t.Lb, chain)
+	scale(t.U, Gamma(cfg.DModel)*(1+1e-6))
+	for j := range t.L0 {
+		t.L0[j] *= Gamma(cfg.DModel+2) * (1 + 1e-6)
+	}
+	for j := range t.C {
+		t.C[j] = 0 // b_in is used as stored
+	}
+	return t, nil
+}

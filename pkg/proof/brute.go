@@ -1,0 +1,146 @@
+package proof
+
+import (
+	"math"
+
+	"github.com/modadd/modadd/pkg/circuit"
+)
+
+// evaluation holds the float64 logits of every input and the bound δ(a, b)
+// on their distance from the exact logits (for every c).
+type evaluation struct {
+	logits []float64 // [p²][p]
+	delta  []float64 // [p²]
+	flops  int64
+}
+
+// evaluate computes every logit from the tables with its rounding bound:
+// the pre-activation A + B + c is within Δ = errA + errB + γ₂(|A|+|B|+|c|)
+// of the exact one, ReLU is 1-Lipschitz, and the m-term sum Σ h_i U_ic adds
+// Σ (Δ_i |U_i| + h_i errU_i) + γ_m Σ h_i |U_i| (maxima over c).
+func (m *Model) evaluate() *evaluation {
+	if m.eval != nil {
+		return m.eval
+	}
+	t, e := m.T, m.Err
+	p, M := m.P, m.M
+	umax, uerr := make([]float64, M), make([]float64, M)
+	for i := 0; i < M; i++ {
+		umax[i], uerr[i] = maxAbs(t.U[i]), maxAbs(e.U[i])
+	}
+	ev := &evaluation{logits: make([]float64, p*p*p), delta: make([]float64, p*p)}
+	g2, gm := circuit.Gamma(2), circuit.Gamma(M)
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			row := ev.logits[(a*p+b)*p : (a*p+b+1)*p]
+			var dMLP, scale float64
+			for i := 0; i < M; i++ {
+				pre := t.A[a][i] + t.B[b][i] + t.C[i]
+				dpre := e.A[a][i] + e.B[b][i] + g2*(math.Abs(t.A[a][i])+math.Abs(t.B[b][i])+math.Abs(t.C[i]))
+				h := math.Max(pre, 0)
+				dMLP += dpre*umax[i] + h*uerr[i]
+				scale += h * umax[i]
+				if h != 0 {
+					for c, u := range t.U[i] {
+						row[c] += h * u
+					}
+				}
+			}
+			var dDirect, top float64
+			for c := range row {
+				d := t.La[a][c] + t.Lb[b][c] + t.L0[c]
+				row[c] += d
+				dDirect = math.Max(dDirect, e.La[a][c]+e.Lb[b][c]+e.L0[c]+circuit.Gamma(3)*(math.Abs(t.La[a][c])+math.Abs(t.Lb[b][c])+math.Abs(t.L0[c])))
+				top = math.Max(top, math.Abs(row[c]))
+			}
+			ev.delta[a*p+b] = roundUp(dMLP+gm*scale+dDirect+circuit.Gamma(2)*(top+scale), M+8)
+		}
+	}
+	P, MM := int64(p), int64(M)
+	ev.flops = P * P * (MM*(2+2*P) + 3*P + 8*MM)
+	m.eval = ev
+	return ev
+}
+
+// margins returns, for input (a, b), the smallest E(c*) − E(c) over c ≠ c*.
+func margin(row []float64, cstar int) float64 {
+	mg := math.Inf(1)
+	for c, v := range row {
+		if c != cstar {
+			mg = math.Min(mg, row[cstar]-v)
+		}
+	}
+	return mg
+}
+
+// BruteForce evaluates every logit; only rounding separates the computed
+// logits from the exact ones.
+type BruteForce struct{}
+
+// Name implements Strategy.
+func (BruteForce) Name() string { return "brute-force" }
+
+// Prove implements Strategy.
+func (BruteForce) Prove(m *Model) (*Certificate, error) {
+	return timed(func() (*Certificate, error) {
+		m.eval = nil // time the whole evaluation
+		ev := m.evaluate()
+		p := m.P
+		eps := make([]float64, p*p)
+		for i, d := range ev.delta {
+			eps[i] = 2 * d
+		}
+		c := m.finish("brute-force", eps, ev.logits, m.FoldFLOPs+ev.flops)
+		c.Budget = []Term{{"rounding of the evaluation and the folding", maxOf(eps)}}
+		return c, nil
+	})
+}
+
+func maxOf(x []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, v)
+	}
+	return m
+}
+
+// finish fills a certificate from ε(a, b) and the explanation's logits E
+// ([p²][p], centred or not: only differences matter): certified inputs,
+// accuracy, and the measured error against the brute-force logits.
+func (m *Model) finish(name string, eps, expl []float64, flops int64) *Certificate {
+	ev := m.evaluate()
+	p := m.P
+	c := &Certificate{Strategy: name, Eps: eps, Certified: make([]bool, p*p), FLOPs: flops, Sound: true}
+	var margins []float64
+	correct, cert := 0, 0
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			k := a*p + b
+			cs := (a + b) % p
+			row := ev.logits[k*p : (k+1)*p]
+			er := expl[k*p : (k+1)*p]
+			if margin(row, cs) > 0 {
+				correct++
+			}
+			mg := margin(er, cs)
+			margins = append(margins, mg)
+			if mg > eps[k] {
+				c.Certified[k] = true
+				cert++
+			}
+			base := row[cs] - er[cs]
+			for cc := range row {
+				d := math.Abs((row[cc] - er[cc]) - base)
+				c.ActualMaxError = math.Max(c.ActualMaxError, d)
+				if d > eps[k] {
+					c.Sound = false
+				}
+			}
+			c.Bound = math.Max(c.Bound, eps[k])
+		}
+	}
+	n := float64(p * p)
+	c.TrueAccuracy, c.CertifiedAccuracy = float64(correct)/n, float64(cert)/n
+	c.MedianMargin = median(margins)
+	return c
+}

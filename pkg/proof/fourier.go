@@ -1,0 +1,131 @@
+package proof
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
+)
+
+// FourierU keeps the hidden activations exact and compresses the
+// unembedding: U_i is replaced by its T largest Fourier terms Û_i, so that
+// the MLP's explanation is
+//
+//	E(a, b, c) = La + Lb + L0 + Σ_f Re[e^{i w_f c} Z_f(a, b)],  Z_f = Σ_{i,t: f_it = f} h_i s_it e^{iψ_it},
+//
+// which costs O(m·T) per input for the Z_f and O(p·F) for the logits
+// instead of O(m·p). Per input, ε(a, b) = Σ_i h_i ρ_i + Σ_i Δh_i (spread U_i
+// + 2 errU_i) + rounding, with ρ_i the spread over c of U_i − Û_i: the
+// residuals are weighted by the input's own activations instead of their
+// worst case.
+type FourierU struct{ T int }
+
+// Name implements Strategy.
+func (s FourierU) Name() string { return fmt.Sprintf("fourier-U/%d", s.T) }
+
+type term struct {
+	f      int
+	re, im float64 // s·cos ψ, s·sin ψ
+}
+
+// Prove implements Strategy.
+func (s FourierU) Prove(m *Model) (*Certificate, error) {
+	if s.T < 1 {
+		return nil, fmt.Errorf("proof: fourier-U needs T >= 1 terms, got %d", s.T)
+	}
+	return timed(func() (*Certificate, error) {
+		t, e, p, M := m.T, m.Err, m.P, m.M
+		terms := make([][]term, M)
+		rho, spr := make([]float64, M), make([]float64, M)
+		used := map[int]bool{}
+		var flops int64 = m.FoldFLOPs + int64(M*p*p*2)
+		for i := 0; i < M; i++ {
+			sp := fourier.Analyze(t.U[i])
+			waves := append([]fourier.Wave(nil), sp.Waves...)
+			sort.Slice(waves, func(x, y int) bool { return waves[x].R > waves[y].R })
+			if len(waves) > s.T {
+				waves = waves[:s.T]
+			}
+			res := append([]float64(nil), t.U[i]...)
+			for _, w := range waves {
+				// R cos(wc + ψ) = Re[e^{iwc}·R e^{iψ}].
+				terms[i] = append(terms[i], term{w.K, w.R * math.Cos(w.Phase), w.R * math.Sin(w.Phase)})
+				used[w.K] = true
+				for c := range res {
+					res[c] -= w.Eval(c, p)
+				}
+			}
+			uErr := 2 * maxAbs(e.U[i])
+			var sum float64
+			for _, w := range waves {
+				sum += w.R
+			}
+			// The residual is computed in float64: γ over T terms of size ≤ Σ R.
+			rho[i] = roundUp(spread(res)+uErr+2*circuit.Gamma(2*len(waves)+4)*(sum+maxAbs(t.U[i])), 4)
+			spr[i] = spread(t.U[i]) + uErr
+		}
+		flops += int64(M * p * s.T * 4)
+		var freqs []int
+		for f := range used {
+			freqs = append(freqs, f)
+		}
+		sort.Ints(freqs)
+		slot := map[int]int{}
+		for j, f := range freqs {
+			slot[f] = j
+		}
+		F := len(freqs)
+		eps := make([]float64, p*p)
+		expl := make([]float64, p*p*p)
+		zr, zi := make([]float64, F), make([]float64, F)
+		g2 := circuit.Gamma(2)
+		budget := map[string]float64{}
+		for a := 0; a < p; a++ {
+			for b := 0; b < p; b++ {
+				clear(zr)
+				clear(zi)
+				var resid, dh, zscale float64
+				for i := 0; i < M; i++ {
+					pre := t.A[a][i] + t.B[b][i] + t.C[i]
+					h := math.Max(pre, 0)
+					dpre := e.A[a][i] + e.B[b][i] + g2*(math.Abs(t.A[a][i])+math.Abs(t.B[b][i])+math.Abs(t.C[i]))
+					dh += dpre * spr[i]
+					if h == 0 {
+						continue
+					}
+					resid += h * rho[i]
+					for _, tm := range terms[i] {
+						k := slot[tm.f]
+						zr[k] += h * tm.re
+						zi[k] += h * tm.im
+						zscale += h * math.Hypot(tm.re, tm.im)
+					}
+				}
+				row := expl[(a*p+b)*p : (a*p+b+1)*p]
+				var dscale, derr float64
+				for c := range row {
+					v := t.La[a][c] + t.Lb[b][c] + t.L0[c]
+					dscale = math.Max(dscale, math.Abs(t.La[a][c])+math.Abs(t.Lb[b][c])+math.Abs(t.L0[c]))
+					derr = math.Max(derr, e.La[a][c]+e.Lb[b][c]+e.L0[c])
+					for j, f := range freqs {
+						v += fourier.Cos(f, c, p)*zr[j] - fourier.Sin(f, c, p)*zi[j]
+					}
+					row[c] = v
+				}
+				// Rounding: Z accumulates m·T terms, each logit 2F + 3 more.
+				round := 2 * (circuit.Gamma(M*s.T+2*F+8)*zscale + circuit.Gamma(4)*dscale + derr)
+				eps[a*p+b] = roundUp(resid+dh+round, 8)
+				budget["U residuals beyond T Fourier terms (Σ h_i ρ_i)"] = math.Max(budget["U residuals beyond T Fourier terms (Σ h_i ρ_i)"], resid)
+				budget["hidden-activation rounding (Σ Δh_i · spread U_i)"] = math.Max(budget["hidden-activation rounding (Σ Δh_i · spread U_i)"], dh)
+				budget["explanation and direct-path rounding"] = math.Max(budget["explanation and direct-path rounding"], round)
+			}
+		}
+		P := int64(p)
+		flops += P * P * (int64(M)*(10+4*int64(s.T)) + P*(int64(F)*4+4))
+		cert := m.finish(s.Name(), eps, expl, flops)
+		cert.Budget = sortedBudget(budget)
+		return cert, nil
+	})
+}

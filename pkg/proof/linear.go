@@ -1,0 +1,204 @@
+package proof
+
+import (
+	"math"
+	"math/cmplx"
+
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
+	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/quadrature"
+)
+
+// Linear is the paper's linear-time bound (MECHANISM.md §5). The
+// explanation is the infinite-width integral of each main cluster,
+//
+//	E(a, b, c) = Σ_k κ₂ W_k |cos(w_k d/2)| cos(w_k(s − c)),  d = a − b, s = a + b,
+//
+// whose margin depends on d only. Per input, ε(a, b) adds
+//   - per neuron, the pre-activation's distance from its idealisation
+//     2r cos δ cos(θ + φ) (fit residuals of A and B, offset, rounding) times
+//     the spread of U_i, plus 2r|cos δ| times the spread of U_i's residual
+//     from s cos(wc + 2φ);
+//   - per cluster, 4|cos δ|·|G(θ') − G_ideal(θ')|, the quadrature error at
+//     the input's half-angle (G evaluated exactly at the 2p values);
+//   - neurons outside the main clusters (< 2% of the neurons each), their
+//     largest possible output spread;
+//   - the direct paths' spread over c (they are not in the explanation).
+type Linear struct{}
+
+// Name implements Strategy.
+func (Linear) Name() string { return "linear" }
+
+// Prove implements Strategy.
+func (Linear) Prove(m *Model) (*Certificate, error) {
+	return timed(func() (*Certificate, error) {
+		t, e, p := m.T, m.Err, m.P
+		kappa := 2 / (3 * math.Pi)
+		relu := circuit.Activation("relu")
+		minSize := max(2, m.M/50)
+		var main []mechanism.Cluster
+		inMain := make([]bool, m.M)
+		for _, c := range m.Clusters {
+			if len(c.Neurons) >= minSize {
+				main = append(main, c)
+				for _, i := range c.Neurons {
+					inMain[i] = true
+				}
+			}
+		}
+		var flops int64 = m.FoldFLOPs + int64(3*m.M*p*p*2) // fits: three naive DFTs per neuron
+		// Per-neuron constants.
+		var term1 float64 // Σ over main neurons, input-independent
+		term2 := make([]float64, len(main))
+		var stray float64
+		for i := 0; i < m.M; i++ {
+			f := m.Fits[i]
+			uErr := 2 * maxAbs(e.U[i])
+			if !inMain[i] {
+				hi := 0.0
+				for a := 0; a < p; a++ {
+					hi = math.Max(hi, t.A[a][i]+e.A[a][i])
+				}
+				hb := math.Inf(-1)
+				for b := 0; b < p; b++ {
+					hb = math.Max(hb, t.B[b][i]+e.B[b][i])
+				}
+				stray += roundUp(math.Max(0, hi+hb+t.C[i])*(spread(t.U[i])+uErr), 8)
+				continue
+			}
+			wave := fourier.Wave{K: f.K, R: f.R, Phase: f.Phi}
+			var ra, rb float64
+			for x := 0; x < p; x++ {
+				ra = math.Max(ra, math.Abs(t.A[x][i]-f.Alpha-wave.Eval(x, p))+e.A[x][i])
+				rb = math.Max(rb, math.Abs(t.B[x][i]-f.Beta-wave.Eval(x, p))+e.B[x][i])
+			}
+			epsPre := roundUp(ra+rb+math.Abs(f.Alpha+f.Beta+t.C[i]), 8)
+			ures := make([]float64, p)
+			uw := fourier.Wave{K: f.K, R: f.S, Phase: mechanism.Wrap(2 * f.Phi)}
+			for c := 0; c < p; c++ {
+				ures[c] = t.U[i][c] - uw.Eval(c, p)
+			}
+			term1 += epsPre * (spread(t.U[i]) + uErr)
+			for ci, cl := range main {
+				if cl.K == f.K {
+					term2[ci] += roundUp(2*f.R*(spread(ures)+uErr), 8)
+				}
+			}
+		}
+		flops += int64(m.M * p * 12)
+		// Quadrature errors |G − G_ideal| at the 2p half-angles, per cluster.
+		dG := make([][]float64, len(main))
+		g := make([][]float64, len(main)) // ideal amplitude κ₂ W |cos(w d/2)| by d
+		for ci, cl := range main {
+			rule := quadrature.Rule{}
+			for _, i := range cl.Neurons {
+				rule.Nodes = append(rule.Nodes, m.Fits[i].Phi)
+				rule.Weights = append(rule.Weights, m.Fits[i].R*m.Fits[i].S)
+			}
+			W := rule.Total()
+			dG[ci] = make([]float64, 2*p)
+			for j := range dG[ci] {
+				x := math.Pi * float64(j) / float64(p)
+				// |G| ≤ Σ w_i, so the rounding of the sum is within γ_{2N+8}·Σ|w_i|.
+				dG[ci][j] = roundUp(cmplx.Abs(rule.G(relu, x)-quadrature.Ideal(W, kappa, x))+circuit.Gamma(2*len(cl.Neurons)+8)*W, 4)
+			}
+			flops += int64(2 * p * len(cl.Neurons) * 10)
+			g[ci] = make([]float64, p)
+			for d := 0; d < p; d++ {
+				g[ci][d] = kappa * W * math.Abs(math.Cos(math.Pi*float64(cl.K*d)/float64(p)))
+			}
+		}
+		// Direct paths' spread over c, per a and per b.
+		spA, spB := make([]float64, p), make([]float64, p)
+		for x := 0; x < p; x++ {
+			spA[x] = spread(t.La[x]) + 2*maxAbs(e.La[x])
+			spB[x] = spread(t.Lb[x]) + 2*maxAbs(e.Lb[x])
+		}
+		sp0 := spread(t.L0) + 2*maxAbs(e.L0)
+		flops += int64(3 * p * p * 2)
+		// The explanation's margin depends on d only: min over Δ = c* − c ≠ 0.
+		mg := make([]float64, p)
+		for d := 0; d < p; d++ {
+			mg[d] = math.Inf(1)
+			for delta := 1; delta < p; delta++ {
+				var s float64
+				for ci, cl := range main {
+					s += g[ci][d] * (1 - fourier.Cos(cl.K, delta, p))
+				}
+				mg[d] = math.Min(mg[d], s)
+			}
+		}
+		flops += int64(p * p * len(main) * 3)
+		eps := make([]float64, p*p)
+		budget := map[string]float64{}
+		for a := 0; a < p; a++ {
+			for b := 0; b < p; b++ {
+				var neur, quad float64
+				for ci, cl := range main {
+					cd := math.Abs(math.Cos(math.Pi * float64(cl.K*(a-b)) / float64(p)))
+					j := (cl.K * (a + b)) % (2 * p)
+					if math.Cos(math.Pi*float64(cl.K*(a-b))/float64(p)) < 0 {
+						j = (j + p) % (2 * p)
+					}
+					neur += cd * term2[ci]
+					quad += 4 * cd * dG[ci][j]
+				}
+				direct := spA[a] + spB[b] + sp0
+				// The explanation's margin is rounded too: γ over its K terms.
+				var scale float64
+				for ci := range main {
+					scale += 2 * g[ci][((a-b)%p+p)%p]
+				}
+				round := circuit.Gamma(4*len(main)+8) * scale
+				eps[a*p+b] = roundUp(term1+neur+quad+stray+direct+round, 8)
+				for name, v := range map[string]float64{
+					"fit residuals and offset of A, B (× spread of U)": term1,
+					"U residuals from s·cos(wc + 2φ) (× 2r|cos δ|)":    neur,
+					"quadrature error 4|cos δ|·|G − G_ideal|":          quad,
+					"neurons outside the main clusters":                stray,
+					"direct paths' spread over c":                      direct,
+					"rounding of the explanation's margin":             round,
+				} {
+					budget[name] = math.Max(budget[name], v)
+				}
+			}
+		}
+		flops += int64(p * p * (len(main)*8 + 10))
+		// The explanation's logits, only to measure the actual error.
+		expl := make([]float64, p*p*p)
+		for a := 0; a < p; a++ {
+			for b := 0; b < p; b++ {
+				d := ((a-b)%p + p) % p
+				for c := 0; c < p; c++ {
+					var s float64
+					for ci, cl := range main {
+						s += g[ci][d] * fourier.Cos(cl.K, a+b-c, p)
+					}
+					expl[(a*p+b)*p+c] = s
+				}
+			}
+		}
+		cert := m.finish("linear", eps, expl, flops)
+		// Certification used the d-only margin (equal to expl's by shift invariance).
+		for a := 0; a < p; a++ {
+			for b := 0; b < p; b++ {
+				k := a*p + b
+				cert.Certified[k] = mg[((a-b)%p+p)%p] > eps[k]
+			}
+		}
+		cert.CertifiedAccuracy = fraction(cert.Certified)
+		cert.Budget = sortedBudget(budget)
+		return cert, nil
+	})
+}
+
+func fraction(x []bool) float64 {
+	n := 0
+	for _, v := range x {
+		if v {
+			n++
+		}
+	}
+	return float64(n) / float64(len(x))
+}

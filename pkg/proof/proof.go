@@ -1,0 +1,197 @@
+// Package proof certifies what the MLP of a constant-attention ReLU model
+// computes: for every input (a, b) a sound bound on how far the model's
+// logit differences can be from an explanation's, and so the set of inputs
+// whose correct answer is proven. Several strategies trade the cost of the
+// proof (FLOPs, counted by construction) against how much it proves
+// (certified accuracy), as in Gross et al.'s compact proofs:
+//
+//	brute-force  evaluate every logit; only rounding is bounded
+//	linear       the paper's linear-time bound: idealised neurons, the
+//	             infinite-width integral, worst-case residuals per neuron,
+//	             the quadrature error of each cluster and the direct paths'
+//	             spread, checked on the (a−b, a+b−c) grid
+//	fourier-U/T  exact hidden activations, the unembedding U compressed to
+//	             its T largest Fourier terms per neuron, residuals bounded
+//	             per input
+//
+// Soundness: an input (a, b) is certified when the explanation's margin
+// E(c*) − E(c), c* = a + b, exceeds ε(a, b) for every c ≠ c*, where ε bounds
+// |(logit − E)(c) − (logit − E)(c*)| for the logits computed in exact
+// arithmetic from the stored weights. Every ε includes the float64 rounding
+// of the folding (circuit.Errors) and of its own computation (γ_n bounds).
+package proof
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/mechanism"
+)
+
+// Model is a folded model with everything the strategies need.
+type Model struct {
+	P, M     int
+	T        *circuit.Tables
+	Err      *circuit.Tables // rounding bounds of T's entries
+	Fits     []mechanism.NeuronFit
+	Clusters []mechanism.Cluster
+	// FoldFLOPs is the cost of folding the weights into the tables.
+	FoldFLOPs int64
+	eval      *evaluation
+}
+
+// NewModel folds and fits a model. The strategies need constant attention
+// and ReLU (1-Lipschitz, positively homogeneous).
+func NewModel(cfg config.Config, w checkpoint.Tensors) (*Model, error) {
+	if cfg.Act != "relu" {
+		return nil, fmt.Errorf("proof: the strategies are written for ReLU; this model uses %q", cfg.Act)
+	}
+	t, err := circuit.Fold(cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	e, err := circuit.Errors(cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{P: cfg.P, M: cfg.DMLP, T: t, Err: e}
+	m.Fits = mechanism.FitNeurons(t)
+	m.Clusters = mechanism.Clusters(t, m.Fits)
+	p, d, h, dh, mm := int64(cfg.P), int64(cfg.DModel), int64(cfg.NHeads), int64(cfg.DHead), int64(cfg.DMLP)
+	// R, V, OV for two positions, then A, B (x W_in), La, Lb (x W_U), U = W_out W_U.
+	m.FoldFLOPs = 2*(2*p*d*h*dh+2*p*h*dh*d) + 2*(2*p*d*mm) + 2*(2*p*d*p) + 2*mm*d*p
+	return m, nil
+}
+
+// Term is one line of an error budget: its largest value over the inputs.
+type Term struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"max_value"`
+}
+
+// Certificate is what a strategy proves about a model.
+type Certificate struct {
+	Strategy string `json:"name"`
+	// Bound is max over inputs of ε(a, b), the bound on the error of every
+	// logit difference.
+	Bound float64 `json:"bound"`
+	// ActualMaxError is max over inputs and c of the measured
+	// |(logit − E)(c) − (logit − E)(c*)| (float64 brute force).
+	ActualMaxError float64 `json:"actual_max_error"`
+	// Sound is true when no measured error exceeds its input's bound.
+	Sound             bool    `json:"sound"`
+	CertifiedAccuracy float64 `json:"certified_accuracy"`
+	TrueAccuracy      float64 `json:"true_accuracy"`
+	FLOPs             int64   `json:"flops"`
+	Seconds           float64 `json:"seconds"`
+	Budget            []Term  `json:"error_budget"`
+	// Certified[a·p + b] reports whether input (a, b) is proven correct.
+	Certified []bool `json:"-"`
+	// Eps[a·p + b] is ε(a, b).
+	Eps []float64 `json:"-"`
+	// MedianMargin is the median over inputs of the explanation's margin.
+	MedianMargin float64 `json:"median_explanation_margin"`
+}
+
+// Strategy proves what it can about a model.
+type Strategy interface {
+	Name() string
+	// Prove returns the certificate: ε(a, b), the explanation's logits (for
+	// checking) are not kept.
+	Prove(m *Model) (*Certificate, error)
+}
+
+// ErrUnknownStrategy is returned by ByName.
+var ErrUnknownStrategy = errors.New("proof: unknown strategy")
+
+// Strategies returns the default frontier: brute force, the linear bound,
+// and the Fourier-compressed unembedding with 1, 2, 4 and 8 terms.
+func Strategies() []Strategy {
+	return []Strategy{BruteForce{}, Linear{}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
+}
+
+// ByName finds a strategy of Strategies by name, or "fourier-U/T" for any T.
+func ByName(name string) (Strategy, error) {
+	for _, s := range Strategies() {
+		if s.Name() == name {
+			return s, nil
+		}
+	}
+	var t int
+	if _, err := fmt.Sscanf(name, "fourier-U/%d", &t); err == nil && t >= 1 {
+		return FourierU{T: t}, nil
+	}
+	return nil, fmt.Errorf("%w %q: use brute-force, linear or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
+}
+
+// timed runs f and records its wall time in the certificate it returns.
+func timed(f func() (*Certificate, error)) (*Certificate, error) {
+	t0 := time.Now()
+	c, err := f()
+	if c != nil {
+		c.Seconds = time.Since(t0).Seconds()
+	}
+	return c, err
+}
+
+// spread is max − min.
+func spread(x []float64) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range x {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	return hi - lo
+}
+
+func maxAbs(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
+}
+
+func column(m [][]float64, j int) []float64 {
+	out := make([]float64, len(m))
+	for i := range m {
+		out[i] = m[i][j]
+	}
+	return out
+}
+
+// roundUp inflates a computed non-negative bound to cover the rounding of
+// its own computation from n terms: (1 + γ_{n+2})·x, plus the smallest
+// normal number against underflow.
+func roundUp(x float64, n int) float64 {
+	return x*(1+circuit.Gamma(n+2)) + 0x1p-1022
+}
+
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	y := append([]float64(nil), x...)
+	sort.Float64s(y)
+	return y[len(y)/2]
+}
+
+// sortedBudget turns named maxima into budget terms, largest first.
+func sortedBudget(b map[string]float64) []Term {
+	var out []Term
+	for n, v := range b {
+		out = append(out, Term{n, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Value != out[j].Value {
+			return out[i].Value > out[j].Value
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}

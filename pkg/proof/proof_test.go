@@ -1,0 +1,247 @@
+package proof
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/model"
+)
+
+// checkSound runs every strategy on a model and fails if a bound is below
+// the measured error or a certified input is not correct.
+func checkSound(t *testing.T, name string, cfg config.Config, w checkpoint.Tensors) []*Certificate {
+	t.Helper()
+	m, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := m.evaluate()
+	p := cfg.P
+	var out []*Certificate
+	for _, s := range Strategies() {
+		c, err := s.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Sound {
+			t.Fatalf("%s %s: bound %v below the measured error %v", name, c.Strategy, c.Bound, c.ActualMaxError)
+		}
+		for k, ok := range c.Certified {
+			if !ok {
+				continue
+			}
+			row := ev.logits[k*p : (k+1)*p]
+			cs := (k/p + k%p) % p
+			// Certified means correct with a margin above the brute-force
+			// rounding bound: the exact logits are correct too.
+			if margin(row, cs) <= 2*ev.delta[k] {
+				t.Fatalf("%s %s: input (%d,%d) certified but its margin is %v", name, c.Strategy, k/p, k%p, margin(row, cs))
+			}
+		}
+		if c.CertifiedAccuracy > c.TrueAccuracy {
+			t.Fatalf("%s %s: certified %v > true %v", name, c.Strategy, c.CertifiedAccuracy, c.TrueAccuracy)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func randomConfig(rng *rand.Rand) config.Config {
+	cfg := config.Default()
+	ps := []int{5, 7, 11, 13}
+	cfg.P = ps[rng.IntN(len(ps))]
+	cfg.DModel, cfg.NHeads, cfg.DHead = 8, 2, 4
+	cfg.DMLP = 8 + rng.IntN(24)
+	if rng.IntN(2) == 0 {
+		cfg.AttnMix, cfg.TrainBiases = "sum", "all"
+	}
+	return cfg
+}
+
+// TestSoundRandom: 1000 random weight sets (Gaussian, all biases non-zero,
+// scales from 0.01 to 10 so that rounding and large values are both
+// exercised): no strategy may claim more than holds.
+func TestSoundRandom(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 100
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := 0; trial < n; trial++ {
+		cfg := randomConfig(rng)
+		w := model.Init(cfg)
+		scale := math.Pow(10, -2+3*rng.Float64())
+		for i := range w {
+			for j := range w[i].Data {
+				w[i].Data[j] = scale * rng.NormFloat64()
+			}
+		}
+		checkSound(t, "random", cfg, w)
+	}
+}
+
+// plantedPizza builds weights that implement an ideal pizza exactly
+// enough to be certified, through the real parameter list: W_E is a circle
+// per frequency, W_pos = 0, V·O copies it, W_in reads the two circles, and
+// W_out·W_U writes cos(wc + 2φ).
+func plantedPizza(p, neurons int, noise float64, rng *rand.Rand) (config.Config, checkpoint.Tensors) {
+	cfg := config.Default()
+	ks := []int{1, 3}
+	cfg.P, cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP = p, 8, 1, 8, neurons*len(ks)
+	w := model.Init(cfg)
+	get := func(n string) []float64 {
+		for i := range w {
+			if w[i].Name == n {
+				return w[i].Data
+			}
+		}
+		panic(n)
+	}
+	for i := range w {
+		for j := range w[i].Data {
+			w[i].Data[j] = noise * rng.NormFloat64()
+		}
+	}
+	d, m := cfg.DModel, cfg.DMLP
+	WE, WV, WO, Win, Wout, WU := get("W_E"), get("W_V"), get("W_O"), get("W_in"), get("W_out"), get("W_U")
+	for tk := 0; tk < p; tk++ {
+		for j, k := range ks {
+			WE[tk*d+2*j] += math.Cos(2 * math.Pi * float64(k*tk) / float64(p))
+			WE[tk*d+2*j+1] += math.Sin(2 * math.Pi * float64(k*tk) / float64(p))
+		}
+	}
+	// V·O = 2·I on the first 4 dimensions, written into dimensions 4..7
+	// (the mean of the two positions, times 2 = their sum).
+	for i := 0; i < 4; i++ {
+		WV[i*cfg.DHead+i] += 1
+		WO[i*d+4+i] += 2
+	}
+	for j := range ks {
+		for n := 0; n < neurons; n++ {
+			i := j*neurons + n
+			phi := 2 * math.Pi * (float64(n) + 0.5) / float64(neurons)
+			Win[(4+2*j)*m+i] += math.Cos(phi)
+			Win[(4+2*j+1)*m+i] -= math.Sin(phi)
+			// W_out·W_U = cos(w c + 2φ) through two residual directions.
+			Wout[i*d+2*j] += math.Cos(2 * phi)
+			Wout[i*d+2*j+1] -= math.Sin(2 * phi)
+		}
+	}
+	for j, k := range ks {
+		for c := 0; c < p; c++ {
+			WU[(2*j)*p+c] += 3 * math.Cos(2*math.Pi*float64(k*c)/float64(p)) / float64(neurons)
+			WU[(2*j+1)*p+c] += 3 * math.Sin(2*math.Pi*float64(k*c)/float64(p)) / float64(neurons)
+		}
+	}
+	return cfg, w
+}
+
+// TestPlantedPizzaCertified: a pizza written into the weights by hand is
+// certified by the cheap strategies, and stays sound under noise.
+func TestPlantedPizzaCertified(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	cfg, w := plantedPizza(31, 32, 0, rng)
+	certs := checkSound(t, "planted", cfg, w)
+	for _, c := range certs {
+		t.Logf("%-14s bound %.3g certified %.3f true %.3f", c.Strategy, c.Bound, c.CertifiedAccuracy, c.TrueAccuracy)
+		if c.Strategy == "fourier-U/2" && c.CertifiedAccuracy < c.TrueAccuracy {
+			t.Errorf("exact planted pizza: fourier-U/2 certifies %v of %v", c.CertifiedAccuracy, c.TrueAccuracy)
+		}
+	}
+	for _, noise := range []float64{1e-3, 1e-2, 0.1} {
+		cfg, w := plantedPizza(31, 32, noise, rng)
+		checkSound(t, "planted+noise", cfg, w)
+	}
+}
+
+// TestAdversarialShipped perturbs the shipped models where it hurts: it
+// pushes chosen inputs just across the decision boundary through b_U (the
+// direct path), and adds perturbations to W_out along the sign of the
+// strategies' own residual directions. Nothing may be certified wrongly.
+func TestAdversarialShipped(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("..", "..", "models", "*"))
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, dir := range dirs {
+		ck, err := checkpoint.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := ck.Config
+		if cfg.Alpha != 1 || cfg.Act != "relu" {
+			continue
+		}
+		certs := checkSound(t, filepath.Base(dir), cfg, ck.Params)
+		for _, c := range certs {
+			t.Logf("%s %-14s bound %.4g actual %.4g certified %.4f", filepath.Base(dir), c.Strategy, c.Bound, c.ActualMaxError, c.CertifiedAccuracy)
+		}
+		m, _ := NewModel(cfg, ck.Params)
+		ev := m.evaluate()
+		p := cfg.P
+		for trial := 0; trial < 3; trial++ {
+			// Flip input (a, b) by the smallest change of b_U that makes the
+			// runner-up win by 1e-9.
+			w := ck.Params.Clone()
+			k := rng.IntN(p * p)
+			row := ev.logits[k*p : (k+1)*p]
+			cs := (k/p + k%p) % p
+			best, runner := math.Inf(-1), 0
+			for c, v := range row {
+				if c != cs && v > best {
+					best, runner = v, c
+				}
+			}
+			for i := range w {
+				if w[i].Name == "b_U" {
+					w[i].Data[runner] += row[cs] - best + 1e-9
+				}
+			}
+			m2, _ := NewModel(cfg, w)
+			for _, s := range Strategies() {
+				c, err := s.Prove(m2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Certified[k] {
+					t.Fatalf("%s: input (%d,%d) pushed across the boundary is certified by %s", dir, k/p, k%p, s.Name())
+				}
+			}
+			checkSound(t, "flipped", cfg, w)
+		}
+		// W_out perturbed by ±η in a random sign pattern, η at 1% of its scale.
+		w := ck.Params.Clone()
+		for i := range w {
+			if w[i].Name == "W_out" {
+				for j := range w[i].Data {
+					w[i].Data[j] += 0.01 * math.Abs(w[i].Data[j]) * float64(1-2*rng.IntN(2))
+				}
+			}
+		}
+		checkSound(t, "W_out perturbed", cfg, w)
+	}
+}
+
+// FuzzProofSound draws a small model from the fuzzer's seed and weight
+// scale: every strategy must stay sound (go test -fuzz FuzzProofSound).
+func FuzzProofSound(f *testing.F) {
+	f.Add(uint64(1), 1.0)
+	f.Add(uint64(2), 1e-3)
+	f.Add(uint64(3), 50.0)
+	f.Fuzz(func(t *testing.T, seed uint64, scale float64) {
+		if !(scale > 1e-6 && scale < 1e3) {
+			t.Skip()
+		}
+		rng := rand.New(rand.NewPCG(seed, 77))
+		cfg := randomConfig(rng)
+		w := model.Init(cfg)
+		for i := range w {
+			for j := range w[i].Data {
+				w[i].Data[j] = scale * rng.NormFloat64()
+			}
+		}
+		checkSound(t, "fuzz", cfg, w)
+	})
+}
