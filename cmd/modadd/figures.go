@@ -6,8 +6,10 @@ import (
 	"fmt"
 
 	"github.com/modadd/modadd/pkg/analysis"
+	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/proof"
 )
 
 func runFigures(args []string) error {
@@ -59,5 +61,39 @@ func runFigures(args []string) error {
 		}
 		fmt.Println(path)
 	}
+	return nil
+}
+
+func runProve(args []string) error {
+	fs := flag.NewFlagSet("prove", flag.ContinueOnError)
+	dir := fs.String("model", "", "model directory (required; constant attention, ReLU)")
+	strategy := fs.String("strategy", "", "one strategy (brute-force, linear, fourier-U/T); default: all")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("-model DIR is required")
+	}
+	ck, err := checkpoint.Load(*dir)
+	if err != nil {
+		return err
+	}
+	var ss []proof.Strategy
+	if *strategy != "" {
+		s, err := proof.ByName(*strategy)
+		if err != nil {
+			return err
+		}
+		ss = append(ss, s)
+	}
+	r, err := proof.Run(ck.Config, ck.Params, ss...)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(r)
+	}
+	fmt.Printf("%s\n%s", *dir, r.Text())
 	return nil
 }

@@ -7,6 +7,7 @@
 //	modadd analyze -model DIR [-json]      Fourier clusters, phases, ideal logits, metrics
 //	modadd integrate -model DIR [-json]    clusters as quadrature rules
 //	modadd figures -model DIR -out DIR     every figure of a model
+//	modadd prove -model DIR [-strategy S] [-json]   certificates and their cost
 //
 // Run `modadd help` or `modadd CMD -h` for the flags.
 package main
@@ -30,6 +31,7 @@ var commands = map[string]command{
 	"analyze":   {"Fourier clusters, phase relations, ideal pizza logits and the prior work's metrics", runAnalyze},
 	"integrate": {"the MLP as numerical integration: each cluster as a quadrature rule", runIntegrate},
 	"figures":   {"write every figure of a model (SVG or PNG)", runFigures},
+	"prove":     {"sound certificates of the MLP's behaviour: brute force, linear-time, Fourier-compressed U", runProve},
 }
 
 func usage() {

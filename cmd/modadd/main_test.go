@@ -193,3 +193,41 @@ func TestFiguresCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestProveJSON(t *testing.T) {
+	dir := filepath.Join("..", "..", "models", "p59-pizza-seed0")
+	if !checkpoint.Exists(dir) {
+		t.Skip("no shipped model")
+	}
+	out, err := capture(t, func() error { return runProve([]string{"-model", dir, "-json"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"brute_force_flops", "brute_force_seconds"} {
+		if v, ok := r[k].(float64); !ok || !(v > 0) {
+			t.Errorf("%s = %v", k, r[k])
+		}
+	}
+	ss, _ := r["strategies"].([]any)
+	if len(ss) < 3 {
+		t.Fatalf("%d strategies", len(ss))
+	}
+	for _, s := range ss {
+		c := s.(map[string]any)
+		for _, k := range []string{"name", "bound", "actual_max_error", "sound", "certified_accuracy", "true_accuracy", "flops", "seconds", "error_budget"} {
+			if _, ok := c[k]; !ok {
+				t.Errorf("strategy %v lacks %q", c["name"], k)
+			}
+		}
+		if c["sound"] != true {
+			t.Errorf("strategy %v not sound", c["name"])
+		}
+	}
+	if _, err := capture(t, func() error { return runProve([]string{"-model", dir, "-strategy", "magic"}) }); err == nil {
+		t.Error("unknown strategy accepted")
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -194,4 +195,75 @@ func sortedBudget(b map[string]float64) []Term {
 		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// ForwardPassFLOPs counts a plain forward pass of the network on all p²
+// inputs (QKV and output projections at both positions, the MLP, the
+// unembedding): the cost of "evaluating every logit" without folding.
+func ForwardPassFLOPs(cfg config.Config) int64 {
+	d, h, dh, m, p := int64(cfg.DModel), int64(cfg.NHeads), int64(cfg.DHead), int64(cfg.DMLP), int64(cfg.P)
+	per := 2*3*2*d*h*dh + 2*h*dh*d + 2*2*d*m + 2*d*p
+	return p * p * per
+}
+
+// Report is the result of running several strategies on one model.
+type Report struct {
+	Strategies []*Certificate `json:"strategies"`
+	// BruteForceFLOPs and BruteForceSeconds are the brute-force strategy's
+	// (folded evaluation of every logit with rounding bounds).
+	BruteForceFLOPs   int64   `json:"brute_force_flops"`
+	BruteForceSeconds float64 `json:"brute_force_seconds"`
+	// ForwardPassFLOPs is a plain forward pass on every input, for scale.
+	ForwardPassFLOPs int64 `json:"forward_pass_flops"`
+}
+
+// Run proves with each strategy (all of Strategies() when none is given)
+// and always includes brute force for the reference figures.
+func Run(cfg config.Config, w checkpoint.Tensors, strategies ...Strategy) (*Report, error) {
+	m, err := NewModel(cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	if len(strategies) == 0 {
+		strategies = Strategies()
+	}
+	r := &Report{ForwardPassFLOPs: ForwardPassFLOPs(cfg)}
+	haveBF := false
+	for _, s := range strategies {
+		c, err := s.Prove(m)
+		if err != nil {
+			return nil, err
+		}
+		if s.Name() == "brute-force" {
+			haveBF = true
+			r.BruteForceFLOPs, r.BruteForceSeconds = c.FLOPs, c.Seconds
+		}
+		r.Strategies = append(r.Strategies, c)
+	}
+	if !haveBF {
+		c, err := BruteForce{}.Prove(m)
+		if err != nil {
+			return nil, err
+		}
+		r.BruteForceFLOPs, r.BruteForceSeconds = c.FLOPs, c.Seconds
+	}
+	return r, nil
+}
+
+// Text renders the report as a table with each strategy's error budget.
+func (r *Report) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "brute force: %.3g FLOPs, %.3f s (a plain forward pass on every input: %.3g FLOPs)\n\n", float64(r.BruteForceFLOPs), r.BruteForceSeconds, float64(r.ForwardPassFLOPs))
+	b.WriteString("strategy         bound (max ε)   actual max error  sound  certified  true acc   FLOPs      × brute force   seconds\n")
+	for _, c := range r.Strategies {
+		fmt.Fprintf(&b, "%-15s  %13.4g   %16.4g  %-5v  %9.4f  %8.4f   %-9.3g  %13.3f   %7.3f\n", c.Strategy, c.Bound, c.ActualMaxError, c.Sound,
+			c.CertifiedAccuracy, c.TrueAccuracy, float64(c.FLOPs), float64(c.FLOPs)/float64(r.BruteForceFLOPs), c.Seconds)
+	}
+	for _, c := range r.Strategies {
+		fmt.Fprintf(&b, "\n%s error budget (largest value over the inputs; median explanation margin %.3g):\n", c.Strategy, c.MedianMargin)
+		for _, t := range c.Budget {
+			fmt.Fprintf(&b, "  %-58s %.4g\n", t.Name, t.Value)
+		}
+	}
+	return b.String()
 }
