@@ -110,7 +110,7 @@ func maxOf(x []float64) float64 {
 func (m *Model) finish(name string, eps, expl []float64, flops int64) *Certificate {
 	ev := m.evaluate()
 	p := m.P
-	c := &Certificate{Strategy: name, Eps: eps, Certified: make([]bool, p*p), FLOPs: flops, Sound: true}
+	c := &Certificate{Strategy: name, Eps: eps, Certified: make([]bool, p*p), Margin: make([]float64, p*p), FLOPs: flops, Sound: true}
 	var margins []float64
 	correct, cert := 0, 0
 	for a := 0; a < p; a++ {
@@ -124,6 +124,7 @@ func (m *Model) finish(name string, eps, expl []float64, flops int64) *Certifica
 			}
 			mg := margin(er, cs)
 			margins = append(margins, mg)
+			c.Margin[k] = mg
 			if mg > eps[k] {
 				c.Certified[k] = true
 				cert++

@@ -96,6 +96,8 @@ type Certificate struct {
 	Certified []bool `json:"-"`
 	// Eps[a·p + b] is ε(a, b).
 	Eps []float64 `json:"-"`
+	// Margin[a·p + b] is the explanation's margin min_{c≠c*} E(c*) − E(c).
+	Margin []float64 `json:"-"`
 	// MedianMargin is the median over inputs of the explanation's margin.
 	MedianMargin float64 `json:"median_explanation_margin"`
 }
