@@ -27,7 +27,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/circuit"
@@ -131,16 +130,6 @@ func ByName(name string) (Strategy, error) {
 		return FourierU{T: t}, nil
 	}
 	return nil, fmt.Errorf("%w %q: use brute-force, linear or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
-}
-
-// timed runs f and records its wall time in the certificate it returns.
-func timed(f func() (*Certificate, error)) (*Certificate, error) {
-	t0 := time.Now()
-	c, err := f()
-	if c != nil {
-		c.Seconds = time.Since(t0).Seconds()
-	}
-	return c, err
 }
 
 // spread is max − min.
