@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/modadd/modadd/pkg/analysis"
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -52,6 +53,20 @@ func runFigures(args []string) error {
 				ns, a, b, d = append(ns, s.N), append(a, s.Model), append(b, s.Equispaced), append(d, s.Random)
 			}
 			figs = append(figs, figures.ErrorVsNodes(fmt.Sprintf("cluster k = %d", c.K), ns, a, b, d))
+		}
+	}
+	if m.Tables != nil && m.Checkpoint.Config.Act == "relu" {
+		if pr, err := proof.Run(m.Checkpoint.Config, m.Checkpoint.Params); err == nil {
+			figs = append(figs, figures.Frontier("proof frontier", pr))
+			for _, c := range pr.Strategies {
+				if c.Strategy == "linear" || c.Strategy == "fourier-U/1" {
+					b := figures.Budget(c)
+					b.Name = "proof-budget-" + strings.ReplaceAll(c.Strategy, "/", "")
+					cf := figures.Certified(c, r.P)
+					cf.Name = "proof-certified-" + strings.ReplaceAll(c.Strategy, "/", "")
+					figs = append(figs, b, cf)
+				}
+			}
 		}
 	}
 	for _, f := range figs {
