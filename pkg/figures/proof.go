@@ -126,3 +126,49 @@ func Certified(c *proof.Certificate, p int) *Figure {
 	}
 	return Row("proof-certified", Heatmap(c.Strategy+": margin − ε (> 0: certified)", "a", "b", z, 0))
 }
+
+// BoundVsActual plots, for several models (seeds) and strategies, each
+// certificate's bound against the actual largest error it bounds, on log
+// scales: a sound bound lies above the diagonal, a tight one near it.
+func BoundVsActual(title string, strategies []string, certs [][]*proof.Certificate) *Figure {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "actual largest error"
+	p.Y.Label.Text = "bound"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = powerTicks{}, powerTicks{}
+	groups := make([]plotter.XYs, len(strategies))
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, model := range certs {
+		for _, c := range model {
+			for j, s := range strategies {
+				if c.Strategy == s && c.ActualMaxError > 0 {
+					groups[j] = append(groups[j], plotter.XY{X: c.ActualMaxError, Y: c.Bound})
+					lo, hi = math.Min(lo, math.Min(c.ActualMaxError, c.Bound)), math.Max(hi, math.Max(c.ActualMaxError, c.Bound))
+				}
+			}
+		}
+	}
+	cols := Palette(len(strategies))
+	for j, g := range groups {
+		s, err := plotter.NewScatter(g)
+		if err != nil {
+			continue
+		}
+		s.GlyphStyle.Color = cols[j]
+		s.GlyphStyle.Radius = vg.Points(3.5)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		p.Legend.Add(strategies[j], s)
+	}
+	if lo < hi {
+		d, _ := plotter.NewLine(plotter.XYs{{X: lo / 2, Y: lo / 2}, {X: hi * 2, Y: hi * 2}})
+		d.Color = AllColor
+		d.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(d)
+		p.Legend.Add("bound = actual", d)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Add(plotter.NewGrid())
+	return Row("bound-vs-actual", p)
+}
