@@ -11,6 +11,7 @@ minute each on two cores) and cached under `build/runs/`: a second run of this n
 notebook again."""),
 SETUP,
 ("code", """import (
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/modadd/modadd/pkg/analysis"
@@ -29,19 +30,22 @@ const (
 	epochs     = 1500
 )
 
-// run trains (or reloads) a small model into build/runs/NAME and analyses it.
-func run(name, set string) (*checkpoint.Checkpoint, *analysis.Report) {
+// run trains (or reloads) a small model and analyses it. Runs are cached in
+// build/runs/ under a hash of their config, so equal configs share a run.
+func run(set string) (*checkpoint.Checkpoint, *analysis.Report) {
 	cfg := config.Default()
 	nb.Must(cfg.Set("eval_every=100;checkpoint_every=500;" + set))
 	cfg.Epochs = epochs
 	nb.Must(cfg.Validate())
-	ck := nb.Must1(train.Train(cfg, train.Options{Dir: nb.Path("build", "runs", name), Progress: true}))
+	cfg.Preset = ""
+	dir := nb.Path("build", "runs", fmt.Sprintf("%x", sha256.Sum256([]byte(cfg.String())))[:12])
+	ck := nb.Must1(train.Train(cfg, train.Options{Dir: dir, Progress: true}))
 	be := nb.Must1(model.Backend())
 	return ck, nb.Must1(analysis.Analyze(be, ck))
 }
 
 %%
-ck, r := run("experiment", experiment)
+ck, r := run(experiment)
 nb.Show("05-experiment-curves", figures.TrainingCurves(experiment, ck.History))
 fmt.Print(r.Text())"""),
 ("markdown", r"""## Seeds
@@ -54,7 +58,7 @@ two proofs certify; the figure plots each proof's bound against the actual large
 var rows [][]string
 var certs [][]*proof.Certificate
 for seed := 0; seed < 3; seed++ {
-	ck, r := run(fmt.Sprintf("seed%d", seed), fmt.Sprintf("p=31;d_mlp=256;seed=%d", seed))
+	ck, r := run(fmt.Sprintf("p=31;d_mlp=256;seed=%d", seed))
 	var ks string
 	for _, c := range r.Clusters {
 		if len(c.Neurons) >= 256/50 {
@@ -76,7 +80,7 @@ cannot be folded into $A(a) + B(b)$ tables, so only the metrics apply to it.""")
 ("code", """%%
 var rows [][]string
 for _, alpha := range []string{"1", "0"} {
-	_, r := run("alpha"+alpha, "p=31;d_mlp=256;alpha="+alpha)
+	_, r := run("p=31;d_mlp=256;alpha=" + alpha)
 	rows = append(rows, []string{alpha, fmt.Sprintf("%.4f", r.Accuracy), fmt.Sprintf("%.3f", r.GradientSymmetricity), fmt.Sprintf("%.3f", r.DistanceIrrelevance), fmt.Sprintf("%.3f", r.Circularity)})
 }
 nb.Table([]string{"alpha", "accuracy", "gradient symmetricity", "distance irrelevance", "circularity"}, rows)"""),
