@@ -8,6 +8,8 @@
 //	modadd integrate -model DIR [-json]    clusters as quadrature rules
 //	modadd figures -model DIR -out DIR     every figure of a model
 //	modadd prove -model DIR [-strategy S] [-json]   certificates and their cost
+//	modadd import -from FILE -config pizza|zhong|clock [-p N] -out DIR
+//	modadd export -model DIR -to FILE.npz|FILE.safetensors
 //
 // Run `modadd help` or `modadd CMD -h` for the flags.
 package main
@@ -31,6 +33,8 @@ var commands = map[string]command{
 	"analyze":   {"Fourier clusters, phase relations, ideal pizza logits and the prior work's metrics", runAnalyze},
 	"integrate": {"the MLP as numerical integration: each cluster as a quadrature rule", runIntegrate},
 	"figures":   {"write every figure of a model (SVG or PNG)", runFigures},
+	"import":    {"bring in weights from a .npz or .safetensors file (TransformerLens names)", runImport},
+	"export":    {"write a model's weights to .npz or .safetensors (TransformerLens names)", runExport},
 	"prove":     {"sound certificates of the MLP's behaviour: brute force, linear-time, Fourier-compressed U", runProve},
 }
 

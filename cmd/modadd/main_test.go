@@ -231,3 +231,41 @@ func TestProveJSON(t *testing.T) {
 		t.Error("unknown strategy accepted")
 	}
 }
+
+func TestImportExport(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m")
+	if _, err := capture(t, func() error {
+		return runTrain([]string{"-p", "7", "-epochs", "3", "-set", small, "-out", m, "-q"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{".npz", ".safetensors"} {
+		file := filepath.Join(dir, "w"+ext)
+		if _, err := capture(t, func() error { return runExport([]string{"-model", m, "-to", file}) }); err != nil {
+			t.Fatal(err)
+		}
+		back := filepath.Join(dir, "back"+ext)
+		if _, err := capture(t, func() error { return runImport([]string{"-from", file, "-out", back}) }); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := capture(t, func() error { return runEval([]string{"-model", m, "-json"}) })
+		b, _ := capture(t, func() error { return runEval([]string{"-model", back, "-json"}) })
+		var ra, rb map[string]any
+		json.Unmarshal([]byte(a), &ra)
+		json.Unmarshal([]byte(b), &rb)
+		if ra["loss"] != rb["loss"] || ra["accuracy"] != rb["accuracy"] {
+			t.Fatalf("%s: eval before %v, after import %v", ext, ra, rb)
+		}
+		if _, err := capture(t, func() error { return runImport([]string{"-from", file, "-out", back}) }); err == nil {
+			t.Fatal("import over an existing model was accepted")
+		}
+	}
+	np := filepath.Join("..", "..", "pkg", "interop", "testdata", "short-names.npz")
+	if _, err := capture(t, func() error { return runImport([]string{"-from", np, "-p", "5", "-out", filepath.Join(dir, "np")}) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := capture(t, func() error { return runEval([]string{"-model", filepath.Join(dir, "np")}) }); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,210 @@
+package interop
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/model"
+)
+
+func randomModel(t *testing.T, preset, set string) *checkpoint.Checkpoint {
+	t.Helper()
+	cfg, _ := config.Preset(preset)
+	if err := cfg.Set("p=7;d_model=8;n_heads=2;d_head=4;d_mlp=12;" + set); err != nil {
+		t.Fatal(err)
+	}
+	w := model.Init(cfg)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range w {
+		for j := range w[i].Data {
+			w[i].Data[j] = model.ToPrecision(cfg, 0.6*rng.NormFloat64())
+		}
+	}
+	return &checkpoint.Checkpoint{Config: cfg, Params: w}
+}
+
+// TestRoundTrip exports models to .npz and .safetensors, imports them and
+// requires identical weights and identical logits on all inputs.
+func TestRoundTrip(t *testing.T) {
+	be, err := model.Backend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ preset, set string }{{"pizza", ""}, {"pizza", "dtype=float64"}, {"zhong", ""}, {"clock", "act=gelu"}} {
+		ck := randomModel(t, c.preset, c.set)
+		want, err := model.AllLogits(be, ck.Config, ck.Params, "float64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ext := range []string{".npz", ".safetensors"} {
+			path := filepath.Join(t.TempDir(), "model"+ext)
+			if err := Export(ck, path); err != nil {
+				t.Fatal(err)
+			}
+			got, ignored, err := Import(path, c.preset, c.set, ck.Config.P)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ignored) != 0 {
+				t.Fatalf("%s: ignored %v", ext, ignored)
+			}
+			if err := got.Config.SameModel(ck.Config); err != nil {
+				t.Fatalf("%s %s: %v", c.preset, ext, err)
+			}
+			logits, err := model.AllLogits(be, got.Config, got.Params, "float64")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if logits[i] != want[i] {
+					t.Fatalf("%s %s %s: logit %d = %v after the round trip, %v before", c.preset, c.set, ext, i, logits[i], want[i])
+				}
+			}
+			// The imported model is an ordinary model directory.
+			dir := t.TempDir()
+			if err := checkpoint.Save(dir, got); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := checkpoint.Load(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestNumPyFile imports a file written by np.savez (testdata/make_fixture.py)
+// with the short names, float32 and float64 arrays and no W_Q/W_K, and
+// checks every value against the formula that made it.
+func TestNumPyFile(t *testing.T) {
+	ck, _, err := Import(filepath.Join("testdata", "short-names.npz"), "pizza", "", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ck.Config
+	if cfg.P != 5 || cfg.DModel != 4 || cfg.NHeads != 2 || cfg.DHead != 2 || cfg.DMLP != 6 || cfg.DType != "float64" {
+		t.Fatalf("inferred config %+v", cfg)
+	}
+	order := []string{"W_E", "W_pos", "W_V", "W_O", "W_in", "b_in", "W_out", "b_out", "W_U"}
+	for k, name := range order {
+		tn := ck.Params.Must(name)
+		for i, v := range tn.Data {
+			want := math.Sin(0.37*float64(i) + float64(k))
+			if !strings.HasPrefix(name, "b_") {
+				want = float64(float32(want))
+			}
+			if math.Abs(v-want) > 1e-15 {
+				t.Fatalf("%s[%d] = %v, want %v", name, i, v, want)
+			}
+		}
+	}
+	for _, name := range []string{"W_Q", "W_K", "b_Q", "b_U"} {
+		for _, v := range ck.Params.Must(name).Data {
+			if v != 0 {
+				t.Fatalf("%s is not zero", name)
+			}
+		}
+	}
+	be, _ := model.Backend()
+	if _, err := model.AllLogits(be, cfg, ck.Params, cfg.DType); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	ck := randomModel(t, "pizza", "")
+	good := filepath.Join(dir, "good.safetensors")
+	if err := Export(ck, good); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(good)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	drop := func(name string) string { // a copy without one array
+		c := randomModel(t, "pizza", "")
+		var names []string
+		var arrays []Array
+		for _, tn := range c.Params {
+			if tn.Name != name {
+				names = append(names, LongName(tn.Name))
+				arrays = append(arrays, Array{Shape: tn.Shape, Data: tn.Data, DType: "float32"})
+			}
+		}
+		p := filepath.Join(dir, "no-"+name+".npz")
+		WriteFile(p, names, arrays)
+		return p
+	}
+	wrongShape := func() string {
+		c := randomModel(t, "pizza", "")
+		var names []string
+		var arrays []Array
+		for _, tn := range c.Params {
+			a := Array{Shape: tn.Shape, Data: tn.Data, DType: "float32"}
+			if tn.Name == "W_out" {
+				a.Shape = []int{tn.Shape[1], tn.Shape[0]}
+			}
+			names, arrays = append(names, LongName(tn.Name)), append(arrays, a)
+		}
+		p := filepath.Join(dir, "wrong.npz")
+		WriteFile(p, names, arrays)
+		return p
+	}
+	f16 := bytes.Replace(raw, []byte(`"F32"`), []byte(`"F16"`), 1)
+	cases := []struct {
+		name, path, want string
+	}{
+		{"truncated", write("trunc.safetensors", raw[:len(raw)-10]), "truncated"},
+		{"not npz", write("bad.npz", []byte("not a zip")), "not a readable .npz"},
+		{"unknown ext", write("x.pt", raw), "unknown format"},
+		{"missing W_in", drop("W_in"), "missing array W_in"},
+		{"missing W_U", drop("W_U"), "missing array W_U"},
+		{"wrong shape", wrongShape(), "W_out has shape [8 12], expected [12 8]"},
+		{"f16", write("f16.safetensors", f16), "cannot be read"},
+	}
+	for _, c := range cases {
+		_, _, err := Import(c.path, "pizza", "", 0)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+	if _, _, err := Import(drop("W_in"), "pizza", "", 0); !errors.Is(err, errMissing) {
+		t.Errorf("missing array not wrapped: %v", err)
+	}
+	if _, _, err := Import(good, "pizza", "", 11); err == nil || !strings.Contains(err.Error(), "-p is 11") {
+		t.Errorf("wrong -p: %v", err)
+	}
+	// A clock model needs its queries and keys.
+	if _, _, err := Import(drop("W_Q"), "clock", "", 0); err == nil || !strings.Contains(err.Error(), "W_Q") {
+		t.Errorf("clock without W_Q: %v", err)
+	}
+}
+
+// FuzzReaders feeds arbitrary bytes to the .npy and .safetensors readers:
+// errors are fine, panics and unbounded allocations are not.
+func FuzzReaders(f *testing.F) {
+	var npy bytes.Buffer
+	writeNPY(&npy, Array{Shape: []int{2, 3}, Data: []float64{1, 2, 3, 4, 5, 6}, DType: "float32"})
+	f.Add(npy.Bytes())
+	dir := f.TempDir()
+	ck := &checkpoint.Checkpoint{Config: config.Default()}
+	ck.Config.Set("p=3;d_model=2;n_heads=1;d_head=2;d_mlp=2")
+	ck.Params = model.Init(ck.Config)
+	Export(ck, filepath.Join(dir, "m.safetensors"))
+	st, _ := os.ReadFile(filepath.Join(dir, "m.safetensors"))
+	f.Add(st)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = readNPY(bytes.NewReader(data))
+		_, _ = readSafetensors(bytes.NewReader(data), int64(len(data)))
+	})
+}
