@@ -68,8 +68,8 @@ func readNPZ(path string) (map[string]Array, error) {
 // {name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}},
 // then the data, offsets relative to its start.
 type stEntry struct {
-	DType   string  `json:"dtype"`
-	Shape   []int   `json:"shape"`
+	DType   string   `json:"dtype"`
+	Shape   []int    `json:"shape"`
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
