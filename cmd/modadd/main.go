@@ -10,6 +10,8 @@
 //	modadd prove -model DIR [-strategy S] [-json]   certificates and their cost
 //	modadd import -from FILE -config pizza|zhong|clock [-p N] -out DIR
 //	modadd export -model DIR -to FILE.npz|FILE.safetensors
+//	modadd sweep -out DIR [-seeds 0-3] [-p 31,59] [-width ...] [-alpha ...] [-act ...] [-shard I/N]
+//	modadd merge -out BASE DIR/results-*.json
 //
 // Run `modadd help` or `modadd CMD -h` for the flags.
 package main
@@ -35,6 +37,8 @@ var commands = map[string]command{
 	"figures":   {"write every figure of a model (SVG or PNG)", runFigures},
 	"import":    {"bring in weights from a .npz or .safetensors file (TransformerLens names)", runImport},
 	"export":    {"write a model's weights to .npz or .safetensors (TransformerLens names)", runExport},
+	"sweep":     {"train, analyse and prove a grid of models (resumable, shardable)", runSweep},
+	"merge":     {"join the result tables of sweep shards", runMerge},
 	"prove":     {"sound certificates of the MLP's behaviour: brute force, linear-time, Fourier-compressed U", runProve},
 }
 

@@ -269,3 +269,32 @@ func TestImportExport(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSweepCommand(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-out", dir, "-p", "7", "-set", "d_model=8;n_heads=2;d_head=4;d_mlp=12;eval_every=10", "-epochs", "20", "-seeds", "0-1", "-q"}
+	for _, sh := range []string{"0/2", "1/2"} {
+		if _, err := capture(t, func() error { return runSweep(append(args, "-shard", sh)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "all")
+	if _, err := capture(t, func() error {
+		return runMerge([]string{"-out", out, filepath.Join(dir, "results-0-of-2.json"), filepath.Join(dir, "results-1-of-2.json")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out + ".csv")
+	if err != nil || strings.Count(string(b), "\n") != 3 {
+		t.Fatalf("merged csv: %q %v", b, err)
+	}
+	if _, err := os.Stat(out + "-gs-di.svg"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := parseInts("0-2,5"); err != nil || len(v) != 4 || v[3] != 5 {
+		t.Fatalf("parseInts: %v %v", v, err)
+	}
+	if _, err := capture(t, func() error { return runSweep(append(args, "-shard", "2/2")) }); err == nil {
+		t.Fatal("shard 2/2 accepted")
+	}
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/model"
+	"github.com/modadd/modadd/pkg/sweep"
+)
+
+// parseList splits "a,b,c" (and ranges "0-3" for integers).
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if a, b, ok := strings.Cut(f, "-"); ok && a != "" {
+			lo, err1 := strconv.Atoi(a)
+			hi, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil || hi < lo {
+				return nil, fmt.Errorf("bad range %q (write LO-HI)", f)
+			}
+			for v := lo; v <= hi; v++ {
+				out = append(out, v)
+			}
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func runSweep(args []string) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	out := fs.String("out", "", "sweep directory: runs/ and results-I-of-N.{json,csv} (required)")
+	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
+	set := fs.String("set", "", "overrides of the base config (key=value;...)")
+	epochs := fs.Int("epochs", 0, "epochs per run (default: the preset's)")
+	seeds := fs.String("seeds", "0", "seeds, e.g. 0-9 or 0,3,7")
+	ps := fs.String("p", "", "moduli, e.g. 31,59 (default: the preset's)")
+	widths := fs.String("width", "", "MLP widths, e.g. 256,512")
+	alphas := fs.String("alpha", "", "attention alphas, e.g. 1,0.5,0")
+	acts := fs.String("act", "", "activations, e.g. relu,gelu")
+	shard := fs.String("shard", "0/1", "run the I-th of N disjoint parts (I/N), for job arrays")
+	quiet := fs.Bool("q", false, "no progress bars")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("-out DIR is required")
+	}
+	base, err := config.Preset(*preset)
+	if err != nil {
+		return err
+	}
+	if err := base.Set(*set); err != nil {
+		return err
+	}
+	if *epochs > 0 {
+		base.Epochs = *epochs
+	}
+	g := sweep.Grid{Base: base}
+	ss, err := parseInts(*seeds)
+	if err != nil {
+		return fmt.Errorf("-seeds: %w", err)
+	}
+	for _, s := range ss {
+		if s < 0 {
+			return fmt.Errorf("-seeds: %d is negative", s)
+		}
+		g.Seeds = append(g.Seeds, uint64(s))
+	}
+	if g.Ps, err = parseInts(*ps); err != nil {
+		return fmt.Errorf("-p: %w", err)
+	}
+	if g.Widths, err = parseInts(*widths); err != nil {
+		return fmt.Errorf("-width: %w", err)
+	}
+	for _, a := range strings.Split(*alphas, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			v, err := strconv.ParseFloat(a, 64)
+			if err != nil {
+				return fmt.Errorf("-alpha: %q is not a number", a)
+			}
+			g.Alphas = append(g.Alphas, v)
+		}
+	}
+	for _, a := range strings.Split(*acts, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			g.Acts = append(g.Acts, a)
+		}
+	}
+	i, n, err := sweep.ParseShard(*shard)
+	if err != nil {
+		return err
+	}
+	runs, err := g.Runs()
+	if err != nil {
+		return err
+	}
+	mine, err := sweep.Shard(runs, i, n)
+	if err != nil {
+		return err
+	}
+	be, err := model.Backend()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "sweep: %d runs in the grid, %d in shard %d/%d, into %s\n", len(runs), len(mine), i, n, *out)
+	rows, err := sweep.Execute(be, mine, *out, i, n, !*quiet, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d runs done: %s\n", len(rows), filepath.Join(*out, fmt.Sprintf("results-%d-of-%d.csv", i, n)))
+	return nil
+}
+
+func runMerge(args []string) error {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	out := fs.String("out", "", "merged table, written as OUT.json and OUT.csv (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() == 0 {
+		return errors.New("usage: modadd merge -out BASE results-*.json")
+	}
+	rows, err := sweep.Merge(fs.Args())
+	if err != nil {
+		return err
+	}
+	if err := sweep.Write(strings.TrimSuffix(*out, ".json"), rows); err != nil {
+		return err
+	}
+	fmt.Printf("%d runs merged into %s.json and .csv\n", len(rows), strings.TrimSuffix(*out, ".json"))
+	return nil
+}

@@ -1,0 +1,303 @@
+// Package sweep trains, analyses and proves a grid of models (seeds, p,
+// width, attention alpha, activation) and tabulates the results. A sweep is
+// resumable (each run is an ordinary model directory, trained runs are
+// reloaded, not retrained) and splits into disjoint shards for an existing
+// scheduler (a Slurm job array, a Kubernetes indexed Job): shard I of N
+// takes the runs whose index is I modulo N, and Merge joins the tables.
+package sweep
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"gonum.org/v1/plot/plotter"
+
+	"github.com/modadd/modadd/pkg/analysis"
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/proof"
+	"github.com/modadd/modadd/pkg/train"
+)
+
+// Grid is the cartesian product of its lists over a base config. Empty
+// lists keep the base config's value.
+type Grid struct {
+	Base   config.Config
+	Seeds  []uint64
+	Ps     []int
+	Widths []int
+	Alphas []float64
+	Acts   []string
+}
+
+// Run is one point of the grid.
+type Run struct {
+	Index  int
+	Name   string
+	Config config.Config
+}
+
+// Runs lists the grid's points in a fixed order (seed varies fastest).
+func (g Grid) Runs() ([]Run, error) {
+	or := func(xs []string, base string) []string {
+		if len(xs) == 0 {
+			return []string{base}
+		}
+		return xs
+	}
+	seeds := g.Seeds
+	if len(seeds) == 0 {
+		seeds = []uint64{g.Base.Seed}
+	}
+	ps, widths, alphas := g.Ps, g.Widths, g.Alphas
+	if len(ps) == 0 {
+		ps = []int{g.Base.P}
+	}
+	if len(widths) == 0 {
+		widths = []int{g.Base.DMLP}
+	}
+	if len(alphas) == 0 {
+		alphas = []float64{g.Base.Alpha}
+	}
+	var runs []Run
+	for _, act := range or(g.Acts, g.Base.Act) {
+		for _, alpha := range alphas {
+			for _, p := range ps {
+				for _, w := range widths {
+					for _, s := range seeds {
+						c := g.Base
+						c.Act, c.Alpha, c.P, c.DMLP, c.Seed = act, alpha, p, w, s
+						if err := c.Validate(); err != nil {
+							return nil, fmt.Errorf("sweep: %w", err)
+						}
+						name := fmt.Sprintf("p%d-w%d-alpha%s-%s-seed%d", p, w, strconv.FormatFloat(alpha, 'g', -1, 64), act, s)
+						runs = append(runs, Run{Index: len(runs), Name: name, Config: c})
+					}
+				}
+			}
+		}
+	}
+	return runs, nil
+}
+
+// Shard keeps the runs whose index is i modulo n (0 <= i < n).
+func Shard(runs []Run, i, n int) ([]Run, error) {
+	if n < 1 || i < 0 || i >= n {
+		return nil, fmt.Errorf("sweep: shard %d/%d: need 0 <= I < N", i, n)
+	}
+	var out []Run
+	for _, r := range runs {
+		if r.Index%n == i {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ParseShard reads "I/N".
+func ParseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("sweep: shard %q: write I/N with 0 <= I < N (e.g. 3/8)", s)
+	}
+	return i, n, nil
+}
+
+// Row is the result of one run.
+type Row struct {
+	Name                 string  `json:"name"`
+	P                    int     `json:"p"`
+	Width                int     `json:"width"`
+	Alpha                float64 `json:"alpha"`
+	Act                  string  `json:"act"`
+	Seed                 uint64  `json:"seed"`
+	Epochs               int     `json:"epochs"`
+	Accuracy             float64 `json:"accuracy"`
+	TrainLoss            float64 `json:"train_loss"`
+	HeldoutAccuracy      float64 `json:"heldout_accuracy"`
+	GradientSymmetricity float64 `json:"gradient_symmetricity"`
+	DistanceIrrelevance  float64 `json:"distance_irrelevance"`
+	Circularity          float64 `json:"circularity"`
+	Clusters             int     `json:"clusters"`
+	IdealLogitFVE        float64 `json:"ideal_logit_fve"`
+	// Clusters and IdealLogitFVE need constant attention (else -1); the
+	// proof results also need ReLU (else -1).
+	LinearBound       float64 `json:"linear_bound"`
+	CertifiedFourier1 float64 `json:"certified_fourier_u1"`
+	CertifiedFourier2 float64 `json:"certified_fourier_u2"`
+	TrainSeconds      float64 `json:"train_seconds"`
+}
+
+// Execute trains (or reloads), analyses and proves each run under dir/runs,
+// and rewrites the shard's table (dir/results-I-of-N.json and .csv) after
+// every run, so an interrupted sweep loses at most the run in progress.
+func Execute(be backends.Backend, runs []Run, dir string, shard, shards int, progress bool, log io.Writer) ([]Row, error) {
+	base := filepath.Join(dir, fmt.Sprintf("results-%d-of-%d", shard, shards))
+	var rows []Row
+	for k, r := range runs {
+		rd := filepath.Join(dir, "runs", r.Name)
+		done := false
+		if checkpoint.Exists(rd) {
+			if ck, err := checkpoint.Load(rd); err == nil && ck.Epoch >= r.Config.Epochs {
+				done = true
+			}
+		}
+		if log != nil {
+			state := "training"
+			if done {
+				state = "trained already"
+			}
+			fmt.Fprintf(log, "sweep: run %d/%d %s (%s)\n", k+1, len(runs), r.Name, state)
+		}
+		ck, err := train.Train(r.Config, train.Options{Dir: rd, Backend: be, Progress: progress && !done, Command: "modadd sweep"})
+		if err != nil {
+			return rows, fmt.Errorf("sweep: %s: %w", r.Name, err)
+		}
+		row, err := measure(be, r, ck)
+		if err != nil {
+			return rows, fmt.Errorf("sweep: %s: %w", r.Name, err)
+		}
+		rows = append(rows, row)
+		if err := Write(base, rows); err != nil {
+			return rows, err
+		}
+	}
+	return rows, nil
+}
+
+func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error) {
+	c := r.Config
+	row := Row{Name: r.Name, P: c.P, Width: c.DMLP, Alpha: c.Alpha, Act: c.Act, Seed: c.Seed, Epochs: ck.Epoch,
+		LinearBound: -1, CertifiedFourier1: -1, CertifiedFourier2: -1, TrainSeconds: ck.Meta.WallSeconds}
+	rep, err := analysis.Analyze(be, ck)
+	if err != nil {
+		return row, err
+	}
+	if m, ok := ck.Last(); ok {
+		row.HeldoutAccuracy = m.HeldoutAcc
+	}
+	row.Accuracy, row.TrainLoss = rep.Accuracy, rep.TrainLoss
+	row.GradientSymmetricity, row.DistanceIrrelevance, row.Circularity = rep.GradientSymmetricity, rep.DistanceIrrelevance, rep.Circularity
+	row.IdealLogitFVE, row.Clusters = -1, -1 // not defined without constant attention
+	if rep.Circuit {
+		row.IdealLogitFVE, row.Clusters = rep.IdealLogitFVE, 0
+		for _, cl := range rep.Clusters {
+			if len(cl.Neurons) >= max(1, c.DMLP/50) {
+				row.Clusters++
+			}
+		}
+	}
+	if c.Alpha == 1 && c.Act == "relu" {
+		pr, err := proof.Run(c, ck.Params, proof.Linear{}, proof.FourierU{T: 1}, proof.FourierU{T: 2})
+		if err != nil {
+			return row, err
+		}
+		row.LinearBound = pr.Strategies[0].Bound
+		row.CertifiedFourier1, row.CertifiedFourier2 = pr.Strategies[1].CertifiedAccuracy, pr.Strategies[2].CertifiedAccuracy
+	}
+	return row, nil
+}
+
+var header = []string{"name", "p", "width", "alpha", "act", "seed", "epochs", "accuracy", "train_loss", "heldout_accuracy",
+	"gradient_symmetricity", "distance_irrelevance", "circularity", "clusters", "ideal_logit_fve",
+	"linear_bound", "certified_fourier_u1", "certified_fourier_u2", "train_seconds"}
+
+func (r Row) record() []string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+	return []string{r.Name, strconv.Itoa(r.P), strconv.Itoa(r.Width), f(r.Alpha), r.Act, strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Epochs),
+		f(r.Accuracy), f(r.TrainLoss), f(r.HeldoutAccuracy), f(r.GradientSymmetricity), f(r.DistanceIrrelevance), f(r.Circularity),
+		strconv.Itoa(r.Clusters), f(r.IdealLogitFVE), f(r.LinearBound), f(r.CertifiedFourier1), f(r.CertifiedFourier2), f(r.TrainSeconds)}
+}
+
+// Write saves rows as base.json and base.csv, atomically, and the figure as
+// base-gs-di.svg.
+func Write(base string, rows []Row) error {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	js, err := json.MarshalIndent(rows, "", "  ")
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	if err := checkpoint.WriteFileAtomic(base+".json", append(js, '\n')); err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		f := Figure(rows)
+		f.Name = filepath.Base(base) + "-gs-di"
+		if _, err := f.Save(filepath.Dir(base), "svg"); err != nil {
+			return err
+		}
+	}
+	var sb strings.Builder
+	w := csv.NewWriter(&sb)
+	w.Write(header)
+	for _, r := range rows {
+		w.Write(r.record())
+	}
+	w.Flush()
+	return checkpoint.WriteFileAtomic(base+".csv", []byte(sb.String()))
+}
+
+// Merge reads shard tables (JSON) and returns their rows, sorted by name,
+// refusing a run that appears twice with different results.
+func Merge(files []string) ([]Row, error) {
+	seen := map[string]Row{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("sweep: %w", err)
+		}
+		var rows []Row
+		if err := json.Unmarshal(b, &rows); err != nil {
+			return nil, fmt.Errorf("sweep: %s is not a sweep table (JSON): %w", f, err)
+		}
+		for _, r := range rows {
+			if old, ok := seen[r.Name]; ok && old != r {
+				return nil, fmt.Errorf("sweep: run %s appears in two tables with different results", r.Name)
+			}
+			seen[r.Name] = r
+		}
+	}
+	var out []Row
+	for _, r := range seen {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Figure plots gradient symmetricity against distance irrelevance, one
+// colour per attention alpha: Zhong et al.'s map of pizzas (top left) and
+// clocks (bottom right).
+func Figure(rows []Row) *figures.Figure {
+	groups := map[float64]plotter.XYs{}
+	for _, r := range rows {
+		groups[r.Alpha] = append(groups[r.Alpha], plotter.XY{X: r.DistanceIrrelevance, Y: r.GradientSymmetricity})
+	}
+	var alphas []float64
+	for a := range groups {
+		alphas = append(alphas, a)
+	}
+	sort.Float64s(alphas)
+	var names []string
+	var xys []plotter.XYs
+	for _, a := range alphas {
+		names = append(names, fmt.Sprintf("alpha = %g", a))
+		xys = append(xys, groups[a])
+	}
+	p := figures.Scatter("pizza or clock, by attention alpha", "distance irrelevance", "gradient symmetricity", names, xys)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, -0.05, 1.05
+	return figures.Row("sweep-gs-di", p)
+}

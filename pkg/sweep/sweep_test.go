@@ -1,0 +1,123 @@
+package sweep
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/model"
+)
+
+func tinyGrid(t *testing.T) Grid {
+	t.Helper()
+	base := config.Default()
+	if err := base.Set("p=7;d_model=8;n_heads=2;d_head=4;eval_every=10;checkpoint_every=10"); err != nil {
+		t.Fatal(err)
+	}
+	base.Epochs = 20
+	return Grid{Base: base, Seeds: []uint64{0, 1}, Widths: []int{12}, Alphas: []float64{1, 0}}
+}
+
+func TestRunsAndShards(t *testing.T) {
+	runs, err := tinyGrid(t).Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 4 || runs[0].Name != "p7-w12-alpha1-relu-seed0" || runs[3].Name != "p7-w12-alpha0-relu-seed1" {
+		t.Fatalf("runs %+v", runs)
+	}
+	seen := map[string]int{}
+	for i := 0; i < 3; i++ {
+		sh, err := Shard(runs, i, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range sh {
+			seen[r.Name]++
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("shards cover %d of 4 runs", len(seen))
+	}
+	for n, c := range seen {
+		if c != 1 {
+			t.Fatalf("%s in %d shards", n, c)
+		}
+	}
+	for _, bad := range []string{"3/3", "-1/2", "1", "a/b", "0/0"} {
+		if _, _, err := ParseShard(bad); err == nil {
+			t.Errorf("shard %q accepted", bad)
+		}
+	}
+	g := tinyGrid(t)
+	g.Ps = []int{1}
+	if _, err := g.Runs(); err == nil {
+		t.Error("p = 1 accepted")
+	}
+}
+
+// TestExecuteResumeMerge runs the grid as two shards, reruns one (nothing is
+// retrained), and merges: the table equals a single unsharded sweep's.
+func TestExecuteResumeMerge(t *testing.T) {
+	be, err := model.Backend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := tinyGrid(t).Runs()
+	dir := t.TempDir()
+	var files []string
+	for i := 0; i < 2; i++ {
+		sh, _ := Shard(runs, i, 2)
+		if _, err := Execute(be, sh, dir, i, 2, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, filepath.Join(dir, "results-"+string(rune('0'+i))+"-of-2.json"))
+	}
+	var log bytes.Buffer
+	sh, _ := Shard(runs, 0, 2)
+	again, err := Execute(be, sh, dir, 0, 2, false, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(log.String(), "trained already") != len(sh) {
+		t.Fatalf("rerun retrained:\n%s", log.String())
+	}
+	merged, err := Merge(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(merged) != 4 {
+		t.Fatalf("%d merged rows", len(merged))
+	}
+	for _, r := range again {
+		for _, m := range merged {
+			if m.Name == r.Name && m != r {
+				t.Fatalf("rerun of %s gave %+v, first run %+v", r.Name, r, m)
+			}
+		}
+	}
+	for _, r := range merged {
+		if r.Epochs != 20 || r.Accuracy < 0 || r.GradientSymmetricity == 0 {
+			t.Fatalf("row %+v", r)
+		}
+		if (r.Alpha == 1) != (r.LinearBound >= 0) {
+			t.Fatalf("proof columns for alpha %v: %v", r.Alpha, r.LinearBound)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "results-1-of-2.csv"))
+	if !strings.HasPrefix(string(csv), "name,p,width,alpha") || strings.Count(string(csv), "\n") != 3 {
+		t.Fatalf("csv:\n%s", csv)
+	}
+	// Conflicting duplicates are refused.
+	bad := filepath.Join(dir, "bad.json")
+	merged[0].Accuracy = -5
+	if err := Write(strings.TrimSuffix(bad, ".json"), merged[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(append(files, bad)); err == nil {
+		t.Fatal("conflicting rows merged")
+	}
+}
