@@ -7,7 +7,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -119,8 +118,8 @@ func Analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, error) {
 			off = append(off, f.Offset/(2*f.R))
 		}
 	}
-	r.MedianFVE = [3]float64{median(fa), median(fb), median(fu)}
-	r.PhaseDoublingError, r.MedianPhaseAB, r.MedianAmpRatio, r.MedianOffset = median(pd), median(pab), median(amp), median(off)
+	r.MedianFVE = [3]float64{mechanism.Median(fa), mechanism.Median(fb), mechanism.Median(fu)}
+	r.PhaseDoublingError, r.MedianPhaseAB, r.MedianAmpRatio, r.MedianOffset = mechanism.Median(pd), mechanism.Median(pab), mechanism.Median(amp), mechanism.Median(off)
 	per, total, err := mechanism.CompareIdeal(tb, r.Fits, r.Clusters)
 	if err == nil {
 		r.IdealPer = per
@@ -141,18 +140,6 @@ func transpose(m [][]float64) [][]float64 {
 		}
 	}
 	return out
-}
-
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	y := append([]float64(nil), x...)
-	sort.Float64s(y)
-	if len(y)%2 == 1 {
-		return y[len(y)/2]
-	}
-	return (y[len(y)/2-1] + y[len(y)/2]) / 2
 }
 
 // Text renders the report for a terminal.

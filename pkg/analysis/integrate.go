@@ -196,7 +196,7 @@ func (in *Integration) compareOutputs(t *circuit.Tables, fits []mechanism.Neuron
 					j = (j + p) % (2 * p)
 				}
 				g := G[ci][j]
-				centre(actual[ci])
+				mechanism.Centre(actual[ci])
 				for c := 0; c < p; c++ {
 					e := cmplx.Exp(complex(0, 2*math.Pi*float64((k*c)%p)/float64(p)))
 					quadv[c] = 2 * math.Abs(cosd) * real(e*g)
@@ -219,17 +219,6 @@ func (in *Integration) compareOutputs(t *circuit.Tables, fits []mechanism.Neuron
 	}
 	s := acc[nc]
 	in.MLPvsIntegral, in.MLPvsQuadrature, in.QuadratureVsIntegral = rel(s.ai, s.aa), rel(s.aq, s.aa), rel(s.qi, s.qq)
-}
-
-func centre(row []float64) {
-	var m float64
-	for _, v := range row {
-		m += v
-	}
-	m /= float64(len(row))
-	for i := range row {
-		row[i] -= m
-	}
 }
 
 func accumulatePair(aq, ai, qi, aa, qq *float64, actual, quad, integ []float64) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/fourier"
+	"github.com/modadd/modadd/pkg/measures"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -129,7 +130,7 @@ func SecondaryParts(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []me
 								}
 							}
 						}
-						centre(row)
+						mechanism.Centre(row)
 					}
 					for c := 0; c < p; c++ {
 						out[l][nc][c] += row[c]
@@ -152,7 +153,7 @@ func SecondaryParts(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []me
 		}
 	}
 	names := []string{"secondary Fourier components of A, B, U", "offset inside the activation", "amplitude and phase mismatch (rA≠rB, φA≠φB, ψ≠2φ)", "harmonics leaking through uneven phases (quadrature error)"}
-	sec := &Secondary{CorrectLogitSpreadActual: stdDev(byD[0]), CorrectLogitSpreadIdeal: stdDev(byD[1])}
+	sec := &Secondary{CorrectLogitSpreadActual: measures.Std(byD[0]), CorrectLogitSpreadIdeal: measures.Std(byD[1])}
 	for l, name := range names {
 		part := SecondaryPart{Name: name, Total: math.Sqrt(diff2[l][nc] / norm2[nc])}
 		for ci := 0; ci < nc; ci++ {
@@ -161,19 +162,6 @@ func SecondaryParts(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []me
 		sec.Parts = append(sec.Parts, part)
 	}
 	return sec
-}
-
-func stdDev(x []float64) float64 {
-	var m float64
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	var s float64
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return math.Sqrt(s / float64(len(x)))
 }
 
 // Text renders the decomposition.

@@ -43,18 +43,19 @@ func DistanceIrrelevance(logits []float64, p int) float64 {
 			all = append(all, v)
 		}
 	}
-	total := std(all)
+	total := Std(all)
 	if total == 0 {
 		return math.NaN()
 	}
 	var m float64
 	for d := range L {
-		m += std(L[d])
+		m += Std(L[d])
 	}
 	return m / float64(p) / total
 }
 
-func std(x []float64) float64 {
+// Std is the population standard deviation of x.
+func Std(x []float64) float64 {
 	var mean float64
 	for _, v := range x {
 		mean += v

@@ -143,7 +143,7 @@ func Clusters(t *circuit.Tables, fits []NeuronFit) []Cluster {
 		if den > 0 {
 			c.FVE = num / den
 		}
-		c.MedianPhaseDoubling = median(pd)
+		c.MedianPhaseDoubling = Median(pd)
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -155,7 +155,8 @@ func Clusters(t *circuit.Tables, fits []NeuronFit) []Cluster {
 	return out
 }
 
-func median(x []float64) float64 {
+// Median is the median of x (NaN for an empty x).
+func Median(x []float64) float64 {
 	if len(x) == 0 {
 		return math.NaN()
 	}
@@ -285,7 +286,7 @@ func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per 
 				}
 			}
 			for _, row := range actual {
-				centre(row)
+				Centre(row)
 			}
 			clear(ideal)
 			for ci, cl := range clusters {
@@ -321,8 +322,8 @@ func (x *tally) add(actual, ideal float64) {
 	x.scale = math.Max(x.scale, math.Abs(actual))
 }
 
-// centre subtracts the mean of row from each entry.
-func centre(row []float64) {
+// Centre subtracts the mean of row from each entry.
+func Centre(row []float64) {
 	var mean float64
 	for _, v := range row {
 		mean += v

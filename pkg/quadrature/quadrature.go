@@ -49,17 +49,11 @@ func Integrate(f func(float64) float64, a, b, tol float64) (float64, error) {
 
 // Coefficient is the n-th Fourier cosine coefficient of u ↦ act(A cos u)
 // on (−π, π]: (1/π) ∫ act(A cos u) cos(nu) du for n >= 1, and the mean
-// (1/2π) ∫ act(A cos u) du for n = 0. The integrand is split at ±π/2, where
-// the kinks of ReLU and |x| sit, so the adaptive rule converges fast.
+// (1/2π) ∫ act(A cos u) du for n = 0.
 func Coefficient(act func(float64) float64, amplitude float64, n int) (float64, error) {
-	f := func(u float64) float64 { return act(amplitude*math.Cos(u)) * math.Cos(float64(n)*u) }
-	var s float64
-	for _, piece := range [][2]float64{{-math.Pi, -math.Pi / 2}, {-math.Pi / 2, math.Pi / 2}, {math.Pi / 2, math.Pi}} {
-		v, err := Integrate(f, piece[0], piece[1], 1e-14)
-		if err != nil {
-			return 0, err
-		}
-		s += v
+	s, err := overCircle(func(u float64) float64 { return act(amplitude*math.Cos(u)) * math.Cos(float64(n)*u) })
+	if err != nil {
+		return 0, err
 	}
 	if n == 0 {
 		return s / (2 * math.Pi), nil
@@ -92,7 +86,12 @@ func ReLUCoefficient(n int) float64 {
 // π·a₂·cos ψ (the sin 2u part of act(cos u) vanishes since act(cos u) is
 // even): (2/3) cos ψ for ReLU.
 func Identity(act func(float64) float64, psi float64) (float64, error) {
-	f := func(u float64) float64 { return act(math.Cos(u)) * math.Cos(2*u+psi) }
+	return overCircle(func(u float64) float64 { return act(math.Cos(u)) * math.Cos(2*u+psi) })
+}
+
+// overCircle integrates f over (−π, π] in three pieces split at ±π/2,
+// where act(cos u) has its kinks for ReLU and |x|.
+func overCircle(f func(float64) float64) (float64, error) {
 	var s float64
 	for _, piece := range [][2]float64{{-math.Pi, -math.Pi / 2}, {-math.Pi / 2, math.Pi / 2}, {math.Pi / 2, math.Pi}} {
 		v, err := Integrate(f, piece[0], piece[1], 1e-14)
