@@ -45,7 +45,7 @@ func TestShippedModels(t *testing.T) {
 			case ck.Config.Act == "relu" && (r.GradientSymmetricity < 0.9 || r.DistanceIrrelevance > 0.6):
 				// Zhong et al.'s reference values are for ReLU models.
 				t.Errorf("%s: GS %v, DI %v are not on the pizza side", dir, r.GradientSymmetricity, r.DistanceIrrelevance)
-			case r.PhaseDoublingError > 0.1:
+			case r.PhaseDoublingError > 0.2: // random phases would give a median of π/2
 				t.Errorf("%s: median |ψ − 2φ| = %v, phase doubling does not hold", dir, r.PhaseDoublingError)
 			case !(r.IdealLogitFVE > 0.5) || math.IsNaN(r.IdealLogitFVE):
 				t.Errorf("%s: the ideal pizza logits explain only %v of the MLP's", dir, r.IdealLogitFVE)
