@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"codeberg.org/sbinet/npyio/npz"
+
 	"github.com/modadd/modadd/pkg/checkpoint"
 )
 
@@ -41,23 +43,68 @@ func ReadFile(path string) (map[string]Array, error) {
 	return nil, fmt.Errorf("interop: %s: unknown format: use a .npz (NumPy) or .safetensors file", path)
 }
 
+// readNPZ reads a NumPy .npz archive with npyio (codeberg.org/sbinet/npyio,
+// by a gonum author): float32 and float64 arrays in C order.
 func readNPZ(path string) (map[string]Array, error) {
-	z, err := zip.OpenReader(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("interop: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("interop: %w", err)
+	}
+	return readNPZFrom(f, st.Size(), path)
+}
+
+func readNPZFrom(r io.ReaderAt, sz int64, path string) (map[string]Array, error) {
+	z, err := npz.NewReader(r, sz)
 	if err != nil {
 		return nil, fmt.Errorf("interop: %s is not a readable .npz (zip) file: %w", path, err)
 	}
 	defer z.Close()
 	out := map[string]Array{}
-	for _, f := range z.File {
-		name := strings.TrimSuffix(f.Name, ".npy")
-		rc, err := f.Open()
+	for _, key := range z.Keys() {
+		name := strings.TrimSuffix(key, ".npy")
+		h := z.Header(key)
+		if h == nil {
+			return nil, fmt.Errorf("interop: %s: array %s has no readable header (truncated?)", path, name)
+		}
+		if h.Descr.Fortran {
+			return nil, fmt.Errorf("interop: %s: array %s is Fortran-ordered: save it with np.ascontiguousarray", path, name)
+		}
+		a := Array{Shape: append([]int{}, h.Descr.Shape...)}
+		n, err := size(a.Shape)
 		if err != nil {
 			return nil, fmt.Errorf("interop: %s: array %s: %w", path, name, err)
 		}
-		a, err := readNPY(rc)
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("interop: %s: array %s: %w", path, name, err)
+		// A corrupt header must not make the reader allocate gigabytes:
+		// deflate cannot compress by more than about 1032:1.
+		if int64(n)*8 > 1100*sz+1<<20 {
+			return nil, fmt.Errorf("interop: %s: array %s claims shape %v, too large for a %d-byte file (corrupt?)", path, name, a.Shape, sz)
+		}
+		switch strings.TrimLeft(strings.Trim(h.Descr.Type, `'"`), "<>=|") {
+		case "f4":
+			a.DType = "float32"
+			var x []float32
+			if err := z.Read(key, &x); err != nil {
+				return nil, fmt.Errorf("interop: %s: array %s: %w (truncated?)", path, name, err)
+			}
+			a.Data = make([]float64, len(x))
+			for i, v := range x {
+				a.Data[i] = float64(v)
+			}
+		case "f8":
+			a.DType = "float64"
+			if err := z.Read(key, &a.Data); err != nil {
+				return nil, fmt.Errorf("interop: %s: array %s: %w (truncated?)", path, name, err)
+			}
+		default:
+			return nil, fmt.Errorf("interop: %s: array %s has dtype %s, which cannot be read: convert it to float32 or float64 (e.g. x.astype(np.float32))", path, name, h.Descr.Type)
+		}
+		if len(a.Data) != n {
+			return nil, fmt.Errorf("interop: %s: array %s holds %d values for shape %v", path, name, len(a.Data), a.Shape)
 		}
 		out[name] = a
 	}

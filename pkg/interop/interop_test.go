@@ -190,21 +190,20 @@ func TestBadFiles(t *testing.T) {
 	}
 }
 
-// FuzzReaders feeds arbitrary bytes to the .npy and .safetensors readers:
-// errors are fine, panics and unbounded allocations are not.
+// FuzzReaders feeds arbitrary bytes to the .npz (npyio) and .safetensors
+// readers: errors are fine, panics and unbounded allocations are not.
 func FuzzReaders(f *testing.F) {
-	var npy bytes.Buffer
-	writeNPY(&npy, Array{Shape: []int{2, 3}, Data: []float64{1, 2, 3, 4, 5, 6}, DType: "float32"})
-	f.Add(npy.Bytes())
 	dir := f.TempDir()
 	ck := &checkpoint.Checkpoint{Config: config.Default()}
 	ck.Config.Set("p=3;d_model=2;n_heads=1;d_head=2;d_mlp=2")
 	ck.Params = model.Init(ck.Config)
-	Export(ck, filepath.Join(dir, "m.safetensors"))
-	st, _ := os.ReadFile(filepath.Join(dir, "m.safetensors"))
-	f.Add(st)
+	for _, ext := range []string{".safetensors", ".npz"} {
+		Export(ck, filepath.Join(dir, "m"+ext))
+		b, _ := os.ReadFile(filepath.Join(dir, "m"+ext))
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _ = readNPY(bytes.NewReader(data))
+		_, _ = readNPZFrom(bytes.NewReader(data), int64(len(data)), "fuzz")
 		_, _ = readSafetensors(bytes.NewReader(data), int64(len(data)))
 	})
 }
