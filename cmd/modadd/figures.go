@@ -80,17 +80,14 @@ func runFigures(args []string) error {
 }
 
 func runProve(args []string) error {
-	fs := flag.NewFlagSet("prove", flag.ContinueOnError)
-	dir := fs.String("model", "", "model directory (required; constant attention, ReLU)")
-	strategy := fs.String("strategy", "", "one strategy (brute-force, linear, fourier-U/T); default: all")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	var strategy *string
+	dir, asJSON, err := modelFlags("prove", args, func(fs *flag.FlagSet) {
+		strategy = fs.String("strategy", "", "one strategy (brute-force, linear, fourier-U/T); default: all")
+	})
+	if err != nil {
 		return err
 	}
-	if *dir == "" {
-		return errors.New("-model DIR is required")
-	}
-	ck, err := checkpoint.Load(*dir)
+	ck, err := checkpoint.Load(dir)
 	if err != nil {
 		return err
 	}
@@ -106,9 +103,9 @@ func runProve(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(r)
 	}
-	fmt.Printf("%s\n%s", *dir, r.Text())
+	fmt.Printf("%s\n%s", dir, r.Text())
 	return nil
 }

@@ -17,10 +17,17 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/model"
 )
 
 type command struct {
@@ -69,7 +76,9 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	if err := c.run(os.Args[2:]); err != nil {
+	if err := c.run(os.Args[2:]); errors.Is(err, flag.ErrHelp) {
+		return
+	} else if err != nil {
 		fmt.Fprintf(os.Stderr, "modadd %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
@@ -85,4 +94,33 @@ func commandLine(cmd string, args []string) string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// modelFlags parses the flags of a command that reads one model directory:
+// -model DIR (required), -json, and any the command adds in extra (which
+// may be nil).
+func modelFlags(name string, args []string, extra func(fs *flag.FlagSet)) (dir string, asJSON bool, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	d := fs.String("model", "", "model directory (required)")
+	j := fs.Bool("json", false, "print JSON")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", false, err
+	}
+	if *d == "" {
+		return "", false, errors.New("-model DIR is required")
+	}
+	return *d, *j, nil
+}
+
+// loadModel loads a model directory and starts the backend.
+func loadModel(dir string) (*checkpoint.Checkpoint, backends.Backend, error) {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	be, err := model.Backend()
+	return ck, be, err
 }

@@ -88,20 +88,11 @@ type evalResult struct {
 }
 
 func runEval(args []string) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	dir := fs.String("model", "", "model directory (required)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *dir == "" {
-		return errors.New("-model DIR is required")
-	}
-	ck, err := checkpoint.Load(*dir)
+	dir, asJSON, err := modelFlags("eval", args, nil)
 	if err != nil {
 		return err
 	}
-	be, err := model.Backend()
+	ck, be, err := loadModel(dir)
 	if err != nil {
 		return err
 	}
@@ -120,10 +111,10 @@ func runEval(args []string) error {
 	}
 	r := evalResult{P: cfg.P, Pairs: cfg.P * cfg.P, Accuracy: m.Acc, TrainAccuracy: m.TrainAcc, HeldoutAccuracy: m.HeldoutAcc,
 		Loss: m.Loss, TrainLoss: m.TrainLoss, HeldoutLoss: m.HeldoutLoss, Epoch: ck.Epoch, Backend: model.BackendConfig(), DType: cfg.DType}
-	if *asJSON {
+	if asJSON {
 		return printJSON(r)
 	}
-	fmt.Printf("%s (epoch %d, p=%d, %s on %s)\n", *dir, r.Epoch, r.P, r.DType, r.Backend)
+	fmt.Printf("%s (epoch %d, p=%d, %s on %s)\n", dir, r.Epoch, r.P, r.DType, r.Backend)
 	fmt.Printf("  all %d pairs: accuracy %.4f  loss %.4g\n", r.Pairs, r.Accuracy, r.Loss)
 	fmt.Printf("  train (%d):   accuracy %.4f  loss %.4g\n", len(split.Train), r.TrainAccuracy, r.TrainLoss)
 	fmt.Printf("  held-out (%d): accuracy %.4f  loss %.4g\n", len(split.Heldout), r.HeldoutAccuracy, r.HeldoutLoss)
@@ -131,23 +122,18 @@ func runEval(args []string) error {
 }
 
 func runInfo(args []string) error {
-	fs := flag.NewFlagSet("info", flag.ContinueOnError)
-	dir := fs.String("model", "", "model directory (required)")
-	asJSON := fs.Bool("json", false, "print JSON (config, metadata, metric history)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *dir == "" {
-		return errors.New("-model DIR is required")
-	}
-	ck, err := checkpoint.Load(*dir)
+	dir, asJSON, err := modelFlags("info", args, nil)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return err
+	}
+	if asJSON {
 		return printJSON(map[string]any{"config": ck.Config, "epoch": ck.Epoch, "meta": ck.Meta, "history": ck.History, "weights_only": ck.WeightsOnly()})
 	}
-	fmt.Printf("%s\n%s", *dir, ck.Describe())
+	fmt.Printf("%s\n%s", dir, ck.Describe())
 	return nil
 }
 
@@ -158,20 +144,11 @@ func printJSON(v any) error {
 }
 
 func runAnalyze(args []string) error {
-	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
-	dir := fs.String("model", "", "model directory (required)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *dir == "" {
-		return errors.New("-model DIR is required")
-	}
-	ck, err := checkpoint.Load(*dir)
+	dir, asJSON, err := modelFlags("analyze", args, nil)
 	if err != nil {
 		return err
 	}
-	be, err := model.Backend()
+	ck, be, err := loadModel(dir)
 	if err != nil {
 		return err
 	}
@@ -179,38 +156,35 @@ func runAnalyze(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(r)
 	}
-	fmt.Printf("%s\n%s", *dir, r.Text())
+	fmt.Printf("%s\n%s", dir, r.Text())
 	return nil
 }
 
 func runIntegrate(args []string) error {
-	fs := flag.NewFlagSet("integrate", flag.ContinueOnError)
-	dir := fs.String("model", "", "model directory (required; constant attention, ReLU or |x|)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	seed := fs.Uint64("seed", 0, "seed of the random comparison rules")
-	if err := fs.Parse(args); err != nil {
+	var seed *uint64
+	dir, asJSON, err := modelFlags("integrate", args, func(fs *flag.FlagSet) {
+		seed = fs.Uint64("seed", 0, "seed of the random comparison rules")
+	})
+	if err != nil {
 		return err
 	}
-	if *dir == "" {
-		return errors.New("-model DIR is required")
-	}
-	m, err := analysis.Open(*dir)
+	m, err := analysis.Open(dir)
 	if err != nil {
 		return err
 	}
 	if m.Tables == nil {
-		return fmt.Errorf("%s: the model's attention is not constant (alpha = %g), so its MLP is not a sum over a and b; the integration view needs alpha = 1", *dir, m.Checkpoint.Config.Alpha)
+		return fmt.Errorf("%s: the model's attention is not constant (alpha = %g), so its MLP is not a sum over a and b; the integration view needs alpha = 1", dir, m.Checkpoint.Config.Alpha)
 	}
 	in, err := analysis.Integrate(m.Tables, m.Report.Fits, m.Report.Clusters, len(m.Report.Fits)/50, *seed)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(in)
 	}
-	fmt.Printf("%s\n%s", *dir, in.Text())
+	fmt.Printf("%s\n%s", dir, in.Text())
 	return nil
 }
