@@ -44,61 +44,49 @@ var variants = []struct{ name, set string }{
 	{"pizza-float64", "dtype=float64"},
 }
 
-// BenchmarkTrainStep times one full-batch AdamW step (forward, backward,
-// update) of the default model on 2,784 training pairs.
-func BenchmarkTrainStep(b *testing.B) {
+// timeTrainer times op on a freshly compiled trainer of cfg.
+func timeTrainer(b *testing.B, cfg config.Config, op func(*train.Trainer) error) {
+	tr := trainer(b, cfg)
+	defer tr.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := op(tr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// overVariants runs timeTrainer for every variant of the default model.
+func overVariants(b *testing.B, op func(*train.Trainer) error) {
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
 			cfg := config.Default()
 			if err := cfg.Set(v.set); err != nil {
 				b.Fatal(err)
 			}
-			tr := trainer(b, cfg)
-			defer tr.Close()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := tr.Step(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			timeTrainer(b, cfg, op)
 		})
 	}
 }
+
+func step(tr *train.Trainer) error { _, err := tr.Step(); return err }
+
+// BenchmarkTrainStep times one full-batch AdamW step (forward, backward,
+// update) of the default model on 2,784 training pairs.
+func BenchmarkTrainStep(b *testing.B) { overVariants(b, step) }
 
 // BenchmarkTrainStepStockGradient is BenchmarkTrainStep/pizza with GoMLX
 // v0.26.0's own gradients of Dot and DotGeneral instead of pkg/dotgrad's.
 func BenchmarkTrainStepStockGradient(b *testing.B) {
 	dotgrad.Uninstall()
 	defer dotgrad.Install()
-	tr := trainer(b, config.Default())
-	defer tr.Close()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := tr.Step(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	timeTrainer(b, config.Default(), step)
 }
 
 // BenchmarkForward times the logits of all 3,481 pairs (the folded forward
 // pass used in training, in the training precision).
 func BenchmarkForward(b *testing.B) {
-	for _, v := range variants {
-		b.Run(v.name, func(b *testing.B) {
-			cfg := config.Default()
-			if err := cfg.Set(v.set); err != nil {
-				b.Fatal(err)
-			}
-			tr := trainer(b, cfg)
-			defer tr.Close()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := tr.Logits(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	overVariants(b, func(tr *train.Trainer) error { _, err := tr.Logits(); return err })
 }
 
 // BenchmarkPlainForward times the plain (unfolded) float64 forward pass with

@@ -21,31 +21,10 @@ import (
 
 // ReadFile reads every float array of a .npz or .safetensors file, by name.
 func ReadFile(path string) (map[string]Array, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".npz":
-		return readNPZ(path)
-	case ".safetensors":
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("interop: %w", err)
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("interop: %w", err)
-		}
-		arrays, err := readSafetensors(f, st.Size())
-		if err != nil {
-			return nil, fmt.Errorf("interop: %s: %w", path, err)
-		}
-		return arrays, nil
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".npz" && ext != ".safetensors" {
+		return nil, fmt.Errorf("interop: %s: unknown format: use a .npz (NumPy) or .safetensors file", path)
 	}
-	return nil, fmt.Errorf("interop: %s: unknown format: use a .npz (NumPy) or .safetensors file", path)
-}
-
-// readNPZ reads a NumPy .npz archive with npyio (codeberg.org/sbinet/npyio,
-// by a gonum author): float32 and float64 arrays in C order.
-func readNPZ(path string) (map[string]Array, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("interop: %w", err)
@@ -55,9 +34,18 @@ func readNPZ(path string) (map[string]Array, error) {
 	if err != nil {
 		return nil, fmt.Errorf("interop: %w", err)
 	}
-	return readNPZFrom(f, st.Size(), path)
+	if ext == ".npz" {
+		return readNPZFrom(f, st.Size(), path)
+	}
+	arrays, err := readSafetensors(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("interop: %s: %w", path, err)
+	}
+	return arrays, nil
 }
 
+// readNPZFrom reads a NumPy .npz archive with npyio (codeberg.org/sbinet/npyio,
+// by a gonum author): float32 and float64 arrays in C order.
 func readNPZFrom(r io.ReaderAt, sz int64, path string) (map[string]Array, error) {
 	z, err := npz.NewReader(r, sz)
 	if err != nil {

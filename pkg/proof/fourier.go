@@ -90,7 +90,10 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 		expl := make([]float64, p*p*p)
 		zr, zi := make([]float64, F), make([]float64, F)
 		g2 := circuit.Gamma(2)
-		budget := map[string]float64{}
+		budget := newBudget(
+			"U residuals beyond T Fourier terms (Σ h_i ρ_i)",
+			"hidden-activation rounding (Σ Δh_i · spread U_i)",
+			"explanation and direct-path rounding")
 		for a := 0; a < p; a++ {
 			for b := 0; b < p; b++ {
 				clear(zr)
@@ -127,16 +130,14 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 				// Rounding: Z accumulates m·T terms, each logit 2F + 3 more.
 				round := 2 * (circuit.Gamma(M*s.T+2*F+8)*zscale + circuit.Gamma(4)*dscale + derr)
 				eps[a*p+b] = roundUp(resid+dh+round, 8)
-				budget["U residuals beyond T Fourier terms (Σ h_i ρ_i)"] = math.Max(budget["U residuals beyond T Fourier terms (Σ h_i ρ_i)"], resid)
-				budget["hidden-activation rounding (Σ Δh_i · spread U_i)"] = math.Max(budget["hidden-activation rounding (Σ Δh_i · spread U_i)"], dh)
-				budget["explanation and direct-path rounding"] = math.Max(budget["explanation and direct-path rounding"], round)
+				budget.add(resid, dh, round)
 			}
 		}
 		P := int64(p)
 		flops += P * P * (int64(M)*(10+4*int64(s.T)) + P*(int64(F)*4+4))
 		cert := m.certify(s.Name(), eps, expl, flops)
 		cert.Seconds = time.Since(t0).Seconds()
-		cert.Budget = sortedBudget(budget)
+		cert.Budget = budget.terms()
 		m.check(cert, expl)
 		return cert, nil
 	}

@@ -134,7 +134,13 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		}
 		flops += int64(p * p * len(main) * 3)
 		eps := make([]float64, p*p)
-		budget := map[string]float64{}
+		budget := newBudget(
+			"fit residuals and offset of A, B (× spread of U)",
+			"U residuals from s·cos(wc + 2φ) (× 2r|cos δ|)",
+			"quadrature error 4|cos δ|·|G − G_ideal|",
+			"neurons outside the main clusters",
+			"direct paths' spread over c",
+			"rounding of the explanation's margin")
 		for a := 0; a < p; a++ {
 			for b := 0; b < p; b++ {
 				var neur, quad float64
@@ -155,16 +161,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 				}
 				round := circuit.Gamma(4*len(main)+8) * scale
 				eps[a*p+b] = roundUp(term1+neur+quad+stray+direct+round, 8)
-				for name, v := range map[string]float64{
-					"fit residuals and offset of A, B (× spread of U)": term1,
-					"U residuals from s·cos(wc + 2φ) (× 2r|cos δ|)":    neur,
-					"quadrature error 4|cos δ|·|G − G_ideal|":          quad,
-					"neurons outside the main clusters":                stray,
-					"direct paths' spread over c":                      direct,
-					"rounding of the explanation's margin":             round,
-				} {
-					budget[name] = math.Max(budget[name], v)
-				}
+				budget.add(term1, neur, quad, stray, direct, round)
 			}
 		}
 		flops += int64(p * p * (len(main)*8 + 10))
@@ -194,7 +191,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		}
 		cert.CertifiedAccuracy = fraction(cert.Certified)
 		cert.Seconds = seconds
-		cert.Budget = sortedBudget(budget)
+		cert.Budget = budget.terms()
 		m.check(cert, expl)
 		return cert, nil
 	}

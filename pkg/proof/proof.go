@@ -173,18 +173,30 @@ func median(x []float64) float64 {
 	return y[len(y)/2]
 }
 
-// sortedBudget turns named maxima into budget terms, largest first.
-func sortedBudget(b map[string]float64) []Term {
-	var out []Term
-	for n, v := range b {
-		out = append(out, Term{n, v})
+// budget keeps the largest value of each named term over the inputs.
+type budget struct {
+	names []string
+	max   []float64
+}
+
+func newBudget(names ...string) *budget {
+	return &budget{names: names, max: make([]float64, len(names))}
+}
+
+// add records one input's terms, in the order of the names.
+func (b *budget) add(values ...float64) {
+	for i, v := range values {
+		b.max[i] = math.Max(b.max[i], v)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Value != out[j].Value {
-			return out[i].Value > out[j].Value
-		}
-		return out[i].Name < out[j].Name
-	})
+}
+
+// terms returns the budget, largest term first.
+func (b *budget) terms() []Term {
+	out := make([]Term, len(b.names))
+	for i, n := range b.names {
+		out[i] = Term{n, b.max[i]}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
 	return out
 }
 
