@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"compress/gzip"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -164,5 +165,31 @@ func TestMatrix(t *testing.T) {
 	m := x.Matrix()
 	if len(m) != 2 || m[1][2] != 6 {
 		t.Fatalf("Matrix = %v", m)
+	}
+}
+
+func TestStackUnstack(t *testing.T) {
+	a := Tensor{Name: "W", Shape: []int{2, 3}, Data: []float64{1, 2, 3, 4, 5, 6}}
+	b := Tensor{Name: "W", Shape: []int{2, 3}, Data: []float64{7, 8, 9, 10, 11, 12}}
+	st, err := Stack([]Tensor{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(st.Shape) != "[2 2 3]" || st.Data[6] != 7 || st.Data[11] != 12 {
+		t.Fatalf("stack: %v %v", st.Shape, st.Data)
+	}
+	back := st.Unstack()
+	if len(back) != 2 || fmt.Sprint(back[0]) != fmt.Sprint(a) || fmt.Sprint(back[1]) != fmt.Sprint(b) {
+		t.Fatalf("unstack: %v", back)
+	}
+	back[0].Data[0] = 99 // copies, not views
+	if st.Data[0] != 1 {
+		t.Fatal("Unstack shares storage")
+	}
+	if _, err := Stack([]Tensor{a, {Name: "W", Shape: []int{3, 2}, Data: a.Data}}); err == nil {
+		t.Fatal("stacking different shapes: no error")
+	}
+	if _, err := Stack(nil); err == nil {
+		t.Fatal("stacking nothing: no error")
 	}
 }

@@ -112,3 +112,35 @@ func (ts Tensors) CheckShapes(names []string, shapes [][]int) error {
 	}
 	return nil
 }
+
+// Stack joins tensors of one shape (the same parameter of S models) into one
+// tensor with a leading axis of length S, named like the first.
+func Stack(ts []Tensor) (Tensor, error) {
+	if len(ts) == 0 {
+		return Tensor{}, fmt.Errorf("checkpoint: nothing to stack")
+	}
+	shape := ts[0].Shape
+	out := Tensor{Name: ts[0].Name, Shape: append([]int{len(ts)}, shape...), Data: make([]float64, 0, len(ts)*Size(shape))}
+	for _, t := range ts {
+		if fmt.Sprint(t.Shape) != fmt.Sprint(shape) || len(t.Data) != Size(shape) {
+			return Tensor{}, fmt.Errorf("checkpoint: cannot stack %s %v with %s %v", t.Name, t.Shape, ts[0].Name, shape)
+		}
+		out.Data = append(out.Data, t.Data...)
+	}
+	return out, nil
+}
+
+// Unstack splits a tensor along its leading axis (the inverse of Stack):
+// [S, ...] gives S tensors of shape [...], with copies of the data.
+func (t Tensor) Unstack() []Tensor {
+	if len(t.Shape) == 0 {
+		return nil
+	}
+	S, shape := t.Shape[0], t.Shape[1:]
+	n := Size(shape)
+	out := make([]Tensor, S)
+	for s := range out {
+		out[s] = Tensor{Name: t.Name, Shape: append([]int(nil), shape...), Data: append([]float64(nil), t.Data[s*n:(s+1)*n]...)}
+	}
+	return out
+}
