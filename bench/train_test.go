@@ -6,8 +6,14 @@
 package bench
 
 import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/dotgrad"
 	"github.com/modadd/modadd/pkg/model"
@@ -103,5 +109,63 @@ func BenchmarkPlainForward(b *testing.B) {
 		if _, err := model.RunWithCache(be, cfg, w); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// seedCounts are the batch sizes of BenchmarkTrainSeeds; MODADD_BENCH_SEEDS
+// (e.g. "1,152") overrides them, for a GPU run.
+func seedCounts(b *testing.B) []int {
+	s := os.Getenv("MODADD_BENCH_SEEDS")
+	if s == "" {
+		return []int{1, 4, 16}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("MODADD_BENCH_SEEDS: %q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// BenchmarkTrainSeeds times one AdamW step of S default models trained
+// together in one graph (train.NewSeedTrainer) and reports the training
+// throughput in model-epochs per second (S steps of one model each per op).
+func BenchmarkTrainSeeds(b *testing.B) {
+	be, err := model.Backend()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, S := range seedCounts(b) {
+		b.Run(fmt.Sprintf("S=%d", S), func(b *testing.B) {
+			var cks []*checkpoint.Checkpoint
+			for s := 0; s < S; s++ {
+				cfg := config.Default()
+				cfg.Seed = uint64(s)
+				ck, err := train.Begin(cfg, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				cks = append(cks, ck)
+			}
+			tr, err := train.NewSeedTrainer(cks, be)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.Close()
+			if err := step(tr); err != nil { // compile outside the timed loop
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			t0 := time.Now()
+			for i := 0; i < b.N; i++ {
+				if err := step(tr); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(S*b.N)/time.Since(t0).Seconds(), "model-epochs/s")
+		})
 	}
 }

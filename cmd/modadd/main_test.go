@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -294,7 +295,45 @@ func TestSweepCommand(t *testing.T) {
 	if v, err := parseInts("0-2,5"); err != nil || len(v) != 4 || v[3] != 5 {
 		t.Fatalf("parseInts: %v %v", v, err)
 	}
+	bdir := t.TempDir()
+	if _, err := capture(t, func() error { return runSweep(append(args, "-batch", "2", "-out", bdir)) }); err != nil {
+		t.Fatal(err)
+	}
+	if ck, err := checkpoint.Load(filepath.Join(bdir, "runs", "p7-w12-alpha1-relu-seed1")); err != nil || ck.Meta.SeedBatch != 2 {
+		t.Fatalf("-batch 2: %v %v", ck, err)
+	}
 	if _, err := capture(t, func() error { return runSweep(append(args, "-shard", "2/2")) }); err == nil {
 		t.Fatal("shard 2/2 accepted")
+	}
+}
+
+func TestTrainSeedsCommand(t *testing.T) {
+	dir := t.TempDir()
+	args := func(epochs string) []string {
+		return []string{"-p", "7", "-seeds", "0-2", "-epochs", epochs, "-set", small, "-out", dir, "-q"}
+	}
+	out, err := capture(t, func() error { return runTrain(args("10")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "seed2: epoch 10") || !strings.Contains(out, "of 3 models") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if _, err := capture(t, func() error { return runTrain(args("15")) }); err != nil {
+		t.Fatal(err)
+	}
+	for s := 0; s < 3; s++ {
+		ck, err := checkpoint.Load(filepath.Join(dir, fmt.Sprintf("seed%d", s)))
+		if err != nil || ck.Epoch != 15 || ck.Config.Seed != uint64(s) || ck.Meta.SeedBatch != 3 {
+			t.Fatalf("seed %d: %v %v", s, ck, err)
+		}
+	}
+	if _, err := capture(t, func() error { return runEval([]string{"-model", filepath.Join(dir, "seed1")}) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]string{{"-seeds", "0-1", "-seed", "3"}, {"-seeds", "x"}, {"-seeds", "2-1"}} {
+		if _, err := capture(t, func() error { return runTrain(append(bad, "-out", t.TempDir(), "-q")) }); err == nil {
+			t.Errorf("train %v accepted", bad)
+		}
 	}
 }

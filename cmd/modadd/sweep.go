@@ -53,6 +53,7 @@ func runSweep(args []string) error {
 	alphas := fs.String("alpha", "", "attention alphas, e.g. 1,0.5,0")
 	acts := fs.String("act", "", "activations, e.g. relu,gelu")
 	shard := fs.String("shard", "0/1", "run the I-th of N disjoint parts (I/N), for job arrays")
+	batch := fs.Int("batch", -1, "train up to N seeds of a grid point together in one graph (default: all of them on XLA, 1 on the pure-Go backend, where batching gains nothing)")
 	quiet := fs.Bool("q", false, "no progress bars")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,8 +118,14 @@ func runSweep(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "sweep: %d runs in the grid, %d in shard %d/%d, into %s\n", len(runs), len(mine), i, n, *out)
-	rows, err := sweep.Execute(be, mine, *out, i, n, !*quiet, os.Stderr)
+	if *batch < 0 {
+		*batch = 1
+		if strings.HasPrefix(model.BackendConfig(), "xla") {
+			*batch = len(g.Seeds)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "sweep: %d runs in the grid, %d in shard %d/%d, up to %d seeds at a time, into %s\n", len(runs), len(mine), i, n, max(*batch, 1), *out)
+	rows, err := sweep.Execute(mine, *out, sweep.Options{Backend: be, Shard: i, Shards: n, Batch: *batch, Progress: !*quiet, Log: os.Stderr})
 	if err != nil {
 		return err
 	}

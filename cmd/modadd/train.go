@@ -22,6 +22,7 @@ func runTrain(args []string) error {
 	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
 	p := fs.Int("p", 0, "modulus (default: the preset's, 59)")
 	seed := fs.Int64("seed", -1, "seed of the data split and the initial weights (default 0)")
+	seedList := fs.String("seeds", "", "train one model per seed, all in one graph, e.g. 0-151 or 0,3,7: model s goes to OUT/seed<s>")
 	epochs := fs.Int("epochs", 0, "epochs to train in total (default: the preset's)")
 	set := fs.String("set", "", "overrides key=value;key=value (keys: "+strings.Join(config.Keys(), ", ")+")")
 	out := fs.String("out", "", "model directory (required); training resumes if it holds a checkpoint")
@@ -46,6 +47,25 @@ func runTrain(args []string) error {
 	if *seed >= 0 {
 		cfg.Seed = uint64(*seed)
 	}
+	var seeds []uint64
+	if *seedList != "" {
+		if *seed >= 0 {
+			return errors.New("give -seed or -seeds, not both")
+		}
+		ss, err := parseInts(*seedList)
+		if err != nil {
+			return fmt.Errorf("-seeds: %w", err)
+		}
+		for _, s := range ss {
+			if s < 0 {
+				return fmt.Errorf("-seeds: %d is negative", s)
+			}
+			seeds = append(seeds, uint64(s))
+		}
+		if len(seeds) == 0 {
+			return errors.New("-seeds: no seeds given")
+		}
+	}
 	if *epochs != 0 {
 		cfg.Epochs = *epochs
 	}
@@ -54,11 +74,15 @@ func runTrain(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	opts := train.Options{
+		Dir: *out, Command: commandLine("train", args), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
+	}
+	if seeds != nil {
+		return trainSeeds(cfg, seeds, opts)
+	}
 	fmt.Fprintf(os.Stderr, "training %s (p=%d, seed=%d, %d trainable parameters) for %d epochs on backend %s into %s\n",
 		cfg.Preset, cfg.P, cfg.Seed, cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), *out)
-	ck, err := train.Train(cfg, train.Options{
-		Dir: *out, Command: commandLine("train", args), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
-	})
+	ck, err := train.Train(cfg, opts)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted at epoch %d; the checkpoint in %s is saved: run the same command to resume", ck.Epoch, *out)
@@ -69,6 +93,31 @@ func runTrain(args []string) error {
 		fmt.Printf("epoch %d: train loss %.3g acc %.4f | held-out loss %.3g acc %.4f | all pairs acc %.4f | %.1f s\n",
 			m.Epoch, m.TrainLoss, m.TrainAcc, m.HeldoutLoss, m.HeldoutAcc, m.Acc, ck.Meta.WallSeconds)
 	}
+	return nil
+}
+
+// trainSeeds trains one model per seed in one graph and prints a line per model.
+func trainSeeds(cfg config.Config, seeds []uint64, opts train.Options) error {
+	fmt.Fprintf(os.Stderr, "training %d models of %s (p=%d, seeds %d..%d, %d trainable parameters each) together for %d epochs on backend %s into %s/seed*\n",
+		len(seeds), cfg.Preset, cfg.P, seeds[0], seeds[len(seeds)-1], cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), opts.Dir)
+	cks, err := train.TrainSeeds(cfg, seeds, opts)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted; the checkpoints in %s/seed* are saved: run the same command to resume", opts.Dir)
+		}
+		return err
+	}
+	dirs := train.SeedDirs(opts.Dir, seeds)
+	generalised := 0
+	for i, ck := range cks {
+		if m, ok := ck.Last(); ok {
+			fmt.Printf("%s: epoch %d: train loss %.3g | held-out acc %.4f | all pairs acc %.4f\n", dirs[i], m.Epoch, m.TrainLoss, m.HeldoutAcc, m.Acc)
+			if m.Acc == 1 {
+				generalised++
+			}
+		}
+	}
+	fmt.Printf("%d of %d models reach accuracy 1 on all pairs; %.1f s for the batch\n", generalised, len(cks), cks[0].Meta.WallSeconds)
 	return nil
 }
 

@@ -58,9 +58,13 @@ type Metrics struct {
 
 // Meta describes how a model was made.
 type Meta struct {
-	Backend     string   `json:"backend"`
-	Command     string   `json:"command,omitempty"`
-	WallSeconds float64  `json:"wall_seconds"`
+	Backend     string  `json:"backend"`
+	Command     string  `json:"command,omitempty"`
+	WallSeconds float64 `json:"wall_seconds"`
+	// SeedBatch is the number of models trained together in one graph with
+	// this one (train.TrainSeeds); WallSeconds is then the whole batch's
+	// time. Zero or one: trained alone.
+	SeedBatch   int      `json:"seed_batch,omitempty"`
 	Epoch       int      `json:"epoch"`
 	Final       *Metrics `json:"final_metrics,omitempty"`
 	Params      int      `json:"trainable_params"`

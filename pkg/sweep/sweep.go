@@ -24,6 +24,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/proof"
 	"github.com/modadd/modadd/pkg/train"
 )
@@ -139,41 +140,115 @@ type Row struct {
 	TrainSeconds      float64 `json:"train_seconds"`
 }
 
+// Options control Execute; the zero value runs one unsharded sweep silently
+// on the default backend, one model at a time.
+type Options struct {
+	// Backend to train and analyse on; nil means model.Backend().
+	Backend backends.Backend
+	// Shard and Shards name the tables: results-Shard-of-Shards (default 0 of 1).
+	Shard, Shards int
+	// Batch is how many runs that differ only in their seed are trained
+	// together in one graph (train.TrainSeeds); 0 or 1 trains one at a time.
+	// It pays on a GPU; on the pure-Go backend it gains nothing (bench/).
+	Batch int
+	// Progress shows progress bars for training.
+	Progress bool
+	// Log, if set, receives one line per run.
+	Log io.Writer
+}
+
 // Execute trains (or reloads), analyses and proves each run under dir/runs,
 // and rewrites the shard's table (dir/results-I-of-N.json and .csv) after
-// every run, so an interrupted sweep loses at most the run in progress.
-func Execute(be backends.Backend, runs []Run, dir string, shard, shards int, progress bool, log io.Writer) ([]Row, error) {
-	base := filepath.Join(dir, fmt.Sprintf("results-%d-of-%d", shard, shards))
+// every run, so an interrupted sweep loses at most the runs in training.
+// Consecutive runs that differ only in their seed are trained together,
+// opts.Batch at a time.
+func Execute(runs []Run, dir string, opts Options) ([]Row, error) {
+	be := opts.Backend
+	if be == nil {
+		var err error
+		if be, err = model.Backend(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Shards == 0 {
+		opts.Shards = 1
+	}
+	base := filepath.Join(dir, fmt.Sprintf("results-%d-of-%d", opts.Shard, opts.Shards))
 	var rows []Row
-	for k, r := range runs {
+	for k := 0; k < len(runs); {
+		j := k + 1
+		for j < len(runs) && j-k < opts.Batch && sameUpToSeed(runs[j].Config, runs[k].Config) {
+			j++
+		}
+		group := runs[k:j]
+		cks, err := trainGroup(be, group, dir, k, len(runs), opts)
+		if err != nil {
+			return rows, err
+		}
+		for i, r := range group {
+			row, err := measure(be, r, cks[i])
+			if err != nil {
+				return rows, fmt.Errorf("sweep: %s: %w", r.Name, err)
+			}
+			rows = append(rows, row)
+			if err := Write(base, rows); err != nil {
+				return rows, err
+			}
+		}
+		k = j
+	}
+	return rows, nil
+}
+
+func sameUpToSeed(a, b config.Config) bool {
+	a.Seed = b.Seed
+	return a == b
+}
+
+// trainGroup trains (or reloads) runs that differ only in their seed,
+// together when there are several; first is the group's index in the sweep
+// of n runs, for the log.
+func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts Options) ([]*checkpoint.Checkpoint, error) {
+	var dirs []string
+	var seeds []uint64
+	pending := 0
+	for i, r := range group {
 		rd := filepath.Join(dir, "runs", r.Name)
+		dirs, seeds = append(dirs, rd), append(seeds, r.Config.Seed)
 		done := false
 		if checkpoint.Exists(rd) {
 			if ck, err := checkpoint.Load(rd); err == nil && ck.Epoch >= r.Config.Epochs {
 				done = true
 			}
 		}
-		if log != nil {
+		if !done {
+			pending++
+		}
+		if opts.Log != nil {
 			state := "training"
 			if done {
 				state = "trained already"
+			} else if len(group) > 1 {
+				state = fmt.Sprintf("training in a batch of %d seeds", len(group))
 			}
-			fmt.Fprintf(log, "sweep: run %d/%d %s (%s)\n", k+1, len(runs), r.Name, state)
-		}
-		ck, err := train.Train(r.Config, train.Options{Dir: rd, Backend: be, Progress: progress && !done, Command: "modadd sweep"})
-		if err != nil {
-			return rows, fmt.Errorf("sweep: %s: %w", r.Name, err)
-		}
-		row, err := measure(be, r, ck)
-		if err != nil {
-			return rows, fmt.Errorf("sweep: %s: %w", r.Name, err)
-		}
-		rows = append(rows, row)
-		if err := Write(base, rows); err != nil {
-			return rows, err
+			fmt.Fprintf(opts.Log, "sweep: run %d/%d %s (%s)\n", first+i+1, n, r.Name, state)
 		}
 	}
-	return rows, nil
+	topts := train.Options{Backend: be, Progress: opts.Progress && pending > 0, Command: "modadd sweep"}
+	if len(group) == 1 {
+		topts.Dir = dirs[0]
+		ck, err := train.Train(group[0].Config, topts)
+		if err != nil {
+			return nil, fmt.Errorf("sweep: %s: %w", group[0].Name, err)
+		}
+		return []*checkpoint.Checkpoint{ck}, nil
+	}
+	topts.Dirs = dirs
+	cks, err := train.TrainSeeds(group[0].Config, seeds, topts)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %s and %d other seeds: %w", group[0].Name, len(group)-1, err)
+	}
+	return cks, nil
 }
 
 func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error) {

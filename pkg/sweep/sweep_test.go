@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/model"
 )
@@ -71,14 +72,14 @@ func TestExecuteResumeMerge(t *testing.T) {
 	var files []string
 	for i := 0; i < 2; i++ {
 		sh, _ := Shard(runs, i, 2)
-		if _, err := Execute(be, sh, dir, i, 2, false, nil); err != nil {
+		if _, err := Execute(sh, dir, Options{Backend: be, Shard: i, Shards: 2}); err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, filepath.Join(dir, "results-"+string(rune('0'+i))+"-of-2.json"))
 	}
 	var log bytes.Buffer
 	sh, _ := Shard(runs, 0, 2)
-	again, err := Execute(be, sh, dir, 0, 2, false, &log)
+	again, err := Execute(sh, dir, Options{Backend: be, Shard: 0, Shards: 2, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,5 +120,40 @@ func TestExecuteResumeMerge(t *testing.T) {
 	}
 	if _, err := Merge(append(files, bad)); err == nil {
 		t.Fatal("conflicting rows merged")
+	}
+}
+
+// TestExecuteBatched trains the grid with the seeds of each grid point
+// together: the table equals the one-at-a-time sweep's (the pure-Go backend
+// trains a seed batch bit for bit like its models alone), and the models
+// say they were trained in a batch of two.
+func TestExecuteBatched(t *testing.T) {
+	runs, _ := tinyGrid(t).Runs()
+	one, err := Execute(runs, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	batched, err := Execute(runs, dir, Options{Batch: 8, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(log.String(), "training in a batch of 2 seeds"); n != len(runs) {
+		t.Fatalf("%d of %d runs trained in a batch:\n%s", n, len(runs), log.String())
+	}
+	if len(batched) != len(one) {
+		t.Fatalf("%d rows vs %d", len(batched), len(one))
+	}
+	for i := range one {
+		a, b := one[i], batched[i]
+		a.TrainSeconds, b.TrainSeconds = 0, 0
+		if a != b {
+			t.Fatalf("run %s: batched %+v, alone %+v", a.Name, b, a)
+		}
+	}
+	ck, err := checkpoint.Load(filepath.Join(dir, "runs", runs[0].Name))
+	if err != nil || ck.Meta.SeedBatch != 2 {
+		t.Fatalf("seed batch recorded as %d (err %v)", ck.Meta.SeedBatch, err)
 	}
 }

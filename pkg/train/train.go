@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -31,8 +33,12 @@ type Options struct {
 	// Dir is the model directory. If it holds a checkpoint, training resumes
 	// from it (the configs must agree on everything but the epoch count and
 	// the intervals); checkpoints and the final model are written there. If
-	// empty, nothing is written.
+	// empty, nothing is written. For TrainSeeds, Dir is the parent of the
+	// models' directories (see SeedDirs) unless Dirs is set.
 	Dir string
+	// Dirs are TrainSeeds' model directories, one per seed (default
+	// SeedDirs(Dir, seeds)).
+	Dirs []string
 	// Backend to train on; nil means model.Backend().
 	Backend backends.Backend
 	// BackendName is recorded in the metadata; default model.BackendConfig().
@@ -42,7 +48,8 @@ type Options struct {
 	// Progress shows a progress bar (terminal or notebook) when true.
 	Progress bool
 	// OnMetrics, if set, is called after every evaluation with the weights
-	// of that epoch (for example to compute progress measures).
+	// of that epoch (for example to compute progress measures); TrainSeeds
+	// calls it once per model, in the order of the seeds.
 	OnMetrics func(m checkpoint.Metrics, params checkpoint.Tensors)
 	// Context stops training early when cancelled; the state reached is
 	// checkpointed (if Dir is set) and Train returns the context's error.
@@ -82,7 +89,114 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 		return nil, err
 	}
 	defer r.Close()
-	return r.run(opts)
+	var dirs []string
+	if opts.Dir != "" {
+		dirs = []string{opts.Dir}
+	}
+	cks, err := r.run(opts, dirs)
+	if len(cks) == 0 {
+		return nil, err
+	}
+	return cks[0], err
+}
+
+// SeedDirs names the model directories of TrainSeeds under dir: dir/seed0,
+// dir/seed1, ...
+func SeedDirs(dir string, seeds []uint64) []string {
+	out := make([]string, len(seeds))
+	for i, s := range seeds {
+		out[i] = filepath.Join(dir, fmt.Sprintf("seed%d", s))
+	}
+	return out
+}
+
+// TrainSeeds trains one model of cfg per seed (cfg.Seed is replaced by each
+// seed: its initial weights and data split), all in one graph with a leading
+// seed axis (NewSeedTrainer), and saves them as ordinary model directories
+// (opts.Dirs, or SeedDirs(opts.Dir, seeds)). It resumes like Train: models
+// already trained are loaded, not retrained, and models stopped at different
+// epochs are trained in groups by epoch. It returns the models' checkpoints
+// in the order of seeds.
+func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.Checkpoint, error) {
+	if len(seeds) == 0 {
+		return nil, errors.New("train: TrainSeeds needs at least one seed")
+	}
+	seen := map[uint64]bool{}
+	for _, s := range seeds {
+		if seen[s] {
+			return nil, fmt.Errorf("train: seed %d is listed twice", s)
+		}
+		seen[s] = true
+	}
+	dirs := opts.Dirs
+	if dirs == nil && opts.Dir != "" {
+		dirs = SeedDirs(opts.Dir, seeds)
+	}
+	if dirs != nil && len(dirs) != len(seeds) {
+		return nil, fmt.Errorf("train: %d directories for %d seeds", len(dirs), len(seeds))
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cks := make([]*checkpoint.Checkpoint, len(seeds))
+	groups := map[int][]int{} // epoch → indices of the models to train from it
+	for i, s := range seeds {
+		c := cfg
+		c.Seed = s
+		dir := ""
+		if dirs != nil {
+			dir = dirs[i]
+		}
+		ck, err := Begin(c, dir)
+		if err != nil {
+			return nil, err
+		}
+		cks[i] = ck
+		if ck.Epoch < cfg.Epochs {
+			groups[ck.Epoch] = append(groups[ck.Epoch], i)
+		}
+	}
+	if len(groups) == 0 {
+		return cks, nil
+	}
+	be := opts.Backend
+	if be == nil {
+		var err error
+		if be, err = model.Backend(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.BackendName == "" {
+		opts.BackendName = model.BackendConfig()
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	epochs := make([]int, 0, len(groups))
+	for e := range groups {
+		epochs = append(epochs, e)
+	}
+	sort.Ints(epochs)
+	for _, e := range epochs {
+		var group []*checkpoint.Checkpoint
+		var gdirs []string
+		for _, i := range groups[e] {
+			group = append(group, cks[i])
+			if dirs != nil {
+				gdirs = append(gdirs, dirs[i])
+			}
+		}
+		r, err := NewSeedTrainer(group, be)
+		if err != nil {
+			return nil, err
+		}
+		_, err = r.run(opts, gdirs)
+		r.Close()
+		if err != nil {
+			return cks, err
+		}
+	}
+	return cks, nil
 }
 
 // Begin loads the checkpoint in dir, checking that it was trained with cfg
@@ -118,35 +232,73 @@ func zeroMoments(cfg config.Config) checkpoint.Tensors {
 	return out
 }
 
-// Trainer holds a model being trained: the compiled step and evaluation
-// graphs and the live weights and optimiser state on the backend. Train
-// drives one; notebooks and benchmarks can drive one step by step.
+// Trainer holds models being trained: the compiled step and evaluation
+// graphs and the live weights and optimiser state on the backend. It trains
+// one model (NewTrainer) or S models of one configuration with different
+// seeds in one graph with a leading seed axis (NewSeedTrainer). Train and
+// TrainSeeds drive one; notebooks and benchmarks can drive one step by step.
 type Trainer struct {
-	be    backends.Backend
-	ck    *checkpoint.Checkpoint
-	cfg   config.Config
-	dtype dtypes.DType
-	split zp.Split
+	be     backends.Backend
+	cks    []*checkpoint.Checkpoint // one per model
+	cfg    config.Config            // the shared configuration (the first model's seed)
+	seeds  bool                     // parameters carry a leading seed axis
+	dtype  dtypes.DType
+	splits []zp.Split
 	// Indices into cfg.Params() of the trainable and frozen parameters.
 	trainIdx, frozenIdx []int
 	step, eval          *Exec
-	// Live state on the backend: trainable params, m, v (same order), frozen params.
+	// Live state on the backend: trainable params, m, v (same order), frozen
+	// params; [S, ...] when seeds is set.
 	params, m, v, frozen []*tensors.Tensor
+	losses               []float64 // per model, from the last step
 	epoch                int
 }
 
 // NewTrainer compiles the training step for the checkpoint's config and
 // loads its state (see Begin); ck must hold the optimiser state.
 func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error) {
-	if ck.WeightsOnly() {
-		return nil, errors.New("train: a weights-only checkpoint has no optimiser state to train from")
+	return newTrainer([]*checkpoint.Checkpoint{ck}, be, false)
+}
+
+// NewSeedTrainer compiles one training step for S models that differ only in
+// their seed (initial weights and data split) and are at the same epoch: the
+// parameters are stacked along a leading seed axis and every product is
+// batched over it (model.SeedPairLogits). The loss minimised is the sum of
+// the models' losses, whose gradient with respect to model s's parameters is
+// model s's own gradient, and AdamW acts elementwise: each model follows the
+// trajectory it would follow alone, up to floating-point rounding.
+func NewSeedTrainer(cks []*checkpoint.Checkpoint, be backends.Backend) (*Trainer, error) {
+	if len(cks) == 0 {
+		return nil, errors.New("train: no models to train")
 	}
-	cfg := ck.Config
-	split, err := SplitOf(cfg)
-	if err != nil {
-		return nil, err
+	for _, ck := range cks[1:] {
+		c := ck.Config
+		c.Seed = cks[0].Config.Seed
+		if err := c.SameModel(cks[0].Config); err != nil {
+			return nil, fmt.Errorf("train: models trained together must differ only in the seed: %w", err)
+		}
+		if ck.Epoch != cks[0].Epoch {
+			return nil, fmt.Errorf("train: models trained together must be at the same epoch (seed %d at %d, seed %d at %d)", cks[0].Config.Seed, cks[0].Epoch, ck.Config.Seed, ck.Epoch)
+		}
 	}
-	r := &Trainer{be: be, ck: ck, cfg: cfg, dtype: model.DType(cfg.DType), split: split, epoch: ck.Epoch}
+	return newTrainer(cks, be, true)
+}
+
+func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (*Trainer, error) {
+	for _, ck := range cks {
+		if ck.WeightsOnly() {
+			return nil, fmt.Errorf("train: the weights-only checkpoint of seed %d has no optimiser state to train from", ck.Config.Seed)
+		}
+	}
+	cfg := cks[0].Config
+	r := &Trainer{be: be, cks: cks, cfg: cfg, seeds: seeds, dtype: model.DType(cfg.DType), epoch: cks[0].Epoch}
+	for _, ck := range cks {
+		split, err := SplitOf(ck.Config)
+		if err != nil {
+			return nil, err
+		}
+		r.splits = append(r.splits, split)
+	}
 	for i, p := range cfg.Params() {
 		if p.Trainable {
 			r.trainIdx = append(r.trainIdx, i)
@@ -154,38 +306,55 @@ func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error
 			r.frozenIdx = append(r.frozenIdx, i)
 		}
 	}
+	// load converts parameter (or moment) k of every model to one tensor.
+	load := func(get func(ck *checkpoint.Checkpoint) checkpoint.Tensor) (*tensors.Tensor, error) {
+		if !seeds {
+			return model.ToTensor(get(cks[0]), r.dtype), nil
+		}
+		parts := make([]checkpoint.Tensor, len(cks))
+		for s, ck := range cks {
+			parts[s] = get(ck)
+		}
+		st, err := checkpoint.Stack(parts)
+		return model.ToTensor(st, r.dtype), err
+	}
 	for k, i := range r.trainIdx {
-		r.params = append(r.params, model.ToTensor(ck.Params[i], r.dtype))
-		r.m = append(r.m, model.ToTensor(ck.AdamM[k], r.dtype))
-		r.v = append(r.v, model.ToTensor(ck.AdamV[k], r.dtype))
+		for _, x := range []struct {
+			dst *[]*tensors.Tensor
+			get func(ck *checkpoint.Checkpoint) checkpoint.Tensor
+		}{
+			{&r.params, func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.Params[i] }},
+			{&r.m, func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.AdamM[k] }},
+			{&r.v, func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.AdamV[k] }},
+		} {
+			t, err := load(x.get)
+			if err != nil {
+				return nil, err
+			}
+			*x.dst = append(*x.dst, t)
+		}
 	}
 	for _, i := range r.frozenIdx {
-		r.frozen = append(r.frozen, model.ToTensor(ck.Params[i], r.dtype))
+		t, err := load(func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.Params[i] })
+		if err != nil {
+			return nil, err
+		}
+		r.frozen = append(r.frozen, t)
 	}
-	train := zp.Select(cfg.P, split.Train)
-	all, _ := zp.All(cfg.P)
-	weights := make([]float64, cfg.P*cfg.P)
-	for _, i := range split.Train {
-		weights[i] = 1 / float64(len(split.Train))
-	}
+	loss := r.lossFunc()
 	nT, nF := len(r.trainIdx), len(r.frozenIdx)
-	err = model.Try(func() {
+	err := model.Try(func() {
 		r.step = MustNewExec(be, func(in []*Node) []*Node {
 			// in: decay, stepSize, invSqrtBC2, then params, frozen, m, v.
 			g := in[0].Graph()
 			decay, stepSize, invSqrtBC2 := in[0], in[1], in[2]
 			ps := in[3 : 3+nT]
-			w := r.assemble(ps, in[3+nT:3+nT+nF])
-			var loss *Node
-			if cfg.Alpha == 1 {
-				// Constant attention: the logits of all p² pairs cost no
-				// gathers; the held-out rows get weight 0 in the loss.
-				loss = model.WeightedCrossEntropy(model.PairLogits(cfg, w), Const(g, all.Label), Const(g, weights))
-			} else {
-				a, b, labels := Const(g, train.A), Const(g, train.B), Const(g, train.Label)
-				loss = model.CrossEntropy(model.Logits(cfg, w, a, b), labels)
+			loss := loss(r.assemble(ps, in[3+nT:3+nT+nF])) // scalar, or [S]
+			total := loss
+			if seeds {
+				total = ReduceAllSum(loss)
 			}
-			grads := Gradient(loss, ps...)
+			grads := Gradient(total, ps...)
 			out := []*Node{loss}
 			var newP, newM, newV []*Node
 			eps := Scalar(g, r.dtype, cfg.Eps)
@@ -204,6 +373,9 @@ func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error
 		})
 		r.eval = MustNewExec(be, func(in []*Node) []*Node {
 			w := r.assemble(in[:nT], in[nT:])
+			if seeds {
+				return []*Node{ConvertDType(model.SeedPairLogits(cfg, w), dtypes.Float64)}
+			}
 			return []*Node{ConvertDType(model.PairLogits(cfg, w), dtypes.Float64)}
 		})
 	})
@@ -211,6 +383,45 @@ func NewTrainer(ck *checkpoint.Checkpoint, be backends.Backend) (*Trainer, error
 		return nil, fmt.Errorf("train: building the training graph: %w", err)
 	}
 	return r, nil
+}
+
+// lossFunc returns the training loss of the weights: a scalar for one model,
+// the S per-model losses [S] for a seed batch.
+func (r *Trainer) lossFunc() func(w model.Params) *Node {
+	cfg, S, p := r.cfg, len(r.splits), r.cfg.P
+	all, _ := zp.All(p)
+	if cfg.Alpha == 1 {
+		// Constant attention: the logits of all p² pairs cost no gathers;
+		// the held-out rows get weight 0 in the loss.
+		weights := make([]float64, S*p*p)
+		for s, split := range r.splits {
+			for _, i := range split.Train {
+				weights[s*p*p+i] = 1 / float64(len(split.Train))
+			}
+		}
+		return func(w model.Params) *Node {
+			g := w["W_E"].Graph()
+			labels := Const(g, all.Label)
+			if !r.seeds {
+				return model.WeightedCrossEntropy(model.PairLogits(cfg, w), labels, Const(g, weights))
+			}
+			return model.SeedWeightedCrossEntropy(model.SeedPairLogits(cfg, w), labels, Reshape(Const(g, weights), S, p*p))
+		}
+	}
+	var a, b, labels []int32
+	for _, split := range r.splits {
+		tr := zp.Select(p, split.Train)
+		a, b, labels = append(a, tr.A...), append(b, tr.B...), append(labels, tr.Label...)
+	}
+	return func(w model.Params) *Node {
+		g := w["W_E"].Graph()
+		if !r.seeds {
+			return model.CrossEntropy(model.Logits(cfg, w, Const(g, a), Const(g, b)), Const(g, labels))
+		}
+		N := len(a) / S
+		c := func(x []int32) *Node { return Reshape(Const(g, x), S, N) }
+		return model.SeedCrossEntropy(model.SeedLogits(cfg, w, c(a), c(b)), c(labels))
+	}
 }
 
 // assemble maps trainable and frozen nodes back to parameter names.
@@ -238,7 +449,14 @@ func (r *Trainer) Close() {
 // Epoch is the number of steps taken.
 func (r *Trainer) Epoch() int { return r.epoch }
 
-// Step runs one AdamW step (one epoch) and returns the training loss before it.
+// Models is the number of models trained together.
+func (r *Trainer) Models() int { return len(r.cks) }
+
+// Losses are the models' training losses before the last step.
+func (r *Trainer) Losses() []float64 { return r.losses }
+
+// Step runs one AdamW step (one epoch) and returns the training loss before
+// it (the mean over the models of a seed batch; see Losses).
 func (r *Trainer) Step() (float64, error) {
 	cfg, e := r.cfg, r.epoch
 	lr := cfg.LR
@@ -260,11 +478,13 @@ func (r *Trainer) Step() (float64, error) {
 		}
 	}
 	var out []*tensors.Tensor
-	err := model.Try(func() { out = r.step.MustExec(args...) })
+	err := model.Try(func() {
+		out = r.step.MustExec(args...)
+		r.losses = tensors.MustCopyFlatData[float64](out[0])
+	})
 	if err != nil {
 		return 0, fmt.Errorf("train: step %d: %w", e, err)
 	}
-	loss := out[0].Value().(float64)
 	out[0].FinalizeAll()
 	nT := len(r.params)
 	for k := 0; k < nT; k++ {
@@ -274,15 +494,19 @@ func (r *Trainer) Step() (float64, error) {
 		r.params[k], r.m[k], r.v[k] = out[1+k], out[1+nT+k], out[1+2*nT+k]
 	}
 	r.epoch++
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, fmt.Errorf("train: the loss became %v at epoch %d: lower the learning rate or use dtype=float64", loss, e)
+	var mean float64
+	for s, loss := range r.losses {
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return loss, fmt.Errorf("train: the loss of seed %d became %v at epoch %d: lower the learning rate or use dtype=float64", r.cks[s].Config.Seed, loss, e)
+		}
+		mean += loss / float64(len(r.losses))
 	}
-	return loss, nil
+	return mean, nil
 }
 
-// Logits evaluates the live parameters on all p² pairs: a row-major [p², p]
-// slice in float64.
-func (r *Trainer) Logits() ([]float64, error) {
+// Logits evaluates the live parameters on all p² pairs: for each model a
+// row-major [p², p] slice in float64.
+func (r *Trainer) Logits() ([][]float64, error) {
 	var args []any
 	for _, x := range r.params {
 		args = append(args, x)
@@ -290,78 +514,127 @@ func (r *Trainer) Logits() ([]float64, error) {
 	for _, x := range r.frozen {
 		args = append(args, x)
 	}
-	var out []float64
+	var flat []float64
 	err := model.Try(func() {
 		res := r.eval.MustExec(args...)
-		out = tensors.MustCopyFlatData[float64](res[0])
+		flat = tensors.MustCopyFlatData[float64](res[0])
 		res[0].FinalizeAll()
 	})
-	return out, err
-}
-
-// Checkpoint copies the live state into the checkpoint and returns it.
-func (r *Trainer) Checkpoint() *checkpoint.Checkpoint {
-	r.ck.Epoch = r.epoch
-	ps := r.cfg.Params()
-	for k, i := range r.trainIdx {
-		r.ck.Params[i] = model.FromTensor(ps[i].Name, r.params[k])
-		r.ck.AdamM[k] = model.FromTensor(ps[i].Name, r.m[k])
-		r.ck.AdamV[k] = model.FromTensor(ps[i].Name, r.v[k])
+	if err != nil {
+		return nil, err
 	}
-	return r.ck
+	out := make([][]float64, len(r.cks))
+	n := len(flat) / len(out)
+	for s := range out {
+		out[s] = flat[s*n : (s+1)*n : (s+1)*n]
+	}
+	return out, nil
 }
 
-// Metrics measures the live parameters on the train, held-out and all pairs.
-func (r *Trainer) Metrics() (checkpoint.Metrics, error) {
+// Checkpoints copies the live state into the models' checkpoints and returns
+// them (in the order given to NewSeedTrainer).
+func (r *Trainer) Checkpoints() []*checkpoint.Checkpoint {
+	ps := r.cfg.Params()
+	// unstack splits a live tensor into the models' checkpoint tensors.
+	unstack := func(name string, t *tensors.Tensor) []checkpoint.Tensor {
+		ct := model.FromTensor(name, t)
+		if !r.seeds {
+			return []checkpoint.Tensor{ct}
+		}
+		return ct.Unstack()
+	}
+	for k, i := range r.trainIdx {
+		p, m, v := unstack(ps[i].Name, r.params[k]), unstack(ps[i].Name, r.m[k]), unstack(ps[i].Name, r.v[k])
+		for s, ck := range r.cks {
+			ck.Params[i], ck.AdamM[k], ck.AdamV[k] = p[s], m[s], v[s]
+		}
+	}
+	for _, ck := range r.cks {
+		ck.Epoch = r.epoch
+	}
+	return r.cks
+}
+
+// Checkpoint is Checkpoints for a trainer of one model (the first model's
+// checkpoint for a seed batch).
+func (r *Trainer) Checkpoint() *checkpoint.Checkpoint { return r.Checkpoints()[0] }
+
+// Metrics measures the live parameters of each model on its train and
+// held-out pairs and on all pairs.
+func (r *Trainer) Metrics() ([]checkpoint.Metrics, error) {
 	lg, err := r.Logits()
 	if err != nil {
-		return checkpoint.Metrics{}, err
+		return nil, err
 	}
-	return Measure(lg, r.split, r.epoch)
+	out := make([]checkpoint.Metrics, len(lg))
+	for s := range lg {
+		if out[s], err = Measure(lg[s], r.splits[s], r.epoch); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-func (r *Trainer) run(opts Options) (*checkpoint.Checkpoint, error) {
-	cfg, ck := r.cfg, r.ck
-	startWall := ck.Meta.WallSeconds
+// run trains to cfg.Epochs, saving model s into dirs[s] (none if dirs is nil).
+func (r *Trainer) run(opts Options, dirs []string) ([]*checkpoint.Checkpoint, error) {
+	cfg, cks := r.cfg, r.cks
+	startWall := cks[0].Meta.WallSeconds
 	t0 := time.Now()
 	elapsed := func() float64 { return startWall + time.Since(t0).Seconds() }
-	ck.Meta.Backend = opts.BackendName
-	if opts.Command != "" {
-		ck.Meta.Command = opts.Command
+	for _, ck := range cks {
+		ck.Meta.Backend = opts.BackendName
+		if opts.Command != "" {
+			ck.Meta.Command = opts.Command
+		}
+		if r.seeds {
+			ck.Meta.SeedBatch = len(cks)
+		}
 	}
 	record := func() error {
-		m, err := r.Metrics()
+		ms, err := r.Metrics()
 		if err != nil {
 			return err
 		}
-		m.Seconds = elapsed()
-		ck.History = append(ck.History, m)
-		if opts.OnMetrics != nil {
-			opts.OnMetrics(m, r.Checkpoint().Params)
+		r.Checkpoints()
+		for s, ck := range cks {
+			ms[s].Seconds = elapsed()
+			ck.History = append(ck.History, ms[s])
+			if opts.OnMetrics != nil {
+				opts.OnMetrics(ms[s], ck.Params)
+			}
 		}
 		return nil
 	}
 	save := func(final bool) error {
-		r.Checkpoint()
-		ck.Meta.WallSeconds = elapsed()
-		if opts.Dir == "" {
-			return nil
+		r.Checkpoints()
+		for s, ck := range cks {
+			ck.Meta.WallSeconds = elapsed()
+			if dirs == nil {
+				continue
+			}
+			if final && opts.WeightsOnly {
+				ck.AdamM, ck.AdamV = nil, nil
+			}
+			if err := checkpoint.Save(dirs[s], ck); err != nil {
+				return err
+			}
 		}
-		if final && opts.WeightsOnly {
-			ck.AdamM, ck.AdamV = nil, nil
-		}
-		return checkpoint.Save(opts.Dir, ck)
+		return nil
 	}
-	if ck.Epoch == 0 && len(ck.History) == 0 {
+	if cks[0].Epoch == 0 && len(cks[0].History) == 0 {
 		if err := record(); err != nil {
 			return nil, err
 		}
 	}
 	var bar *progress.Bar
 	if opts.Progress {
-		bar = progress.New("train", ck.Epoch, cfg.Epochs, nil)
-		if ck.Epoch > 0 {
-			bar.Log(fmt.Sprintf("resuming at epoch %d of %d", ck.Epoch, cfg.Epochs))
+		what := "train"
+		if len(cks) > 1 {
+			what = fmt.Sprintf("train %d seeds", len(cks))
+		}
+		bar = progress.New(what, r.epoch, cfg.Epochs, nil)
+		if r.epoch > 0 {
+			bar.Log(fmt.Sprintf("resuming at epoch %d of %d", r.epoch, cfg.Epochs))
 		}
 	}
 	loss := math.NaN()
@@ -373,7 +646,7 @@ func (r *Trainer) run(opts Options) (*checkpoint.Checkpoint, error) {
 			if bar != nil {
 				bar.Log(fmt.Sprintf("stopped at epoch %d: run the same command again to resume", r.epoch))
 			}
-			return ck, err
+			return cks, err
 		}
 		var err error
 		if loss, err = r.Step(); err != nil {
@@ -386,11 +659,7 @@ func (r *Trainer) run(opts Options) (*checkpoint.Checkpoint, error) {
 			}
 		}
 		if bar != nil {
-			status := fmt.Sprintf("loss %.3g", loss)
-			if m, ok := ck.Last(); ok {
-				status += fmt.Sprintf(" | epoch %d: train acc %.3f held-out acc %.3f", m.Epoch, m.TrainAcc, m.HeldoutAcc)
-			}
-			bar.Update(done, status)
+			bar.Update(done, status(cks, loss))
 		}
 		if done%cfg.CheckpointEvery == 0 && done < cfg.Epochs {
 			if err := save(false); err != nil {
@@ -404,5 +673,29 @@ func (r *Trainer) run(opts Options) (*checkpoint.Checkpoint, error) {
 	if err := save(true); err != nil {
 		return nil, err
 	}
-	return ck, nil
+	return cks, nil
+}
+
+// status is the progress line: the loss and the last evaluation, or for a
+// seed batch the mean loss and how many models generalise.
+func status(cks []*checkpoint.Checkpoint, loss float64) string {
+	m, ok := cks[0].Last()
+	if len(cks) == 1 {
+		s := fmt.Sprintf("loss %.3g", loss)
+		if ok {
+			s += fmt.Sprintf(" | epoch %d: train acc %.3f held-out acc %.3f", m.Epoch, m.TrainAcc, m.HeldoutAcc)
+		}
+		return s
+	}
+	s := fmt.Sprintf("mean loss %.3g", loss)
+	if ok {
+		n := 0
+		for _, ck := range cks {
+			if l, _ := ck.Last(); l.HeldoutAcc == 1 {
+				n++
+			}
+		}
+		s += fmt.Sprintf(" | epoch %d: %d of %d at held-out acc 1", m.Epoch, n, len(cks))
+	}
+	return s
 }
