@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -567,12 +569,30 @@ func (r *Trainer) Metrics() ([]checkpoint.Metrics, error) {
 		return nil, err
 	}
 	out := make([]checkpoint.Metrics, len(lg))
-	for s := range lg {
-		if out[s], err = Measure(lg[s], r.splits[s], r.epoch); err != nil {
-			return nil, err
-		}
+	err = parallel(len(lg), func(s int) (err error) {
+		out[s], err = Measure(lg[s], r.splits[s], r.epoch)
+		return err
+	})
+	return out, err
+}
+
+// parallel runs f(0), ..., f(n−1) on up to GOMAXPROCS goroutines (the
+// per-model metrics and checkpoint files of a seed batch) and joins their
+// errors.
+func parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = f(i)
+		}()
 	}
-	return out, nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // run trains to cfg.Epochs, saving model s into dirs[s] (none if dirs is nil).
@@ -595,7 +615,9 @@ func (r *Trainer) run(opts Options, dirs []string) ([]*checkpoint.Checkpoint, er
 		if err != nil {
 			return err
 		}
-		r.Checkpoints()
+		if opts.OnMetrics != nil {
+			r.Checkpoints() // the weights of this epoch, for the callback
+		}
 		for s, ck := range cks {
 			ms[s].Seconds = elapsed()
 			ck.History = append(ck.History, ms[s])
@@ -607,19 +629,17 @@ func (r *Trainer) run(opts Options, dirs []string) ([]*checkpoint.Checkpoint, er
 	}
 	save := func(final bool) error {
 		r.Checkpoints()
-		for s, ck := range cks {
-			ck.Meta.WallSeconds = elapsed()
-			if dirs == nil {
-				continue
-			}
-			if final && opts.WeightsOnly {
+		wall := elapsed()
+		for _, ck := range cks {
+			ck.Meta.WallSeconds = wall
+			if final && opts.WeightsOnly && dirs != nil {
 				ck.AdamM, ck.AdamV = nil, nil
 			}
-			if err := checkpoint.Save(dirs[s], ck); err != nil {
-				return err
-			}
 		}
-		return nil
+		if dirs == nil {
+			return nil
+		}
+		return parallel(len(cks), func(s int) error { return checkpoint.Save(dirs[s], cks[s]) })
 	}
 	if cks[0].Epoch == 0 && len(cks[0].History) == 0 {
 		if err := record(); err != nil {
