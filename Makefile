@@ -9,7 +9,7 @@ help:
 	@echo "make notebook-server  open the notebooks interactively in Jupyter (http://127.0.0.1:8888)"
 	@echo "make notebooks-gen    rewrite notebooks/*.ipynb from their sources in scripts/nbgen/"
 	@echo "make build      bin/modadd (pure Go, CGO_ENABLED=0)"
-	@echo "make build-xla  bin/modadd-xla with the XLA backend (needs cgo; run with GOMLX_BACKEND=xla:PLUGIN)"
+	@echo "make build-xla  bin/modadd-xla and bin/bench-xla.test with the XLA backend (cgo; scripts/gpu-bench.sh runs them on a GPU)"
 	@echo "make bench      training-step and forward-pass benchmarks (bench/README.md)"
 	@echo "make models     retrain the shipped models under models/ (about 25 min each on 2 cores)"
 
@@ -34,6 +34,7 @@ build:
 
 build-xla:
 	CGO_ENABLED=1 $(GO) build -tags xla -o bin/modadd-xla ./cmd/modadd
+	CGO_ENABLED=1 $(GO) test -c -tags xla -o bin/bench-xla.test ./bench
 
 bench:
 	$(GO) test -run XXX -bench . -benchtime 20x ./bench/

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# XLA/CUDA training throughput, on a machine with a GPU and JAX's CUDA PJRT
+# plugin (the project's lent H200). Build first, on any Linux machine with
+# Go and gcc: `make build-xla`; then run from the repository root:
+#
+#   bash scripts/gpu-bench.sh [OUTDIR] [SEEDS] [EPOCHS]
+#
+# It records the GPU, the step benchmarks for S = 1 and S = SEEDS models in
+# one graph, and a real `modadd train -seeds 0-(SEEDS-1)` of EPOCHS epochs
+# (defaults 152 and 10000: the goal is under 5 minutes on one H200), into
+# OUTDIR (default build/gpu-bench). Each part has its own time limit, so one
+# slow part still leaves the others' figures.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-build/gpu-bench}
+SEEDS=${2:-152}
+EPOCHS=${3:-10000}
+mkdir -p "$OUT"
+for b in bin/modadd-xla bin/bench-xla.test; do
+	[ -x "$b" ] || { echo "gpu-bench: $b is missing: run 'make build-xla' first" >&2; exit 1; }
+done
+if [ -z "${PLUG:-}" ]; then
+	PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda13 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
+		PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda12 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
+		{ echo "gpu-bench: no JAX CUDA plugin found; set PLUG=/path/to/pjrt_plugin.so" >&2; exit 1; }
+fi
+export GOMLX_BACKEND="xla:$PLUG" GOPJRT_CUDA_CHECKS=0
+echo "backend: $GOMLX_BACKEND" | tee "$OUT/env.txt"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee -a "$OUT/env.txt"
+
+echo "== step benchmarks (S = 1 and $SEEDS)"
+(cd bench && MODADD_BENCH_SEEDS="1,$SEEDS" timeout 240 ../bin/bench-xla.test -test.run XXX \
+	-test.bench 'TrainSeeds|TrainStep$|Forward$' -test.benchtime 50x) 2>&1 | tee "$OUT/bench.txt"
+
+echo "== $SEEDS seeds x $EPOCHS epochs in one graph"
+start=$(date +%s.%N)
+timeout 420 bin/modadd-xla train -seeds "0-$((SEEDS - 1))" -epochs "$EPOCHS" -q -out "$OUT/seeds" 2>&1 | tail -4 | tee "$OUT/train.txt"
+rc=${PIPESTATUS[0]}
+end=$(date +%s.%N)
+if [ "$rc" != 0 ]; then
+	echo "gpu-bench: training failed or timed out (exit $rc); run it again to resume from the checkpoints" | tee -a "$OUT/train.txt"
+	exit "$rc"
+fi
+python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'wall {s:.1f} s for {sys.argv[3]} seeds x {sys.argv[4]} epochs: {int(sys.argv[3])*int(sys.argv[4])/s:.0f} model-epochs/s')" \
+	"$start" "$end" "$SEEDS" "$EPOCHS" | tee -a "$OUT/train.txt"
+rm -rf "$OUT/seeds/seed"[1-9]*  # keep seed0 as a sample, not 152 model directories
