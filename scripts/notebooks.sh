@@ -18,6 +18,9 @@ mkdir -p "$out" "$MODADD_FIGURES"
 go build ./...
 
 if [ $# -gt 0 ]; then nbs=("$@"); else nbs=(notebooks/*.ipynb); fi
+for nb in "${nbs[@]}"; do
+	[ -f "$nb" ] || { echo "notebooks: $nb does not exist (the notebooks: $(ls notebooks/*.ipynb | tr '\n' ' '))" >&2; exit 1; }
+done
 total_start=$(date +%s)
 for nb in "${nbs[@]}"; do
 	name=$(basename "$nb" .ipynb)
