@@ -14,7 +14,7 @@ import (
 	"github.com/modadd/modadd/pkg/sweep"
 )
 
-// parseList splits "a,b,c" (and ranges "0-3" for integers).
+// parseInts splits "a,b,c" (and ranges "0-3").
 func parseInts(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
@@ -37,6 +37,22 @@ func parseInts(s string) ([]int, error) {
 			return nil, fmt.Errorf("%q is not an integer", f)
 		}
 		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseSeeds reads the -seeds flag: non-negative integers and ranges.
+func parseSeeds(s string) ([]uint64, error) {
+	ss, err := parseInts(s)
+	if err != nil {
+		return nil, fmt.Errorf("-seeds: %w", err)
+	}
+	var out []uint64
+	for _, v := range ss {
+		if v < 0 {
+			return nil, fmt.Errorf("-seeds: %d is negative", v)
+		}
+		out = append(out, uint64(v))
 	}
 	return out, nil
 }
@@ -72,15 +88,8 @@ func runSweep(args []string) error {
 		base.Epochs = *epochs
 	}
 	g := sweep.Grid{Base: base}
-	ss, err := parseInts(*seeds)
-	if err != nil {
-		return fmt.Errorf("-seeds: %w", err)
-	}
-	for _, s := range ss {
-		if s < 0 {
-			return fmt.Errorf("-seeds: %d is negative", s)
-		}
-		g.Seeds = append(g.Seeds, uint64(s))
+	if g.Seeds, err = parseSeeds(*seeds); err != nil {
+		return err
 	}
 	if g.Ps, err = parseInts(*ps); err != nil {
 		return fmt.Errorf("-p: %w", err)

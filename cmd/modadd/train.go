@@ -52,15 +52,9 @@ func runTrain(args []string) error {
 		if *seed >= 0 {
 			return errors.New("give -seed or -seeds, not both")
 		}
-		ss, err := parseInts(*seedList)
-		if err != nil {
-			return fmt.Errorf("-seeds: %w", err)
-		}
-		for _, s := range ss {
-			if s < 0 {
-				return fmt.Errorf("-seeds: %d is negative", s)
-			}
-			seeds = append(seeds, uint64(s))
+		var err error
+		if seeds, err = parseSeeds(*seedList); err != nil {
+			return err
 		}
 		if len(seeds) == 0 {
 			return errors.New("-seeds: no seeds given")

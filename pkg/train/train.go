@@ -74,19 +74,10 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	if ck.Epoch >= ck.Config.Epochs {
 		return ck, nil // already trained that far
 	}
-	be := opts.Backend
-	if be == nil {
-		if be, err = model.Backend(); err != nil {
-			return nil, err
-		}
+	if err := opts.defaults(); err != nil {
+		return nil, err
 	}
-	if opts.BackendName == "" {
-		opts.BackendName = model.BackendConfig()
-	}
-	if opts.Context == nil {
-		opts.Context = context.Background()
-	}
-	r, err := NewTrainer(ck, be)
+	r, err := NewTrainer(ck, opts.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +91,24 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 		return nil, err
 	}
 	return cks[0], err
+}
+
+// defaults fills in the backend, its name and the context.
+func (o *Options) defaults() error {
+	if o.Backend == nil {
+		be, err := model.Backend()
+		if err != nil {
+			return err
+		}
+		o.Backend = be
+	}
+	if o.BackendName == "" {
+		o.BackendName = model.BackendConfig()
+	}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	return nil
 }
 
 // SeedDirs names the model directories of TrainSeeds under dir: dir/seed0,
@@ -161,18 +170,8 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 	if len(groups) == 0 {
 		return cks, nil
 	}
-	be := opts.Backend
-	if be == nil {
-		var err error
-		if be, err = model.Backend(); err != nil {
-			return nil, err
-		}
-	}
-	if opts.BackendName == "" {
-		opts.BackendName = model.BackendConfig()
-	}
-	if opts.Context == nil {
-		opts.Context = context.Background()
+	if err := opts.defaults(); err != nil {
+		return nil, err
 	}
 	epochs := make([]int, 0, len(groups))
 	for e := range groups {
@@ -188,7 +187,7 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 				gdirs = append(gdirs, dirs[i])
 			}
 		}
-		r, err := NewSeedTrainer(group, be)
+		r, err := NewSeedTrainer(group, opts.Backend)
 		if err != nil {
 			return nil, err
 		}
