@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -134,7 +136,12 @@ func runSweep(args []string) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "sweep: %d runs in the grid, %d in shard %d/%d, up to %d seeds at a time, into %s\n", len(runs), len(mine), i, n, max(*batch, 1), *out)
-	rows, err := sweep.Execute(mine, *out, sweep.Options{Backend: be, Shard: i, Shards: n, Batch: *batch, Progress: !*quiet, Log: os.Stderr})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rows, err := sweep.Execute(mine, *out, sweep.Options{Backend: be, Shard: i, Shards: n, Batch: *batch, Progress: !*quiet, Log: os.Stderr, Context: ctx})
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted after %d finished runs; the runs in training saved a checkpoint: run the same command to resume", len(rows))
+	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@
 package sweep
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -155,6 +156,9 @@ type Options struct {
 	Progress bool
 	// Log, if set, receives one line per run.
 	Log io.Writer
+	// Context stops the sweep when cancelled: the runs in training save a
+	// checkpoint first, and the next Execute resumes them.
+	Context context.Context
 }
 
 // Execute trains (or reloads), analyses and proves each run under dir/runs,
@@ -234,7 +238,7 @@ func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts
 			fmt.Fprintf(opts.Log, "sweep: run %d/%d %s (%s)\n", first+i+1, n, r.Name, state)
 		}
 	}
-	topts := train.Options{Backend: be, Progress: opts.Progress && pending > 0, Command: "modadd sweep"}
+	topts := train.Options{Backend: be, Progress: opts.Progress && pending > 0, Command: "modadd sweep", Context: opts.Context}
 	if len(group) == 1 {
 		topts.Dir = dirs[0]
 		ck, err := train.Train(group[0].Config, topts)

@@ -2,6 +2,8 @@ package sweep
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +157,50 @@ func TestExecuteBatched(t *testing.T) {
 	ck, err := checkpoint.Load(filepath.Join(dir, "runs", runs[0].Name))
 	if err != nil || ck.Meta.SeedBatch != 2 {
 		t.Fatalf("seed batch recorded as %d (err %v)", ck.Meta.SeedBatch, err)
+	}
+}
+
+// TestExecuteInterrupted: a cancelled sweep returns context.Canceled with
+// its run checkpointed; a sweep stopped half-way (every run at epoch 10 of
+// 20) resumes each run, batched, and ends with the table of a sweep run
+// straight through.
+func TestExecuteInterrupted(t *testing.T) {
+	runs, _ := tinyGrid(t).Runs()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rows, err := Execute(runs, dir, Options{Context: ctx, Batch: 2})
+	if !errors.Is(err, context.Canceled) || len(rows) != 0 {
+		t.Fatalf("cancelled sweep: %d rows, err %v", len(rows), err)
+	}
+	if ck, err := checkpoint.Load(filepath.Join(dir, "runs", runs[0].Name)); err != nil || ck.Epoch != 0 {
+		t.Fatalf("cancelled run not checkpointed: %v", err)
+	}
+	half := make([]Run, len(runs))
+	for i, r := range runs {
+		half[i] = r
+		half[i].Config.Epochs = 10
+	}
+	if rows, err := Execute(half, dir, Options{Batch: 2}); err != nil || rows[0].Epochs != 10 {
+		t.Fatalf("half sweep: %v", err)
+	}
+	resumed, err := Execute(runs, dir, Options{Batch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	straight, err := Execute(runs, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range straight {
+		a, b := straight[i], resumed[i]
+		a.TrainSeconds, b.TrainSeconds = 0, 0
+		if a != b || b.Epochs != 20 {
+			t.Fatalf("run %s: resumed %+v, straight %+v", a.Name, b, a)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results-0-of-1.csv"))
+	if err != nil || strings.Count(string(b), "\n") != len(runs)+1 {
+		t.Fatalf("table after resuming: %q %v", b, err)
 	}
 }
