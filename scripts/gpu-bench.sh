@@ -42,7 +42,7 @@ timeout 420 bin/modadd-xla train -seeds "0-$((SEEDS - 1))" -epochs "$EPOCHS" -q 
 rc=${PIPESTATUS[0]}
 end=$(date +%s.%N)
 if [ "$rc" != 0 ]; then
-	echo "gpu-bench: training failed or timed out (exit $rc); run it again to resume from the checkpoints" | tee -a "$OUT/train.txt"
+	echo "gpu-bench: training failed or timed out (exit $rc); MODELS=$MODELS bash $0 ... resumes it from the checkpoints" | tee -a "$OUT/train.txt"
 	exit "$rc"
 fi
 python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'wall {s:.1f} s for {sys.argv[3]} seeds x {sys.argv[4]} epochs: {int(sys.argv[3])*int(sys.argv[4])/s:.0f} model-epochs/s')" \
