@@ -378,5 +378,6 @@ func Figure(rows []Row) *figures.Figure {
 	}
 	p := figures.Scatter("pizza or clock, by attention alpha", "distance irrelevance", "gradient symmetricity", names, xys)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, -0.05, 1.05
+	p.Legend.Left = true // bottom left: the corner neither pizzas nor clocks occupy
 	return figures.Row("sweep-gs-di", p)
 }
