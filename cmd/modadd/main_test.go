@@ -331,6 +331,10 @@ func TestTrainSeedsCommand(t *testing.T) {
 	if _, err := capture(t, func() error { return runEval([]string{"-model", filepath.Join(dir, "seed1")}) }); err != nil {
 		t.Fatal(err)
 	}
+	info, err := capture(t, func() error { return runInfo([]string{"-model", filepath.Join(dir, "seed1")}) })
+	if err != nil || !strings.Contains(info, "seed=1") || !strings.Contains(info, "with 2 other seeds") {
+		t.Fatalf("info: %v\n%s", err, info)
+	}
 	for _, bad := range [][]string{{"-seeds", "0-1", "-seed", "3"}, {"-seeds", "x"}, {"-seeds", "2-1"}} {
 		if _, err := capture(t, func() error { return runTrain(append(bad, "-out", t.TempDir(), "-q")) }); err == nil {
 			t.Errorf("train %v accepted", bad)

@@ -416,7 +416,11 @@ func (c *Checkpoint) Describe() string {
 			m.Epoch, m.TrainLoss, m.TrainAcc, m.HeldoutLoss, m.HeldoutAcc, m.Acc)
 	}
 	if c.Meta.Backend != "" {
-		fmt.Fprintf(&b, "backend %s, wall time %.1f s\n", c.Meta.Backend, c.Meta.WallSeconds)
+		fmt.Fprintf(&b, "backend %s, wall time %.1f s", c.Meta.Backend, c.Meta.WallSeconds)
+		if c.Meta.SeedBatch > 1 {
+			fmt.Fprintf(&b, " (trained in one graph with %d other seeds; the time is the batch's)", c.Meta.SeedBatch-1)
+		}
+		b.WriteString("\n")
 	}
 	if c.Meta.Command != "" {
 		fmt.Fprintf(&b, "made by: %s\n", c.Meta.Command)
