@@ -139,6 +139,9 @@ type Row struct {
 	CertifiedFourier1 float64 `json:"certified_fourier_u1"`
 	CertifiedFourier2 float64 `json:"certified_fourier_u2"`
 	TrainSeconds      float64 `json:"train_seconds"`
+	// SeedBatch is how many models trained together in one graph with this
+	// one; TrainSeconds is then the whole batch's time.
+	SeedBatch int `json:"seed_batch"`
 }
 
 // Options control Execute; the zero value runs one unsharded sweep silently
@@ -258,7 +261,7 @@ func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts
 func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error) {
 	c := r.Config
 	row := Row{Name: r.Name, P: c.P, Width: c.DMLP, Alpha: c.Alpha, Act: c.Act, Seed: c.Seed, Epochs: ck.Epoch,
-		LinearBound: -1, CertifiedFourier1: -1, CertifiedFourier2: -1, TrainSeconds: ck.Meta.WallSeconds}
+		LinearBound: -1, CertifiedFourier1: -1, CertifiedFourier2: -1, TrainSeconds: ck.Meta.WallSeconds, SeedBatch: max(ck.Meta.SeedBatch, 1)}
 	rep, err := analysis.Analyze(be, ck)
 	if err != nil {
 		return row, err
@@ -290,13 +293,14 @@ func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error)
 
 var header = []string{"name", "p", "width", "alpha", "act", "seed", "epochs", "accuracy", "train_loss", "heldout_accuracy",
 	"gradient_symmetricity", "distance_irrelevance", "circularity", "clusters", "ideal_logit_fve",
-	"linear_bound", "certified_fourier_u1", "certified_fourier_u2", "train_seconds"}
+	"linear_bound", "certified_fourier_u1", "certified_fourier_u2", "train_seconds", "seed_batch"}
 
 func (r Row) record() []string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 	return []string{r.Name, strconv.Itoa(r.P), strconv.Itoa(r.Width), f(r.Alpha), r.Act, strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Epochs),
 		f(r.Accuracy), f(r.TrainLoss), f(r.HeldoutAccuracy), f(r.GradientSymmetricity), f(r.DistanceIrrelevance), f(r.Circularity),
-		strconv.Itoa(r.Clusters), f(r.IdealLogitFVE), f(r.LinearBound), f(r.CertifiedFourier1), f(r.CertifiedFourier2), f(r.TrainSeconds)}
+		strconv.Itoa(r.Clusters), f(r.IdealLogitFVE), f(r.LinearBound), f(r.CertifiedFourier1), f(r.CertifiedFourier2), f(r.TrainSeconds),
+		strconv.Itoa(r.SeedBatch)}
 }
 
 // Write saves rows as base.json and base.csv, atomically, and the figure as

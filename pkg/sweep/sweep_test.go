@@ -149,7 +149,10 @@ func TestExecuteBatched(t *testing.T) {
 	}
 	for i := range one {
 		a, b := one[i], batched[i]
-		a.TrainSeconds, b.TrainSeconds = 0, 0
+		if a.SeedBatch != 1 || b.SeedBatch != 2 {
+			t.Fatalf("seed_batch column: %d alone, %d batched", a.SeedBatch, b.SeedBatch)
+		}
+		a.TrainSeconds, b.TrainSeconds, a.SeedBatch, b.SeedBatch = 0, 0, 0, 0
 		if a != b {
 			t.Fatalf("run %s: batched %+v, alone %+v", a.Name, b, a)
 		}
@@ -194,7 +197,7 @@ func TestExecuteInterrupted(t *testing.T) {
 	}
 	for i := range straight {
 		a, b := straight[i], resumed[i]
-		a.TrainSeconds, b.TrainSeconds = 0, 0
+		a.TrainSeconds, b.TrainSeconds, a.SeedBatch, b.SeedBatch = 0, 0, 0, 0
 		if a != b || b.Epochs != 20 {
 			t.Fatalf("run %s: resumed %+v, straight %+v", a.Name, b, a)
 		}
