@@ -171,6 +171,7 @@ func TestSeedsErrors(t *testing.T) {
 		{nil, Options{}, "at least one seed"},
 		{[]uint64{1, 1}, Options{}, "twice"},
 		{[]uint64{1, 2}, Options{Dirs: []string{t.TempDir()}}, "1 directories for 2 seeds"},
+		{[]uint64{1, 2}, Options{Dirs: []string{"x/m", "x/./m"}}, "given to two seeds"},
 	} {
 		if _, err := TrainSeeds(cfg, c.seeds, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("seeds %v: err = %v, want %q", c.seeds, err, c.want)

@@ -146,6 +146,14 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 	if dirs != nil && len(dirs) != len(seeds) {
 		return nil, fmt.Errorf("train: %d directories for %d seeds", len(dirs), len(seeds))
 	}
+	used := map[string]bool{}
+	for _, d := range dirs {
+		c := filepath.Clean(d)
+		if used[c] {
+			return nil, fmt.Errorf("train: directory %s is given to two seeds: each model needs its own", d)
+		}
+		used[c] = true
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
