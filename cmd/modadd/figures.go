@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/modadd/modadd/pkg/analysis"
@@ -43,8 +44,12 @@ func runFigures(args []string) error {
 			figures.PhaseDoubling(r.Fits, r.Clusters, len(r.Fits)/50))
 		if f, err := figures.IdealVsActual(m.Tables, r.Fits, r.Clusters); err == nil {
 			figs = append(figs, f)
+		} else {
+			skipped("ideal-against-actual", err)
 		}
-		if in, err := analysis.Integrate(m.Tables, r.Fits, r.Clusters, len(r.Fits)/50, 0); err == nil && len(in.Clusters) > 0 {
+		if in, err := analysis.Integrate(m.Tables, r.Fits, r.Clusters, len(r.Fits)/50, 0); err != nil {
+			skipped("quadrature", err)
+		} else if len(in.Clusters) > 0 {
 			c := in.Clusters[0]
 			figs = append(figs, figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d as rectangles", c.K), c.Rule, circuit.Activation(m.Tables.Act), 0.3))
 			var ns []int
@@ -56,7 +61,9 @@ func runFigures(args []string) error {
 		}
 	}
 	if m.Tables != nil && m.Checkpoint.Config.Act == "relu" {
-		if pr, err := proof.Run(m.Checkpoint.Config, m.Checkpoint.Params); err == nil {
+		if pr, err := proof.Run(m.Checkpoint.Config, m.Checkpoint.Params); err != nil {
+			skipped("proof", err)
+		} else {
 			figs = append(figs, figures.Frontier("proof frontier", pr))
 			for _, c := range pr.Strategies {
 				if c.Strategy == "linear" || c.Strategy == "fourier-U/1" {
@@ -77,6 +84,11 @@ func runFigures(args []string) error {
 		fmt.Println(path)
 	}
 	return nil
+}
+
+// skipped says which figures a model could not give, and why.
+func skipped(what string, err error) {
+	fmt.Fprintf(os.Stderr, "no %s figures: %v\n", what, err)
 }
 
 func runProve(args []string) error {

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/sweep"
 )
@@ -62,9 +61,7 @@ func parseSeeds(s string) ([]uint64, error) {
 func runSweep(args []string) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	out := fs.String("out", "", "sweep directory: runs/ and results-I-of-N.{json,csv} (required)")
-	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
-	set := fs.String("set", "", "overrides of the base config (key=value;...)")
-	epochs := fs.Int("epochs", 0, "epochs per run (default: the preset's)")
+	baseConfig := configFlags(fs)
 	seeds := fs.String("seeds", "0", "seeds, e.g. 0-9 or 0,3,7")
 	ps := fs.String("p", "", "moduli, e.g. 31,59 (default: the preset's)")
 	widths := fs.String("width", "", "MLP widths, e.g. 256,512")
@@ -79,15 +76,9 @@ func runSweep(args []string) error {
 	if *out == "" {
 		return errors.New("-out DIR is required")
 	}
-	base, err := config.Preset(*preset)
+	base, err := baseConfig()
 	if err != nil {
 		return err
-	}
-	if err := base.Set(*set); err != nil {
-		return err
-	}
-	if *epochs > 0 {
-		base.Epochs = *epochs
 	}
 	g := sweep.Grid{Base: base}
 	if g.Seeds, err = parseSeeds(*seeds); err != nil {

@@ -19,12 +19,10 @@ import (
 
 func runTrain(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
+	baseConfig := configFlags(fs)
 	p := fs.Int("p", 0, "modulus (default: the preset's, 59)")
 	seed := fs.Int64("seed", -1, "seed of the data split and the initial weights (default 0)")
 	seedList := fs.String("seeds", "", "train one model per seed, all in one graph, e.g. 0-151 or 0,3,7: model s goes to OUT/seed<s>")
-	epochs := fs.Int("epochs", 0, "epochs to train in total (default: the preset's)")
-	set := fs.String("set", "", "overrides key=value;key=value (keys: "+strings.Join(config.Keys(), ", ")+")")
 	out := fs.String("out", "", "model directory (required); training resumes if it holds a checkpoint")
 	weightsOnly := fs.Bool("weights-only", false, "drop the optimiser state from the final checkpoint (smaller; cannot be resumed)")
 	quiet := fs.Bool("q", false, "no progress bar")
@@ -34,11 +32,8 @@ func runTrain(args []string) error {
 	if *out == "" {
 		return errors.New("-out DIR is required (the model directory to write)")
 	}
-	cfg, err := config.Preset(*preset)
+	cfg, err := baseConfig()
 	if err != nil {
-		return err
-	}
-	if err := cfg.Set(*set); err != nil {
 		return err
 	}
 	if *p != 0 {
@@ -59,9 +54,6 @@ func runTrain(args []string) error {
 		if len(seeds) == 0 {
 			return errors.New("-seeds: no seeds given")
 		}
-	}
-	if *epochs != 0 {
-		cfg.Epochs = *epochs
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -88,6 +80,27 @@ func runTrain(args []string) error {
 			m.Epoch, m.TrainLoss, m.TrainAcc, m.HeldoutLoss, m.HeldoutAcc, m.Acc, ck.Meta.WallSeconds)
 	}
 	return nil
+}
+
+// configFlags registers -config, -set and -epochs on fs; the function it
+// returns builds the config they describe, once fs is parsed.
+func configFlags(fs *flag.FlagSet) func() (config.Config, error) {
+	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
+	set := fs.String("set", "", "overrides key=value;key=value (keys: "+strings.Join(config.Keys(), ", ")+")")
+	epochs := fs.Int("epochs", 0, "epochs to train in total (default: the preset's)")
+	return func() (config.Config, error) {
+		c, err := config.Preset(*preset)
+		if err != nil {
+			return c, err
+		}
+		if err := c.Set(*set); err != nil {
+			return c, err
+		}
+		if *epochs != 0 {
+			c.Epochs = *epochs
+		}
+		return c, nil
+	}
 }
 
 // trainSeeds trains one model per seed in one graph and prints a line per model.

@@ -285,9 +285,14 @@ var ActivationNames = []string{Embed, AttnPattern, AttnOut, ResidMid, MLPPre, ML
 // Activations computes the network the plain way, position by position, and
 // returns every named intermediate (see ActivationNames).
 func Activations(cfg config.Config, w Params, a, b *Node) map[string]*Node {
-	e0 := Add(plain.gather(w["W_E"], a), plain.row(w["W_pos"], 0)) // [N, d]
-	e1 := Add(plain.gather(w["W_E"], b), plain.row(w["W_pos"], 1))
+	e0, e1 := embed(w, a, b)
 	return FromEmbeddings(cfg, w, e0, e1)
+}
+
+// embed returns the embeddings [N, d_model] of the two positions: token plus
+// position embedding.
+func embed(w Params, a, b *Node) (e0, e1 *Node) {
+	return Add(plain.gather(w["W_E"], a), plain.row(w["W_pos"], 0)), Add(plain.gather(w["W_E"], b), plain.row(w["W_pos"], 1))
 }
 
 // FromEmbeddings runs the plain forward pass from the embeddings e0, e1

@@ -215,8 +215,7 @@ func EmbeddingGradients(be backends.Backend, cfg config.Config, w checkpoint.Ten
 	err = Try(func() {
 		res := MustExecOnceN(be, func(x []*Node) []*Node {
 			ps := paramsFrom(cfg, x[3:])
-			e0 := Add(plain.gather(ps["W_E"], x[0]), plain.row(ps["W_pos"], 0))
-			e1 := Add(plain.gather(ps["W_E"], x[1]), plain.row(ps["W_pos"], 1))
+			e0, e1 := embed(ps, x[0], x[1])
 			logits := FromEmbeddings(cfg, ps, e0, e1)[LogitsName]
 			// Each row's logit depends only on its own embeddings, so the
 			// gradient of the sum gives every row's gradient at once.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/mechanism"
 )
 
 // evaluation holds the float64 logits of every input and the bound δ(a, b)
@@ -118,7 +119,7 @@ func (m *Model) certify(name string, eps, expl []float64, flops int64) *Certific
 		c.Bound = math.Max(c.Bound, eps[k])
 	}
 	c.CertifiedAccuracy = fraction(c.Certified)
-	c.MedianMargin = median(c.Margin)
+	c.MedianMargin = mechanism.Median(c.Margin)
 	return c
 }
 

@@ -149,28 +149,11 @@ func maxAbs(x []float64) float64 {
 	return m
 }
 
-func column(m [][]float64, j int) []float64 {
-	out := make([]float64, len(m))
-	for i := range m {
-		out[i] = m[i][j]
-	}
-	return out
-}
-
 // roundUp inflates a computed non-negative bound to cover the rounding of
 // its own computation from n terms: (1 + γ_{n+2})·x, plus the smallest
 // normal number against underflow.
 func roundUp(x float64, n int) float64 {
 	return x*(1+circuit.Gamma(n+2)) + 0x1p-1022
-}
-
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	y := append([]float64(nil), x...)
-	sort.Float64s(y)
-	return y[len(y)/2]
 }
 
 // budget keeps the largest value of each named term over the inputs.

@@ -315,40 +315,40 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 			r.frozenIdx = append(r.frozenIdx, i)
 		}
 	}
-	// load converts parameter (or moment) k of every model to one tensor.
-	load := func(get func(ck *checkpoint.Checkpoint) checkpoint.Tensor) (*tensors.Tensor, error) {
-		if !seeds {
-			return model.ToTensor(get(cks[0]), r.dtype), nil
-		}
-		parts := make([]checkpoint.Tensor, len(cks))
-		for s, ck := range cks {
-			parts[s] = get(ck)
-		}
-		st, err := checkpoint.Stack(parts)
-		return model.ToTensor(st, r.dtype), err
-	}
-	for k, i := range r.trainIdx {
-		for _, x := range []struct {
-			dst *[]*tensors.Tensor
-			get func(ck *checkpoint.Checkpoint) checkpoint.Tensor
-		}{
-			{&r.params, func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.Params[i] }},
-			{&r.m, func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.AdamM[k] }},
-			{&r.v, func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.AdamV[k] }},
-		} {
-			t, err := load(x.get)
-			if err != nil {
-				return nil, err
+	// load puts one list of tensors of every model on the backend: a model's
+	// own, or for a seed batch the models' stacked along a leading axis.
+	load := func(of func(ck *checkpoint.Checkpoint) checkpoint.Tensors) ([]*tensors.Tensor, error) {
+		first := of(cks[0])
+		out := make([]*tensors.Tensor, len(first))
+		for k, t := range first {
+			if seeds {
+				parts := make([]checkpoint.Tensor, len(cks))
+				for s, ck := range cks {
+					parts[s] = of(ck)[k]
+				}
+				var err error
+				if t, err = checkpoint.Stack(parts); err != nil {
+					return nil, err
+				}
 			}
-			*x.dst = append(*x.dst, t)
+			out[k] = model.ToTensor(t, r.dtype)
 		}
+		return out, nil
 	}
-	for _, i := range r.frozenIdx {
-		t, err := load(func(ck *checkpoint.Checkpoint) checkpoint.Tensor { return ck.Params[i] })
-		if err != nil {
-			return nil, err
+	pick := func(ts checkpoint.Tensors, idx []int) checkpoint.Tensors {
+		out := make(checkpoint.Tensors, len(idx))
+		for k, i := range idx {
+			out[k] = ts[i]
 		}
-		r.frozen = append(r.frozen, t)
+		return out
+	}
+	var errs [4]error
+	r.params, errs[0] = load(func(ck *checkpoint.Checkpoint) checkpoint.Tensors { return pick(ck.Params, r.trainIdx) })
+	r.frozen, errs[1] = load(func(ck *checkpoint.Checkpoint) checkpoint.Tensors { return pick(ck.Params, r.frozenIdx) })
+	r.m, errs[2] = load(func(ck *checkpoint.Checkpoint) checkpoint.Tensors { return ck.AdamM })
+	r.v, errs[3] = load(func(ck *checkpoint.Checkpoint) checkpoint.Tensors { return ck.AdamV })
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	loss := r.lossFunc()
 	nT, nF := len(r.trainIdx), len(r.frozenIdx)
@@ -381,11 +381,7 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 			return append(out, newV...)
 		})
 		r.eval = MustNewExec(be, func(in []*Node) []*Node {
-			w := r.assemble(in[:nT], in[nT:])
-			if seeds {
-				return []*Node{ConvertDType(model.SeedPairLogits(cfg, w), dtypes.Float64)}
-			}
-			return []*Node{ConvertDType(model.PairLogits(cfg, w), dtypes.Float64)}
+			return []*Node{ConvertDType(r.pairLogits(r.assemble(in[:nT], in[nT:])), dtypes.Float64)}
 		})
 	})
 	if err != nil {
@@ -412,9 +408,9 @@ func (r *Trainer) lossFunc() func(w model.Params) *Node {
 			g := w["W_E"].Graph()
 			labels := Const(g, all.Label)
 			if !r.seeds {
-				return model.WeightedCrossEntropy(model.PairLogits(cfg, w), labels, Const(g, weights))
+				return model.WeightedCrossEntropy(r.pairLogits(w), labels, Const(g, weights))
 			}
-			return model.SeedWeightedCrossEntropy(model.SeedPairLogits(cfg, w), labels, Reshape(Const(g, weights), S, p*p))
+			return model.SeedWeightedCrossEntropy(r.pairLogits(w), labels, Reshape(Const(g, weights), S, p*p))
 		}
 	}
 	var a, b, labels []int32
@@ -431,6 +427,15 @@ func (r *Trainer) lossFunc() func(w model.Params) *Node {
 		c := func(x []int32) *Node { return Reshape(Const(g, x), S, N) }
 		return model.SeedCrossEntropy(model.SeedLogits(cfg, w, c(a), c(b)), c(labels))
 	}
+}
+
+// pairLogits are the logits of all p² pairs: [p², p], or [S, p², p] for a
+// seed batch.
+func (r *Trainer) pairLogits(w model.Params) *Node {
+	if r.seeds {
+		return model.SeedPairLogits(r.cfg, w)
+	}
+	return model.PairLogits(r.cfg, w)
 }
 
 // assemble maps trainable and frozen nodes back to parameter names.
@@ -664,7 +669,6 @@ func (r *Trainer) run(opts Options, dirs []string) ([]*checkpoint.Checkpoint, er
 			bar.Log(fmt.Sprintf("resuming at epoch %d of %d", r.epoch, cfg.Epochs))
 		}
 	}
-	loss := math.NaN()
 	for r.epoch < cfg.Epochs {
 		if err := opts.Context.Err(); err != nil {
 			if serr := save(false); serr != nil {
@@ -675,8 +679,8 @@ func (r *Trainer) run(opts Options, dirs []string) ([]*checkpoint.Checkpoint, er
 			}
 			return cks, err
 		}
-		var err error
-		if loss, err = r.Step(); err != nil {
+		loss, err := r.Step()
+		if err != nil {
 			return nil, err
 		}
 		done := r.epoch
