@@ -5,6 +5,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -60,20 +61,27 @@ type Report struct {
 // Analyze computes the report of a checkpoint on backend be (used for the
 // network's logits and the gradients of gradient symmetricity).
 func Analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, error) {
+	r, _, err := analyze(be, ck)
+	return r, err
+}
+
+// analyze is Analyze, also returning the folded tables (nil without
+// constant attention).
+func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.Tables, error) {
 	cfg, w := ck.Config, ck.Params
 	r := &Report{P: cfg.P, Epoch: ck.Epoch}
 	acts, err := model.RunWithCache(be, cfg, w, model.LogitsName)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	logits := acts[model.LogitsName].Data
 	split, err := train.SplitOf(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m, err := train.Measure(logits, split, ck.Epoch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.Accuracy, r.TrainLoss = m.Acc, m.TrainLoss
 
@@ -87,15 +95,18 @@ func Analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, error) {
 	r.RestrictedLoss, r.ExcludedLoss = pl.Restricted, pl.Excluded
 	r.DistanceIrrelevance = measures.DistanceIrrelevance(logits, cfg.P)
 	if r.GradientSymmetricity, err = measures.GradientSymmetricity(be, cfg, w, 100, 0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.Circularity, err = measures.Circularity(WE, 4); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	tb, err := circuit.Fold(cfg, w)
+	if errors.Is(err, circuit.ErrNotSeparable) {
+		return r, nil, nil // not a constant-attention model: no circuit analysis
+	}
 	if err != nil {
-		return r, nil // not a constant-attention model: no circuit analysis
+		return nil, nil, err
 	}
 	r.Circuit = true
 	for i, v := range tb.AllLogits() {
@@ -125,7 +136,7 @@ func Analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, error) {
 		r.IdealPer = per
 		r.IdealLogitFVE, r.IdealMaxError, r.IdealMeanError = total.FVE, total.MaxErr, total.MeanErr
 	}
-	return r, nil
+	return r, tb, nil
 }
 
 func transpose(m [][]float64) [][]float64 {
@@ -196,13 +207,9 @@ func Open(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := Analyze(be, ck)
+	r, tb, err := analyze(be, ck)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Dir: dir, Checkpoint: ck, Report: r}
-	if r.Circuit {
-		m.Tables, _ = circuit.Fold(ck.Config, ck.Params)
-	}
-	return m, nil
+	return &Model{Dir: dir, Checkpoint: ck, Report: r, Tables: tb}, nil
 }
