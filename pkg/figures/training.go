@@ -19,15 +19,21 @@ var (
 	AllColor     = color.RGBA{R: 0x55, G: 0x55, B: 0x55, A: 0xff}
 )
 
+// lossPlot is an empty plot of losses against the epoch, on a log scale.
+func lossPlot(title string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "loss (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = powerTicks{}
+	return p
+}
+
 // TrainingCurves plots the loss (log scale) and the accuracy of the train
 // and held-out splits against the epoch: the "grokking" picture.
 func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
-	loss := plot.New()
-	loss.Title.Text = "cross-entropy loss"
-	loss.X.Label.Text = "epoch"
-	loss.Y.Label.Text = "loss (log scale)"
-	loss.Y.Scale = plot.LogScale{}
-	loss.Y.Tick.Marker = powerTicks{}
+	loss := lossPlot("cross-entropy loss")
 	acc := plot.New()
 	acc.Title.Text = "accuracy"
 	acc.X.Label.Text = "epoch"
@@ -99,12 +105,7 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 // the embedding's energy in the key frequencies with the gradient
 // symmetricity. Series are given as (epoch, value) lists.
 func Progress(title string, epochs []int, train, heldout, restricted, excluded, keyEnergy, gs []float64) *Figure {
-	loss := plot.New()
-	loss.Title.Text = title + ": progress measures"
-	loss.X.Label.Text = "epoch"
-	loss.Y.Label.Text = "loss (log scale)"
-	loss.Y.Scale = plot.LogScale{}
-	loss.Y.Tick.Marker = powerTicks{}
+	loss := lossPlot(title + ": progress measures")
 	other := plot.New()
 	other.Title.Text = "Fourier sparsity and symmetry"
 	other.X.Label.Text = "epoch"
