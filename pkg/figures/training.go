@@ -109,7 +109,7 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 	other := plot.New()
 	other.Title.Text = "Fourier sparsity and symmetry"
 	other.X.Label.Text = "epoch"
-	other.Y.Min, other.Y.Max = 0, 1.02
+	other.Y.Min, other.Y.Max = 0, 1.3
 	cols := Palette(6)
 	add := func(p *plot.Plot, name string, ys []float64, col int, floor float64) {
 		xy := make(plotter.XYs, 0, len(ys))
@@ -131,11 +131,11 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 	add(loss, "excluded", excluded, 3, 1e-12)
 	add(other, "key-frequency share of W_E", keyEnergy, 4, 0)
 	add(other, "gradient symmetricity", gs, 5, -1)
-	// Curves start high on the left and fall (loss) or rise (the others):
-	// the bottom-left and top-left corners stay free for the legends.
+	// Losses fall from the left, so the bottom-left corner is free; the other
+	// curves stay within [0, 1], so the band above 1 holds their legend.
 	loss.Legend.Top, loss.Legend.Left = false, true
 	other.Legend.Top, other.Legend.Left = true, true
-	loss.Legend.XOffs, other.Legend.XOffs = vg.Millimeter*4, vg.Millimeter*4
+	loss.Legend.XOffs, other.Legend.XOffs, other.Legend.YOffs = vg.Millimeter*4, vg.Millimeter*4, -vg.Millimeter*2
 	loss.Add(plotter.NewGrid())
 	other.Add(plotter.NewGrid())
 	return &Figure{Name: "progress-measures", Plots: [][]*plot.Plot{{loss, other}}}
