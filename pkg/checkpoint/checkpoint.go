@@ -84,6 +84,10 @@ type Checkpoint struct {
 	AdamM, AdamV Tensors
 	History      []Metrics
 	Meta         Meta
+
+	// saved and savedDType are what state.gz says it was saved with.
+	saved      *config.Config
+	savedDType string
 }
 
 // WeightsOnly reports whether the optimiser state is absent.
@@ -98,10 +102,15 @@ func (c *Checkpoint) Last() (Metrics, bool) {
 }
 
 type header struct {
-	Epoch   int          `json:"epoch"`
-	DType   string       `json:"dtype"`
-	Tensors []headerItem `json:"tensors"`
-	History []Metrics    `json:"history"`
+	Epoch int    `json:"epoch"`
+	DType string `json:"dtype"`
+	// Config is the configuration the weights were saved with: config.json
+	// is its human-readable copy, and a copy edited after training (or one
+	// from another run) is detected on Load. Absent in files written before
+	// it was added.
+	Config  *config.Config `json:"config,omitempty"`
+	Tensors []headerItem   `json:"tensors"`
+	History []Metrics      `json:"history"`
 }
 
 type headerItem struct {
@@ -156,7 +165,21 @@ func Save(dir string, c *Checkpoint) error {
 	return nil
 }
 
+// check verifies what Save writes: a valid config, the shapes it implies
+// and finite values.
 func (c *Checkpoint) check() error {
+	if err := c.checkShapes(); err != nil {
+		return err
+	}
+	for _, g := range []Tensors{c.Params, c.AdamM, c.AdamV} {
+		if err := g.CheckFinite(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Checkpoint) checkShapes() error {
 	if err := c.Config.Validate(); err != nil {
 		return err
 	}
@@ -202,7 +225,8 @@ func TrainableShapes(cfg config.Config) ([]string, [][]int) {
 }
 
 func (c *Checkpoint) encode() ([]byte, error) {
-	h := header{Epoch: c.Epoch, DType: c.Config.DType, History: c.History}
+	cfg := c.Config
+	h := header{Epoch: c.Epoch, DType: c.Config.DType, Config: &cfg, History: c.History}
 	groups := []struct {
 		name string
 		ts   Tensors
@@ -255,6 +279,9 @@ func Load(dir string) (*Checkpoint, error) {
 		if _, e := os.Stat(dir); e != nil {
 			return nil, fmt.Errorf("checkpoint: model directory %s does not exist: train one with `modadd train -out %s` or pass the directory of a trained model", dir, dir)
 		}
+		if _, e := os.Stat(filepath.Join(dir, StateFile)); e == nil {
+			return nil, fmt.Errorf("checkpoint: %s is missing but %s holds weights (%s): restore config.json from where the model came from (or `modadd info` of a copy); training into this directory is refused, so the weights are safe", cfgPath, dir, StateFile)
+		}
 		return nil, fmt.Errorf("checkpoint: %s is missing, so %s is not a model directory: train one with `modadd train -out %s`", cfgPath, dir, dir)
 	}
 	if err != nil {
@@ -281,8 +308,16 @@ func Load(dir string) (*Checkpoint, error) {
 	if err := c.decode(f); err != nil {
 		return nil, fmt.Errorf("checkpoint: %s is corrupt or truncated (%v): delete the directory and retrain, or restore the file", statePath, err)
 	}
-	if err := c.check(); err != nil {
+	if err := c.checkBound(cfgPath, statePath); err != nil {
+		return nil, err
+	}
+	if err := c.checkShapes(); err != nil {
 		return nil, fmt.Errorf("checkpoint: %s does not match %s: %w", statePath, cfgPath, err)
+	}
+	for _, g := range []Tensors{c.Params, c.AdamM, c.AdamV} {
+		if err := g.CheckFinite(); err != nil {
+			return nil, fmt.Errorf("%w (in %s)", err, statePath)
+		}
 	}
 	if mb, err := os.ReadFile(filepath.Join(dir, MetaFile)); err == nil {
 		_ = json.Unmarshal(mb, &c.Meta) // informational only
@@ -324,7 +359,7 @@ func (c *Checkpoint) decode(r io.Reader) error {
 	default:
 		return fmt.Errorf("unknown dtype %q", h.DType)
 	}
-	c.Epoch, c.History = h.Epoch, h.History
+	c.Epoch, c.History, c.saved = h.Epoch, h.History, h.Config
 	buf := make([]byte, 8)
 	for _, it := range h.Tensors {
 		size := Size(it.Shape)
@@ -359,8 +394,20 @@ func (c *Checkpoint) decode(r io.Reader) error {
 	} else if rest != 0 {
 		return fmt.Errorf("%d unexpected trailing bytes", rest)
 	}
-	if h.DType != c.Config.DType {
-		return fmt.Errorf("stored as %s but the config trains in %s", h.DType, c.Config.DType)
+	c.savedDType = h.DType
+	return nil
+}
+
+// checkBound reports a config.json that does not belong to the weights
+// beside it: edited after training, or written by another run.
+func (c *Checkpoint) checkBound(cfgPath, statePath string) error {
+	if c.saved != nil {
+		if err := c.saved.SameModel(c.Config); err != nil {
+			return fmt.Errorf("checkpoint: %s does not describe the weights in %s (%v): it was edited after training or belongs to another run; restore the values the model was trained with (%s holds them)", cfgPath, statePath, err, statePath)
+		}
+	}
+	if c.savedDType != c.Config.DType {
+		return fmt.Errorf("checkpoint: %s says dtype %s but the weights in %s were saved in %s: config.json was edited after training; set dtype back to %s (the dtype of a trained model cannot change)", cfgPath, c.Config.DType, statePath, c.savedDType, c.savedDType)
 	}
 	return nil
 }

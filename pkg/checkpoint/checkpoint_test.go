@@ -96,6 +96,24 @@ func TestCorruption(t *testing.T) {
 	other := small()
 	other.DMLP = 7
 	otherCfg := []byte(other.String())
+	broken := func(name string, v float64, moment bool) []byte {
+		c := filled(small(), true)
+		ts := c.Params
+		if moment {
+			ts = c.AdamV
+		}
+		for i := range ts {
+			if ts[i].Name == name {
+				ts[i].Data[1*ts[i].Shape[1]+2] = v
+			}
+		}
+		b, err := c.encode() // Save refuses it
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	nanState, infState := broken("W_in", math.NaN(), false), broken("W_U", math.Inf(1), true)
 	flip := append([]byte(nil), state...)
 	flip[len(flip)/2] ^= 0x40
 	cases := []struct {
@@ -110,7 +128,12 @@ func TestCorruption(t *testing.T) {
 		{"missing state", StateFile, nil, StateFile},
 		{"garbage config", ConfigFile, []byte("{not json"), ConfigFile},
 		{"missing config", ConfigFile, nil, "not a model directory"},
-		{"config of another shape", ConfigFile, otherCfg, "W_in has shape [4 6], expected [4 7]"},
+		{"config of another shape", ConfigFile, otherCfg, "d_mlp: 6 vs 7"},
+		{"config edited: act", ConfigFile, []byte(strings.Replace(string(cfgRaw), `"act": "relu"`, `"act": "gelu"`, 1)), "act: relu vs gelu"},
+		{"config edited: seed", ConfigFile, []byte(strings.Replace(string(cfgRaw), `"seed": 0`, `"seed": 3`, 1)), "seed: 0 vs 3"},
+		{"config edited: dtype", ConfigFile, []byte(strings.Replace(string(cfgRaw), `"dtype": "float32"`, `"dtype": "float64"`, 1)), "edited after training"},
+		{"NaN weight", StateFile, nanState, "W_in holds NaN at index [1 2]"},
+		{"Inf moment", StateFile, infState, "W_U holds +Inf"},
 		{"invalid config", ConfigFile, []byte(strings.Replace(string(cfgRaw), `"p": 5`, `"p": 1`, 1)), "p = 1"},
 	}
 	for _, c := range cases {
@@ -191,5 +214,16 @@ func TestStackUnstack(t *testing.T) {
 	}
 	if _, err := Stack(nil); err == nil {
 		t.Fatal("stacking nothing: no error")
+	}
+}
+
+// TestSaveRefusesNonFinite: a diverged model is never written as if it were
+// a model.
+func TestSaveRefusesNonFinite(t *testing.T) {
+	c := filled(small(), true)
+	c.Params[0].Data[3] = math.NaN()
+	err := Save(t.TempDir(), c)
+	if err == nil || !strings.Contains(err.Error(), c.Params[0].Name+" holds NaN") {
+		t.Fatalf("Save of a NaN weight: %v", err)
 	}
 }

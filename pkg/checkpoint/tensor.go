@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -143,4 +144,31 @@ func (t Tensor) Unstack() []Tensor {
 		out[s] = Tensor{Name: t.Name, Shape: append([]int(nil), shape...), Data: append([]float64(nil), t.Data[s*n:(s+1)*n]...)}
 	}
 	return out
+}
+
+// CheckFinite returns an error naming the first tensor that holds NaN or
+// ±Inf and the index of its first such value: such weights are a broken
+// model, and every comparison with NaN is false, so it would pass checks
+// such as "margin > bound" by accident.
+func (ts Tensors) CheckFinite() error {
+	for _, t := range ts {
+		for i, v := range t.Data {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("checkpoint: %s holds %v at index %v (of shape %v): the weights are broken (a diverged training or a damaged file); retrain or re-import the model", t.Name, v, unravel(i, t.Shape), t.Shape)
+			}
+		}
+	}
+	return nil
+}
+
+// unravel turns a flat row-major index into one index per axis.
+func unravel(i int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for k := len(shape) - 1; k >= 0; k-- {
+		if shape[k] > 0 {
+			idx[k] = i % shape[k]
+			i /= shape[k]
+		}
+	}
+	return idx
 }

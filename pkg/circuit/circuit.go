@@ -18,6 +18,7 @@ package circuit
 
 import (
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -237,4 +238,22 @@ func Errors(cfg config.Config, w checkpoint.Tensors) (*Tables, error) {
 		t.C[j] = 0 // b_in is used as stored
 	}
 	return t, nil
+}
+
+// CheckFinite returns an error naming the first table holding NaN or ±Inf
+// (weights so large that folding overflows, or non-finite weights).
+func (t *Tables) CheckFinite() error {
+	for _, tab := range []struct {
+		name string
+		rows [][]float64
+	}{{"A", t.A}, {"B", t.B}, {"C", [][]float64{t.C}}, {"U", t.U}, {"La", t.La}, {"Lb", t.Lb}, {"L0", [][]float64{t.L0}}} {
+		for i, row := range tab.rows {
+			for j, v := range row {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("circuit: table %s holds %v at [%d %d]: the weights are too large to fold in float64 or not finite", tab.name, v, i, j)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -98,6 +98,8 @@ func (BruteForce) Prove(m *Model) (*Certificate, error) {
 	return c, nil
 }
 
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
 func maxOf(x []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
@@ -115,8 +117,17 @@ func (m *Model) certify(name string, eps, expl []float64, flops int64) *Certific
 	for k := 0; k < p*p; k++ {
 		cs := (k/p + k%p) % p
 		c.Margin[k] = margin(expl[k*p:(k+1)*p], cs)
-		c.Certified[k] = c.Margin[k] > eps[k]
-		c.Bound = math.Max(c.Bound, eps[k])
+		// A non-finite ε or margin proves nothing (and NaN compares false
+		// both ways): such an input is not certified and the whole
+		// certificate is marked unsound.
+		finite := isFinite(eps[k]) && isFinite(c.Margin[k])
+		c.Certified[k] = finite && c.Margin[k] > eps[k]
+		if !finite || !(eps[k] >= 0) {
+			c.Sound = false
+		}
+		if c.Bound < eps[k] || math.IsNaN(eps[k]) {
+			c.Bound = eps[k]
+		}
 	}
 	c.CertifiedAccuracy = fraction(c.Certified)
 	c.MedianMargin = mechanism.Median(c.Margin)
@@ -140,7 +151,7 @@ func (m *Model) check(c *Certificate, expl []float64) {
 		for cc := range row {
 			d := math.Abs((row[cc] - er[cc]) - base)
 			c.ActualMaxError = math.Max(c.ActualMaxError, d)
-			if d > c.Eps[k] {
+			if !(d <= c.Eps[k]) { // NaN on either side is a failure
 				c.Sound = false
 			}
 		}

@@ -52,6 +52,9 @@ func NewModel(cfg config.Config, w checkpoint.Tensors) (*Model, error) {
 	if cfg.Act != "relu" {
 		return nil, fmt.Errorf("proof: the strategies are written for ReLU; this model uses %q", cfg.Act)
 	}
+	if err := w.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("proof: nothing can be proven about this model: %w", err)
+	}
 	t, err := circuit.Fold(cfg, w)
 	if err != nil {
 		return nil, err
@@ -59,6 +62,12 @@ func NewModel(cfg config.Config, w checkpoint.Tensors) (*Model, error) {
 	e, err := circuit.Errors(cfg, w)
 	if err != nil {
 		return nil, err
+	}
+	if err := t.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("proof: %w", err)
+	}
+	if err := e.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("proof: rounding bounds: %w", err)
 	}
 	m := &Model{P: cfg.P, M: cfg.DMLP, T: t, Err: e}
 	m.Fits = mechanism.FitNeurons(t)

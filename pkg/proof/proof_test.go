@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -244,4 +245,39 @@ func FuzzProofSound(f *testing.F) {
 		}
 		checkSound(t, "fuzz", cfg, w)
 	})
+}
+
+// TestNonFinite: a model with a NaN or Inf weight, or weights so large that
+// folding overflows, is refused, never "proven"; a certificate whose ε is
+// NaN certifies nothing and is not sound.
+func TestNonFinite(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cfg, w := plantedPizza(7, 6, 0.01, rng)
+	for _, c := range []struct {
+		name string
+		v    float64
+		want string
+	}{{"NaN", math.NaN(), "holds NaN"}, {"Inf", math.Inf(1), "holds +Inf"}, {"huge", 1e300, "too large"}} {
+		bad := w.Clone()
+		for i := range bad {
+			if bad[i].Name == "W_in" || (c.name == "huge" && bad[i].Name == "W_E") {
+				bad[i].Data[3] = c.v
+			}
+		}
+		if _, err := NewModel(cfg, bad); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s weight: NewModel error %v, want %q", c.name, err, c.want)
+		}
+	}
+	m, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := m.evaluate()
+	eps := make([]float64, len(ev.delta))
+	eps[0] = math.NaN()
+	c := m.certify("nan", eps, ev.logits, 0)
+	m.check(c, ev.logits)
+	if c.Certified[0] || c.Sound || !math.IsNaN(c.Bound) {
+		t.Errorf("NaN ε: certified %v sound %v bound %v", c.Certified[0], c.Sound, c.Bound)
+	}
 }

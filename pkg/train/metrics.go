@@ -18,7 +18,8 @@ type Score struct {
 // ScoreRows scores the rows idx (pair indices a·p + b) of the row-major
 // logits [p², p]: mean cross-entropy (log-sum-exp in float64) and the
 // fraction of rows whose largest logit is the correct class (ties count as
-// wrong).
+// wrong). A row holding NaN or ±Inf is never correct, and its loss is +Inf
+// or NaN: non-finite logits are a broken model, not a confident one.
 func ScoreRows(logits []float64, p int, idx []int) Score {
 	var loss float64
 	correct := 0
@@ -30,10 +31,11 @@ func ScoreRows(logits []float64, p int, idx []int) Score {
 			mx = math.Max(mx, v)
 		}
 		var s float64
-		best := true
+		// !(v < row[label]) is true for NaN on either side.
+		best := !math.IsInf(row[label], 0) && !math.IsNaN(row[label])
 		for c, v := range row {
 			s += math.Exp(v - mx)
-			if c != label && v >= row[label] {
+			if c != label && !(v < row[label]) {
 				best = false
 			}
 		}

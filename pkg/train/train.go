@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -66,6 +67,13 @@ type Options struct {
 func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.Dir != "" {
+		unlock, err := checkpoint.Lock(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	ck, err := Begin(cfg, opts.Dir)
 	if err != nil {
@@ -157,6 +165,13 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	for _, d := range dirs {
+		unlock, err := checkpoint.Lock(d)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	cks := make([]*checkpoint.Checkpoint, len(seeds))
 	groups := map[int][]int{} // epoch → indices of the models to train from it
 	for i, s := range seeds {
@@ -211,7 +226,17 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 // Begin loads the checkpoint in dir, checking that it was trained with cfg
 // (up to the epoch count and intervals), or initialises a new run of cfg
 // when dir is empty or holds no model.
+//
+// Weights that do not belong to a run are never overwritten: a directory
+// holding a state file or metadata without its config is refused.
 func Begin(cfg config.Config, dir string) (*checkpoint.Checkpoint, error) {
+	if dir != "" && !checkpoint.Exists(dir) {
+		for _, f := range []string{checkpoint.StateFile, checkpoint.MetaFile} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				return nil, fmt.Errorf("train: %s holds %s but no %s: it may be a model whose config was lost, and training would replace its weights; restore %s, or train into another directory", dir, f, checkpoint.ConfigFile, checkpoint.ConfigFile)
+			}
+		}
+	}
 	if dir != "" && checkpoint.Exists(dir) {
 		ck, err := checkpoint.Load(dir)
 		if err != nil {

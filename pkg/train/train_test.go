@@ -2,7 +2,10 @@ package train
 
 import (
 	"context"
+	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -234,5 +237,92 @@ func TestScoreRows(t *testing.T) {
 	want := (8*math.Log(2) + math.Log(5.0/2)) / 9 // -log(2/4) for 8 rows, -log(2/5) for the tie row
 	if math.Abs(s.Loss-want) > 1e-14 {
 		t.Fatalf("loss %v, want %v", s.Loss, want)
+	}
+}
+
+// TestScoreRowsNonFinite: NaN and ±Inf logits are never counted correct
+// (a comparison with NaN is false, so a naive "no other logit is >= the
+// label's" test counts an all-NaN model as perfect).
+func TestScoreRowsNonFinite(t *testing.T) {
+	p := 3
+	cases := []struct {
+		name string
+		set  func(row []float64, label int)
+	}{
+		{"all NaN", func(row []float64, _ int) {
+			for c := range row {
+				row[c] = math.NaN()
+			}
+		}},
+		{"NaN label", func(row []float64, label int) { row[label] = math.NaN() }},
+		{"NaN other", func(row []float64, label int) { row[(label+1)%p] = math.NaN() }},
+		{"+Inf label", func(row []float64, label int) { row[label] = math.Inf(1) }},
+		{"-Inf others", func(row []float64, label int) {
+			for c := range row {
+				if c != label {
+					row[c] = math.Inf(-1)
+				}
+			}
+			row[label] = math.Inf(-1)
+		}},
+	}
+	for _, c := range cases {
+		logits := make([]float64, p*p*p)
+		for k := 0; k < p*p; k++ {
+			label := (k/p + k%p) % p
+			logits[k*p+label] = 1
+			c.set(logits[k*p:(k+1)*p], label)
+		}
+		all := make([]int, p*p)
+		for i := range all {
+			all[i] = i
+		}
+		if s := ScoreRows(logits, p, all); s.Acc != 0 {
+			t.Errorf("%s: accuracy %v, want 0", c.name, s.Acc)
+		}
+	}
+}
+
+// TestDirectorySafety: training never replaces weights that do not belong
+// to the run (a state.gz whose config.json is missing), a second writer of
+// one directory is refused while the first holds it, and an unwritable
+// directory is found before any training work.
+func TestDirectorySafety(t *testing.T) {
+	cfg := tiny(t, "")
+	cfg.Epochs = 2
+	dir := t.TempDir()
+	if _, err := Train(cfg, Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, checkpoint.ConfigFile))
+	before, _ := os.ReadFile(filepath.Join(dir, checkpoint.StateFile))
+	_, err := Train(cfg, Options{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "no config.json") {
+		t.Fatalf("training over a config-less state: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, checkpoint.StateFile)); string(after) != string(before) {
+		t.Fatal("the stray state.gz was overwritten")
+	}
+
+	held := t.TempDir()
+	unlock, err := checkpoint.Lock(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(cfg, Options{Dir: held}); !errors.Is(err, checkpoint.ErrLocked) {
+		t.Fatalf("second writer: %v, want ErrLocked", err)
+	}
+	if _, err := TrainSeeds(cfg, []uint64{0, 1}, Options{Dirs: []string{t.TempDir(), held}}); !errors.Is(err, checkpoint.ErrLocked) {
+		t.Fatalf("second writer (seeds): %v, want ErrLocked", err)
+	}
+	unlock()
+	if _, err := Train(cfg, Options{Dir: held}); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	if _, err := Train(cfg, Options{Dir: filepath.Join(file, "m")}); err == nil || !strings.Contains(err.Error(), "cannot create") {
+		t.Fatalf("unwritable directory: %v", err)
 	}
 }
