@@ -19,7 +19,7 @@ func runFigures(args []string) error {
 	dir := fs.String("model", "", "model directory (required)")
 	out := fs.String("out", "", "directory to write the figures to (required)")
 	format := fs.String("format", "svg", "svg or png")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" || *out == "" {

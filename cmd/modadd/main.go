@@ -106,7 +106,7 @@ func modelFlags(name string, args []string, extra func(fs *flag.FlagSet)) (dir s
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", false, err
 	}
 	if *d == "" {
@@ -123,4 +123,17 @@ func loadModel(dir string) (*checkpoint.Checkpoint, backends.Backend, error) {
 	}
 	be, err := model.Backend()
 	return ck, be, err
+}
+
+// parseFlags parses a command's flags and refuses anything left over: Go's
+// flag package stops at the first non-flag argument, so a stray word (a typo,
+// a forgotten "-") would silently drop every flag after it.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: every option of `modadd %s` is a flag (-name value); flags after it were not read (see `modadd %s -h`)", fs.Arg(0), fs.Name(), fs.Name())
+	}
+	return nil
 }

@@ -91,6 +91,26 @@ func TestBadInput(t *testing.T) {
 		{"bad set", func() error { return runTrain([]string{"-set", "width=3", "-out", dir}) }, "unknown key"},
 		{"missing model", func() error { return runEval([]string{"-model", filepath.Join(dir, "none")}) }, "does not exist"},
 		{"not a model", func() error { return runEval([]string{"-model", dir}) }, "not a model directory"},
+		// A stray word ends Go's flag parsing: every command refuses it.
+		{"stray train arg", func() error { return runTrain([]string{"-out", dir, "typo", "-p", "13"}) }, `unexpected argument "typo"`},
+		{"stray eval arg", func() error { return runEval([]string{"-model", dir, "x"}) }, `unexpected argument "x"`},
+		{"stray sweep arg", func() error { return runSweep([]string{"-out", dir, "x"}) }, `unexpected argument "x"`},
+		{"stray prove arg", func() error { return runProve([]string{"-model", dir, "x"}) }, `unexpected argument "x"`},
+		{"stray figures arg", func() error { return runFigures([]string{"-model", dir, "x"}) }, `unexpected argument "x"`},
+		{"stray import arg", func() error { return runImport([]string{"-from", "f.npz", "x"}) }, `unexpected argument "x"`},
+		{"stray export arg", func() error { return runExport([]string{"-model", dir, "x"}) }, `unexpected argument "x"`},
+		{"epochs 0", func() error { return runTrain([]string{"-epochs", "0", "-out", dir}) }, "-epochs 0: give a number of epochs >= 1"},
+		{"epochs -5", func() error { return runTrain([]string{"-epochs", "-5", "-out", dir}) }, ">= 1"},
+		{"seed -2", func() error { return runTrain([]string{"-seed", "-2", "-out", dir}) }, "is negative"},
+		{"seed too big", func() error { return runTrain([]string{"-seed", "18446744073709551616", "-out", dir}) }, "larger than the largest seed"},
+		{"seeds repeated", func() error { return runTrain([]string{"-seeds", "1,2,1", "-out", dir}) }, "listed twice"},
+		{"seeds too many", func() error { return runTrain([]string{"-seeds", "0-200000", "-out", dir}) }, "more than 100000"},
+		{"seeds too much memory", func() error { return runTrain([]string{"-seeds", "0-99999", "-out", dir}) }, "GB of memory is available"},
+		{"p too large", func() error { return runTrain([]string{"-p", "3000", "-out", dir}) }, "GB of memory is available"},
+		{"preset by -set", func() error { return runTrain([]string{"-set", "preset=clock", "-out", dir}) }, "-config clock"},
+		{"eps 0", func() error { return runTrain([]string{"-set", "eps=0", "-out", dir}) }, "eps = 0"},
+		{"sweep p twice", func() error { return runSweep([]string{"-p", "13,13", "-out", dir}) }, "13 is listed twice"},
+		{"sweep alpha twice", func() error { return runSweep([]string{"-alpha", "1,1", "-out", dir}) }, "listed twice"},
 	}
 	for _, c := range cases {
 		_, err := capture(t, c.run)

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,21 +40,85 @@ func parseInts(s string) ([]int, error) {
 		}
 		out = append(out, v)
 	}
+	seen := map[int]bool{}
+	for _, v := range out {
+		if seen[v] {
+			return nil, fmt.Errorf("%d is listed twice", v)
+		}
+		seen[v] = true
+	}
 	return out, nil
 }
 
-// parseSeeds reads the -seeds flag: non-negative integers and ranges.
-func parseSeeds(s string) ([]uint64, error) {
-	ss, err := parseInts(s)
+// maxSeeds bounds a -seeds list: each seed is a model to train.
+const maxSeeds = 100000
+
+// parseSeed reads one seed: an integer in [0, 2⁶⁴).
+func parseSeed(s string) (uint64, error) {
+	v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("-seeds: %w", err)
-	}
-	var out []uint64
-	for _, v := range ss {
-		if v < 0 {
-			return nil, fmt.Errorf("-seeds: %d is negative", v)
+		if strings.HasPrefix(strings.TrimSpace(s), "-") {
+			return 0, fmt.Errorf("%q is negative: seeds are integers >= 0", s)
 		}
-		out = append(out, uint64(v))
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, fmt.Errorf("%q is larger than the largest seed %d", s, uint64(math.MaxUint64))
+		}
+		return 0, fmt.Errorf("%q is not an integer", s)
+	}
+	return v, nil
+}
+
+// parseSeeds reads the -seeds flag: seeds and ranges LO-HI, each seed once.
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	seen := map[uint64]bool{}
+	add := func(v uint64) error {
+		if seen[v] {
+			return fmt.Errorf("-seeds: seed %d is listed twice", v)
+		}
+		if len(out) == maxSeeds {
+			return fmt.Errorf("-seeds: more than %d seeds; split the work into several runs or shards", maxSeeds)
+		}
+		seen[v] = true
+		out = append(out, v)
+		return nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if a, b, ok := strings.Cut(f, "-"); ok && a != "" {
+			lo, err := parseSeed(a)
+			if err != nil {
+				return nil, fmt.Errorf("-seeds: %w", err)
+			}
+			hi, err := parseSeed(b)
+			if err != nil {
+				return nil, fmt.Errorf("-seeds: %w", err)
+			}
+			if hi < lo {
+				return nil, fmt.Errorf("-seeds: bad range %q (write LO-HI with LO <= HI)", f)
+			}
+			if hi-lo >= maxSeeds {
+				return nil, fmt.Errorf("-seeds: range %q holds more than %d seeds; split the work into several runs or shards", f, maxSeeds)
+			}
+			for v := lo; ; v++ {
+				if err := add(v); err != nil {
+					return nil, err
+				}
+				if v == hi {
+					break
+				}
+			}
+			continue
+		}
+		v, err := parseSeed(f)
+		if err != nil {
+			return nil, fmt.Errorf("-seeds: %w", err)
+		}
+		if err := add(v); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -70,7 +135,7 @@ func runSweep(args []string) error {
 	shard := fs.String("shard", "0/1", "run the I-th of N disjoint parts (I/N), for job arrays")
 	batch := fs.Int("batch", -1, "train up to N seeds of a grid point together in one graph (default: all of them on XLA, 1 on the pure-Go backend, where batching gains nothing)")
 	quiet := fs.Bool("q", false, "no progress bars")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -96,11 +161,17 @@ func runSweep(args []string) error {
 			if err != nil {
 				return fmt.Errorf("-alpha: %q is not a number", a)
 			}
+			if slices.Contains(g.Alphas, v) {
+				return fmt.Errorf("-alpha: %v is listed twice", v)
+			}
 			g.Alphas = append(g.Alphas, v)
 		}
 	}
 	for _, a := range strings.Split(*acts, ",") {
 		if a = strings.TrimSpace(a); a != "" {
+			if slices.Contains(g.Acts, a) {
+				return fmt.Errorf("-act: %s is listed twice", a)
+			}
 			g.Acts = append(g.Acts, a)
 		}
 	}
@@ -127,7 +198,7 @@ func runSweep(args []string) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "sweep: %d runs in the grid, %d in shard %d/%d, up to %d seeds at a time, into %s\n", len(runs), len(mine), i, n, max(*batch, 1), *out)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	rows, err := sweep.Execute(mine, *out, sweep.Options{Backend: be, Shard: i, Shards: n, Batch: *batch, Progress: !*quiet, Log: os.Stderr, Context: ctx})
 	if errors.Is(err, context.Canceled) {

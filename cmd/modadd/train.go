@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/modadd/modadd/pkg/analysis"
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -21,12 +22,12 @@ func runTrain(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	baseConfig := configFlags(fs)
 	p := fs.Int("p", 0, "modulus (default: the preset's, 59)")
-	seed := fs.Int64("seed", -1, "seed of the data split and the initial weights (default 0)")
+	seed := fs.String("seed", "", "seed of the data split and the initial weights, an integer >= 0 (default 0)")
 	seedList := fs.String("seeds", "", "train one model per seed, all in one graph, e.g. 0-151 or 0,3,7: model s goes to OUT/seed<s>")
 	out := fs.String("out", "", "model directory (required); training resumes if it holds a checkpoint")
 	weightsOnly := fs.Bool("weights-only", false, "drop the optimiser state from the final checkpoint (smaller; cannot be resumed)")
 	quiet := fs.Bool("q", false, "no progress bar")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -39,12 +40,16 @@ func runTrain(args []string) error {
 	if *p != 0 {
 		cfg.P = *p
 	}
-	if *seed >= 0 {
-		cfg.Seed = uint64(*seed)
+	if *seed != "" {
+		v, err := parseSeed(*seed)
+		if err != nil {
+			return fmt.Errorf("-seed: %w", err)
+		}
+		cfg.Seed = v
 	}
 	var seeds []uint64
 	if *seedList != "" {
-		if *seed >= 0 {
+		if *seed != "" {
 			return errors.New("give -seed or -seeds, not both")
 		}
 		var err error
@@ -58,7 +63,7 @@ func runTrain(args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	opts := train.Options{
 		Dir: *out, Command: commandLine("train", args), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
@@ -87,7 +92,7 @@ func runTrain(args []string) error {
 func configFlags(fs *flag.FlagSet) func() (config.Config, error) {
 	preset := fs.String("config", "pizza", "preset: "+strings.Join(config.Presets, ", "))
 	set := fs.String("set", "", "overrides key=value;key=value (keys: "+strings.Join(config.Keys(), ", ")+")")
-	epochs := fs.Int("epochs", 0, "epochs to train in total (default: the preset's)")
+	epochs := fs.Int("epochs", -1, "epochs to train in total, >= 1 (default: the preset's)")
 	return func() (config.Config, error) {
 		c, err := config.Preset(*preset)
 		if err != nil {
@@ -96,11 +101,21 @@ func configFlags(fs *flag.FlagSet) func() (config.Config, error) {
 		if err := c.Set(*set); err != nil {
 			return c, err
 		}
-		if *epochs != 0 {
+		switch {
+		case *epochs >= 1:
 			c.Epochs = *epochs
+		case *epochs != -1:
+			return c, fmt.Errorf("-epochs %d: give a number of epochs >= 1, or leave the flag out for the preset's %d", *epochs, c.Epochs)
 		}
 		return c, nil
 	}
+}
+
+// stopContext is cancelled by Ctrl-C (SIGINT) and by SIGTERM, which is how
+// Slurm, Kubernetes and `kill` stop a job: either way the run checkpoints
+// before it exits.
+func stopContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // trainSeeds trains one model per seed in one graph and prints a line per model.

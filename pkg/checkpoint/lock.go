@@ -24,10 +24,16 @@ var ErrLocked = errors.New("checkpoint: directory is in use")
 // work, that dir is writable. Temporary files that a killed writer left
 // behind are removed.
 func Lock(dir string) (unlock func(), err error) {
+	return LockNamed(dir, LockFile)
+}
+
+// LockNamed is Lock with a lock file of another name, for writers that share
+// a directory but not a file (the shards of a sweep).
+func LockNamed(dir, name string) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint: cannot create %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, LockFile)
+	path := filepath.Join(dir, name)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s is not writable (%w): choose another directory", dir, err)

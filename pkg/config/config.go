@@ -201,6 +201,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: %s = %v must be a finite number >= 0", f.n, f.v)
 		}
 	}
+	if c.Eps == 0 {
+		return fmt.Errorf("config: eps = 0: Adam divides by √v + eps, and v is 0 for a parameter whose gradient is 0 (0/0 = NaN); use a small positive eps such as the default 1e-8")
+	}
 	if !(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1) {
 		return fmt.Errorf("config: beta1 = %v, beta2 = %v must be in [0, 1)", c.Beta1, c.Beta2)
 	}
@@ -258,6 +261,9 @@ func (c *Config) Set(overrides string) error {
 			return fmt.Errorf("config: override %q is not key=value", kv)
 		}
 		key = strings.TrimSpace(key)
+		if key == "preset" {
+			return fmt.Errorf("config: the preset is chosen with -config %s (it sets several fields); -set preset=%s would only relabel the model", val, val)
+		}
 		found := false
 		for i := 0; i < v.NumField(); i++ {
 			if jsonName(v.Type().Field(i)) != key {

@@ -7,6 +7,7 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -181,6 +182,14 @@ func Execute(runs []Run, dir string, opts Options) ([]Row, error) {
 		opts.Shards = 1
 	}
 	base := filepath.Join(dir, fmt.Sprintf("results-%d-of-%d", opts.Shard, opts.Shards))
+	unlock, err := checkpoint.LockNamed(dir, filepath.Base(base)+".lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := checkSameGrid(base+".json", runs); err != nil {
+		return nil, err
+	}
 	var rows []Row
 	for k := 0; k < len(runs); {
 		j := k + 1
@@ -205,6 +214,28 @@ func Execute(runs []Run, dir string, opts Options) ([]Row, error) {
 		k = j
 	}
 	return rows, nil
+}
+
+// checkSameGrid refuses to overwrite a table that holds runs this sweep
+// does not make (a rerun with another grid into the same directory).
+func checkSameGrid(table string, runs []Run) error {
+	if _, err := os.Stat(table); err != nil {
+		return nil
+	}
+	old, err := Merge([]string{table})
+	if err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	for _, r := range runs {
+		names[r.Name] = true
+	}
+	for _, r := range old {
+		if !names[r.Name] {
+			return fmt.Errorf("sweep: %s holds run %s, which this sweep's grid does not contain: it belongs to another sweep; use another -out, or the same grid and shard to resume", table, r.Name)
+		}
+	}
+	return nil
 }
 
 func sameUpToSeed(a, b config.Config) bool {
@@ -343,10 +374,15 @@ func Merge(files []string) ([]Row, error) {
 			return nil, fmt.Errorf("sweep: %w", err)
 		}
 		var rows []Row
-		if err := json.Unmarshal(b, &rows); err != nil {
-			return nil, fmt.Errorf("sweep: %s is not a sweep table (JSON): %w", f, err)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rows); err != nil {
+			return nil, fmt.Errorf("sweep: %s is not a sweep table (JSON) of this version: %w", f, err)
 		}
-		for _, r := range rows {
+		for i, r := range rows {
+			if r.Name == "" || r.P < 2 || r.Width < 1 {
+				return nil, fmt.Errorf("sweep: %s: row %d has no run name, p or width: not a sweep table", f, i+1)
+			}
 			if old, ok := seen[r.Name]; ok && old != r {
 				return nil, fmt.Errorf("sweep: run %s appears in two tables with different results", r.Name)
 			}

@@ -123,6 +123,38 @@ func TestExecuteResumeMerge(t *testing.T) {
 	if _, err := Merge(append(files, bad)); err == nil {
 		t.Fatal("conflicting rows merged")
 	}
+	// Tables that are not sweep tables are refused, not read as zero rows.
+	for name, content := range map[string]string{
+		"unknown keys": `[{"nom": "x", "acc": 1}]`,
+		"no name":      `[{"p": 7, "width": 12}]`,
+	} {
+		f := filepath.Join(dir, "other.json")
+		os.WriteFile(f, []byte(content), 0o644)
+		if _, err := Merge([]string{f}); err == nil {
+			t.Errorf("%s: merged", name)
+		}
+	}
+	// A rerun with another grid into the same directory is refused before
+	// it overwrites the table; the table is unchanged.
+	before, _ := os.ReadFile(files[0])
+	other := tinyGrid(t)
+	other.Seeds = []uint64{5}
+	oruns, _ := other.Runs()
+	if _, err := Execute(oruns, dir, Options{Backend: be, Shard: 0, Shards: 2}); err == nil || !strings.Contains(err.Error(), "another sweep") {
+		t.Fatalf("another grid: %v", err)
+	}
+	if after, _ := os.ReadFile(files[0]); !bytes.Equal(before, after) {
+		t.Fatal("the table of the first grid was overwritten")
+	}
+	// Two writers of one shard: the second is refused.
+	unlock, err := checkpoint.LockNamed(dir, "results-0-of-2.lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := Execute(sh, dir, Options{Backend: be, Shard: 0, Shards: 2}); !errors.Is(err, checkpoint.ErrLocked) {
+		t.Fatalf("second writer: %v", err)
+	}
 }
 
 // TestExecuteBatched trains the grid with the seeds of each grid point

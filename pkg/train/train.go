@@ -68,6 +68,9 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkMemory(cfg, 1); err != nil {
+		return nil, err
+	}
 	if opts.Dir != "" {
 		unlock, err := checkpoint.Lock(opts.Dir)
 		if err != nil {
@@ -163,6 +166,9 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 		used[c] = true
 	}
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkMemory(cfg, len(seeds)); err != nil {
 		return nil, err
 	}
 	for _, d := range dirs {

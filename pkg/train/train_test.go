@@ -49,7 +49,8 @@ func sameTensors(t *testing.T, what string, a, b checkpoint.Tensors) {
 // and metrics, bit for bit.
 func TestResumeIsExact(t *testing.T) {
 	for _, preset := range []string{"pizza", "clock"} {
-		cfg := tiny(t, "preset="+preset)
+		cfg := tiny(t, "")
+		cfg.Preset = preset
 		if preset == "clock" {
 			cfg.Alpha = 0
 		}
@@ -324,5 +325,28 @@ func TestDirectorySafety(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	if _, err := Train(cfg, Options{Dir: filepath.Join(file, "m")}); err == nil || !strings.Contains(err.Error(), "cannot create") {
 		t.Fatalf("unwritable directory: %v", err)
+	}
+}
+
+// TestMemoryEstimate checks the estimate against the measured peaks it is
+// calibrated on (within 25%) and that a run far beyond any machine is
+// refused before allocating.
+func TestMemoryEstimate(t *testing.T) {
+	cfg := config.Default()
+	for _, c := range []struct {
+		S        int
+		measured float64
+	}{{1, 139e6}, {152, 10.8e9}} {
+		if e := MemoryEstimate(cfg, c.S); math.Abs(e/c.measured-1) > 0.25 {
+			t.Errorf("S = %d: estimate %.3g, measured %.3g", c.S, e, c.measured)
+		}
+	}
+	if _, ok := availableMemory(); !ok {
+		t.Skip("available memory unknown on this system")
+	}
+	big := cfg
+	big.P = 5000
+	if _, err := Train(big, Options{}); err == nil || !strings.Contains(err.Error(), "GB of memory is available") {
+		t.Fatalf("p = 5000: %v", err)
 	}
 }
