@@ -281,3 +281,44 @@ func TestNonFinite(t *testing.T) {
 		t.Errorf("NaN ε: certified %v sound %v bound %v", c.Certified[0], c.Sound, c.Bound)
 	}
 }
+
+// TestForwardPass: the plain forward pass agrees with the GoMLX model
+// (float64) on every input for constant, mixed and softmax attention and
+// both attention conventions, and its FLOP count is the per-input sum of
+// its products.
+func TestForwardPass(t *testing.T) {
+	be, err := model.Backend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, alpha := range []float64{1, 0.5, 0} {
+		cfg := randomConfig(rng)
+		cfg.Alpha = alpha
+		w := model.Init(cfg)
+		for i := range w {
+			for j := range w[i].Data {
+				w[i].Data[j] = 0.5 * rng.NormFloat64()
+			}
+		}
+		got, flops, err := ForwardPass(cfg, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := model.AllLogits(be, cfg, w, "float64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range want {
+			if math.Abs(got[k]-want[k]) > 1e-9*(1+math.Abs(want[k])) {
+				t.Fatalf("alpha %v %s: logit %d = %v, model %v", alpha, cfg.AttnMix, k, got[k], want[k])
+			}
+		}
+		d, h, dh, m, p := int64(cfg.DModel), int64(cfg.NHeads), int64(cfg.DHead), int64(cfg.DMLP), int64(cfg.P)
+		// The products alone: 15 d·dh per head, 2d·m twice, 2d·p.
+		products := p * p * (h*15*d*dh + 4*d*m + 2*d*p)
+		if flops < products || flops > products+p*p*(h*(4*dh+22+d)+3*d+m+d) {
+			t.Fatalf("FLOPs %d, products %d", flops, products)
+		}
+	}
+}
