@@ -11,6 +11,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/proof"
 )
 
@@ -41,13 +42,13 @@ func runFigures(args []string) error {
 		figs = append(figs,
 			figures.NeuronFrequencies(r.P, r.Fits),
 			figures.PreActivation(m.Tables, r.Fits[r.Clusters[0].Neurons[0]]),
-			figures.PhaseDoubling(r.Fits, r.Clusters, len(r.Fits)/50))
+			figures.PhaseDoubling(r.Fits, r.Clusters, mechanism.MinMainSize(len(r.Fits))))
 		if f, err := figures.IdealVsActual(m.Tables, r.Fits, r.Clusters); err == nil {
 			figs = append(figs, f)
 		} else {
 			skipped("ideal-against-actual", err)
 		}
-		if in, err := analysis.Integrate(m.Tables, r.Fits, r.Clusters, len(r.Fits)/50, 0); err != nil {
+		if in, err := analysis.Integrate(m.Tables, r.Fits, r.Clusters, mechanism.MinMainSize(len(r.Fits)), 0); err != nil {
 			skipped("quadrature", err)
 		} else if len(in.Clusters) > 0 {
 			c := in.Clusters[0]

@@ -14,6 +14,7 @@ import (
 	"github.com/modadd/modadd/pkg/analysis"
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/train"
 )
@@ -249,7 +250,7 @@ func runIntegrate(args []string) error {
 	if m.Tables == nil {
 		return fmt.Errorf("%s: the model's attention is not constant (alpha = %g), so its MLP is not a sum over a and b; the integration view needs alpha = 1", dir, m.Checkpoint.Config.Alpha)
 	}
-	in, err := analysis.Integrate(m.Tables, m.Report.Fits, m.Report.Clusters, len(m.Report.Fits)/50, *seed)
+	in, err := analysis.Integrate(m.Tables, m.Report.Fits, m.Report.Clusters, mechanism.MinMainSize(len(m.Report.Fits)), *seed)
 	if err != nil {
 		return err
 	}

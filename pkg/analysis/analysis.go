@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -54,6 +55,10 @@ type Report struct {
 	RestrictedLoss       float64 `json:"restricted_loss"`
 	ExcludedLoss         float64 `json:"excluded_loss"`
 	TrainLoss            float64 `json:"train_loss"`
+	// MinMargin and MedianMargin are over all inputs of the network's
+	// logit(c*) − max_{c≠c*} logit(c): negative where it is wrong.
+	MinMargin    float64 `json:"min_margin"`
+	MedianMargin float64 `json:"median_margin"`
 
 	Fits []mechanism.NeuronFit `json:"-"`
 }
@@ -84,6 +89,7 @@ func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.
 		return nil, nil, err
 	}
 	r.Accuracy, r.TrainLoss = m.Acc, m.TrainLoss
+	r.MinMargin, r.MedianMargin = margins(logits, cfg.P)
 
 	WE := w.Must("W_E")
 	r.KeyFrequencies = fourier.KeyFrequencies(transpose(WE.Matrix()), 0.05)
@@ -116,7 +122,7 @@ func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.
 	r.Clusters = mechanism.Clusters(tb, r.Fits)
 	var fa, fb, fu, pd, pab, amp, off []float64
 	for _, c := range r.Clusters {
-		if float64(len(c.Neurons)) < 0.02*float64(tb.M) {
+		if !c.IsMain(tb.M) {
 			continue
 		}
 		r.NeuronsInMainClusters += len(c.Neurons)
@@ -212,4 +218,21 @@ func Open(dir string) (*Model, error) {
 		return nil, err
 	}
 	return &Model{Dir: dir, Checkpoint: ck, Report: r, Tables: tb}, nil
+}
+
+// margins returns the smallest and the median over inputs of
+// logit(c*) − max_{c≠c*} logit(c), for row-major logits [p²][p].
+func margins(logits []float64, p int) (lo, med float64) {
+	ms := make([]float64, p*p)
+	for k := range ms {
+		row, cs := logits[k*p:(k+1)*p], (k/p+k%p)%p
+		best := math.Inf(-1)
+		for c, v := range row {
+			if c != cs {
+				best = math.Max(best, v)
+			}
+		}
+		ms[k] = row[cs] - best
+	}
+	return slices.Min(ms), mechanism.Median(ms)
 }

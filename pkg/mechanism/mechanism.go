@@ -67,6 +67,15 @@ type Cluster struct {
 	MedianPhaseDoubling float64 `json:"median_phase_doubling_error"`
 }
 
+// MinMainSize is the smallest cluster of an m-neuron MLP that counts as a
+// main cluster: 2% of the neurons, m/50 rounded down, at least 1. Smaller
+// clusters are too few neurons to form a quadrature rule of their own; the
+// analysis reports them apart and the proofs bound them as strays.
+func MinMainSize(m int) int { return max(1, m/50) }
+
+// IsMain reports whether c is a main cluster of an m-neuron MLP.
+func (c Cluster) IsMain(m int) bool { return len(c.Neurons) >= MinMainSize(m) }
+
 // Wrap maps an angle to (−π, π].
 func Wrap(x float64) float64 {
 	x = math.Mod(x+math.Pi, 2*math.Pi)

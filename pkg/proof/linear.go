@@ -39,11 +39,10 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		t, e, p := m.T, m.Err, m.P
 		kappa := 2 / (3 * math.Pi)
 		relu := circuit.Activation("relu")
-		minSize := max(2, m.M/50)
 		var main []mechanism.Cluster
 		inMain := make([]bool, m.M)
 		for _, c := range m.Clusters {
-			if len(c.Neurons) >= minSize {
+			if c.IsMain(m.M) {
 				main = append(main, c)
 				for _, i := range c.Neurons {
 					inMain[i] = true

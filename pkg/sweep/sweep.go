@@ -26,6 +26,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/proof"
 	"github.com/modadd/modadd/pkg/train"
@@ -132,17 +133,53 @@ type Row struct {
 	GradientSymmetricity float64 `json:"gradient_symmetricity"`
 	DistanceIrrelevance  float64 `json:"distance_irrelevance"`
 	Circularity          float64 `json:"circularity"`
-	Clusters             int     `json:"clusters"`
-	IdealLogitFVE        float64 `json:"ideal_logit_fve"`
-	// Clusters and IdealLogitFVE need constant attention (else -1); the
-	// proof results also need ReLU (else -1).
-	LinearBound       float64 `json:"linear_bound"`
-	CertifiedFourier1 float64 `json:"certified_fourier_u1"`
-	CertifiedFourier2 float64 `json:"certified_fourier_u2"`
-	TrainSeconds      float64 `json:"train_seconds"`
+	// The mechanism (constant attention only; else -1 and empty): the main
+	// clusters (mechanism.MinMainSize) as "k:size" by size, the medians over
+	// their neurons, and the ideal pizza logits' agreement.
+	Clusters           int     `json:"clusters"`
+	ClusterSizes       string  `json:"cluster_sizes"`
+	MedianFVEA         float64 `json:"median_fve_a"`
+	MedianFVEB         float64 `json:"median_fve_b"`
+	MedianFVEU         float64 `json:"median_fve_u"`
+	PhaseDoublingError float64 `json:"phase_doubling_error"`
+	OffsetOver2R       float64 `json:"offset_over_2r"`
+	IdealLogitFVE      float64 `json:"ideal_logit_fve"`
+	IdealMaxError      float64 `json:"ideal_max_error"`
+	// MinMargin and MedianMargin are the model's own logit margins
+	// logit(c*) − max_{c≠c*} logit(c) over all inputs.
+	MinMargin    float64 `json:"min_margin"`
+	MedianMargin float64 `json:"median_margin"`
+	// Proofs holds every proof strategy's result (constant attention and
+	// ReLU only; else empty).
+	Proofs       []ProofResult `json:"proofs"`
+	TrainSeconds float64       `json:"train_seconds"`
 	// SeedBatch is how many models trained together in one graph with this
 	// one; TrainSeconds is then the whole batch's time.
 	SeedBatch int `json:"seed_batch"`
+}
+
+// ProofResult is one proof strategy's certificate of a run.
+type ProofResult struct {
+	Strategy          string  `json:"strategy"`
+	Bound             float64 `json:"bound"`
+	ActualMaxError    float64 `json:"actual_max_error"`
+	CertifiedAccuracy float64 `json:"certified_accuracy"`
+	FLOPs             int64   `json:"flops"`
+	ProofFLOPs        int64   `json:"proof_flops"`
+	Seconds           float64 `json:"seconds"`
+}
+
+// sameResults compares two rows but for measured times.
+func (r Row) sameResults(o Row) bool {
+	strip := func(x Row) string {
+		x.Proofs = append([]ProofResult(nil), x.Proofs...)
+		for i := range x.Proofs {
+			x.Proofs[i].Seconds = 0
+		}
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return strip(r) == strip(o)
 }
 
 // Options control Execute; the zero value runs one unsharded sweep silently
@@ -292,7 +329,7 @@ func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts
 func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error) {
 	c := r.Config
 	row := Row{Name: r.Name, P: c.P, Width: c.DMLP, Alpha: c.Alpha, Act: c.Act, Seed: c.Seed, Epochs: ck.Epoch,
-		LinearBound: -1, CertifiedFourier1: -1, CertifiedFourier2: -1, TrainSeconds: ck.Meta.WallSeconds, SeedBatch: max(ck.Meta.SeedBatch, 1)}
+		TrainSeconds: ck.Meta.WallSeconds, SeedBatch: max(ck.Meta.SeedBatch, 1)}
 	rep, err := analysis.Analyze(be, ck)
 	if err != nil {
 		return row, err
@@ -302,36 +339,91 @@ func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error)
 	}
 	row.Accuracy, row.TrainLoss = rep.Accuracy, rep.TrainLoss
 	row.GradientSymmetricity, row.DistanceIrrelevance, row.Circularity = rep.GradientSymmetricity, rep.DistanceIrrelevance, rep.Circularity
-	row.IdealLogitFVE, row.Clusters = -1, -1 // not defined without constant attention
+	row.MinMargin, row.MedianMargin = rep.MinMargin, rep.MedianMargin
+	// Not defined without constant attention:
+	row.Clusters, row.IdealLogitFVE, row.IdealMaxError = -1, -1, -1
+	row.MedianFVEA, row.MedianFVEB, row.MedianFVEU, row.PhaseDoublingError, row.OffsetOver2R = -1, -1, -1, -1, -1
 	if rep.Circuit {
-		row.IdealLogitFVE, row.Clusters = rep.IdealLogitFVE, 0
+		row.IdealLogitFVE, row.IdealMaxError, row.Clusters = rep.IdealLogitFVE, rep.IdealMaxError, 0
+		main := []mechanism.Cluster{}
 		for _, cl := range rep.Clusters {
-			if len(cl.Neurons) >= max(1, c.DMLP/50) {
-				row.Clusters++
+			if cl.IsMain(c.DMLP) {
+				main = append(main, cl)
 			}
 		}
+		sort.Slice(main, func(i, j int) bool { return len(main[i].Neurons) > len(main[j].Neurons) })
+		var sizes []string
+		for _, cl := range main {
+			sizes = append(sizes, fmt.Sprintf("%d:%d", cl.K, len(cl.Neurons)))
+		}
+		row.Clusters, row.ClusterSizes = len(main), strings.Join(sizes, " ")
+		row.MedianFVEA, row.MedianFVEB, row.MedianFVEU = rep.MedianFVE[0], rep.MedianFVE[1], rep.MedianFVE[2]
+		row.PhaseDoublingError, row.OffsetOver2R = rep.PhaseDoublingError, rep.MedianOffset
 	}
 	if c.Alpha == 1 && c.Act == "relu" {
-		pr, err := proof.Run(c, ck.Params, proof.Linear{}, proof.FourierU{T: 1}, proof.FourierU{T: 2})
+		pr, err := proof.Run(c, ck.Params)
 		if err != nil {
 			return row, err
 		}
-		row.LinearBound = pr.Strategies[0].Bound
-		row.CertifiedFourier1, row.CertifiedFourier2 = pr.Strategies[1].CertifiedAccuracy, pr.Strategies[2].CertifiedAccuracy
+		for _, s := range pr.Strategies {
+			row.Proofs = append(row.Proofs, ProofResult{Strategy: s.Strategy, Bound: s.Bound, ActualMaxError: s.ActualMaxError,
+				CertifiedAccuracy: s.CertifiedAccuracy, FLOPs: s.FLOPs, ProofFLOPs: s.ProofFLOPs, Seconds: s.Seconds})
+		}
 	}
 	return row, nil
 }
 
 var header = []string{"name", "p", "width", "alpha", "act", "seed", "epochs", "accuracy", "train_loss", "heldout_accuracy",
-	"gradient_symmetricity", "distance_irrelevance", "circularity", "clusters", "ideal_logit_fve",
-	"linear_bound", "certified_fourier_u1", "certified_fourier_u2", "train_seconds", "seed_batch"}
+	"gradient_symmetricity", "distance_irrelevance", "circularity", "clusters", "cluster_sizes",
+	"median_fve_a", "median_fve_b", "median_fve_u", "phase_doubling_error", "offset_over_2r",
+	"ideal_logit_fve", "ideal_max_error", "min_margin", "median_margin", "train_seconds", "seed_batch"}
 
-func (r Row) record() []string {
+// proofColumns are the CSV columns of each strategy, after the header.
+var proofColumns = []string{"bound", "actual_max_error", "certified_accuracy", "flops", "proof_flops", "seconds"}
+
+// csvHeader is header followed by STRATEGY_COLUMN for every strategy that
+// appears in rows, in order of first appearance.
+func csvHeader(rows []Row) ([]string, []string) {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for _, p := range r.Proofs {
+			if !seen[p.Strategy] {
+				seen[p.Strategy] = true
+				names = append(names, p.Strategy)
+			}
+		}
+	}
+	h := append([]string(nil), header...)
+	for _, n := range names {
+		for _, c := range proofColumns {
+			h = append(h, n+"_"+c)
+		}
+	}
+	return h, names
+}
+
+func (r Row) record(strategies []string) []string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
-	return []string{r.Name, strconv.Itoa(r.P), strconv.Itoa(r.Width), f(r.Alpha), r.Act, strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Epochs),
+	out := []string{r.Name, strconv.Itoa(r.P), strconv.Itoa(r.Width), f(r.Alpha), r.Act, strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Epochs),
 		f(r.Accuracy), f(r.TrainLoss), f(r.HeldoutAccuracy), f(r.GradientSymmetricity), f(r.DistanceIrrelevance), f(r.Circularity),
-		strconv.Itoa(r.Clusters), f(r.IdealLogitFVE), f(r.LinearBound), f(r.CertifiedFourier1), f(r.CertifiedFourier2), f(r.TrainSeconds),
-		strconv.Itoa(r.SeedBatch)}
+		strconv.Itoa(r.Clusters), r.ClusterSizes, f(r.MedianFVEA), f(r.MedianFVEB), f(r.MedianFVEU), f(r.PhaseDoublingError), f(r.OffsetOver2R),
+		f(r.IdealLogitFVE), f(r.IdealMaxError), f(r.MinMargin), f(r.MedianMargin), f(r.TrainSeconds), strconv.Itoa(r.SeedBatch)}
+	for _, n := range strategies {
+		var pr *ProofResult
+		for i := range r.Proofs {
+			if r.Proofs[i].Strategy == n {
+				pr = &r.Proofs[i]
+			}
+		}
+		if pr == nil {
+			out = append(out, "", "", "", "", "", "")
+			continue
+		}
+		out = append(out, f(pr.Bound), f(pr.ActualMaxError), f(pr.CertifiedAccuracy), strconv.FormatInt(pr.FLOPs, 10),
+			strconv.FormatInt(pr.ProofFLOPs, 10), f(pr.Seconds))
+	}
+	return out
 }
 
 // Write saves rows as base.json and base.csv, atomically, and the figure as
@@ -356,9 +448,10 @@ func Write(base string, rows []Row) error {
 	}
 	var sb strings.Builder
 	w := csv.NewWriter(&sb)
-	w.Write(header)
+	h, strategies := csvHeader(rows)
+	w.Write(h)
 	for _, r := range rows {
-		w.Write(r.record())
+		w.Write(r.record(strategies))
 	}
 	w.Flush()
 	return checkpoint.WriteFileAtomic(base+".csv", []byte(sb.String()))
@@ -383,7 +476,7 @@ func Merge(files []string) ([]Row, error) {
 			if r.Name == "" || r.P < 2 || r.Width < 1 {
 				return nil, fmt.Errorf("sweep: %s: row %d has no run name, p or width: not a sweep table", f, i+1)
 			}
-			if old, ok := seen[r.Name]; ok && old != r {
+			if old, ok := seen[r.Name]; ok && !old.sameResults(r) {
 				return nil, fmt.Errorf("sweep: run %s appears in two tables with different results", r.Name)
 			}
 			seen[r.Name] = r

@@ -12,6 +12,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/model"
+	"github.com/modadd/modadd/pkg/proof"
 )
 
 func tinyGrid(t *testing.T) Grid {
@@ -97,7 +98,7 @@ func TestExecuteResumeMerge(t *testing.T) {
 	}
 	for _, r := range again {
 		for _, m := range merged {
-			if m.Name == r.Name && m != r {
+			if m.Name == r.Name && !m.sameResults(r) {
 				t.Fatalf("rerun of %s gave %+v, first run %+v", r.Name, r, m)
 			}
 		}
@@ -106,12 +107,18 @@ func TestExecuteResumeMerge(t *testing.T) {
 		if r.Epochs != 20 || r.Accuracy < 0 || r.GradientSymmetricity == 0 {
 			t.Fatalf("row %+v", r)
 		}
-		if (r.Alpha == 1) != (r.LinearBound >= 0) {
-			t.Fatalf("proof columns for alpha %v: %v", r.Alpha, r.LinearBound)
+		if (r.Alpha == 1) != (len(r.Proofs) == len(proof.Strategies())) {
+			t.Fatalf("proof results for alpha %v: %v", r.Alpha, r.Proofs)
+		}
+		if (r.Alpha == 1) != (r.Clusters >= 0 && r.MedianFVEA >= 0 && r.IdealMaxError >= 0) {
+			t.Fatalf("mechanism columns for alpha %v: %+v", r.Alpha, r)
+		}
+		if r.MinMargin > r.MedianMargin || (r.Accuracy == 1) != (r.MinMargin > 0) {
+			t.Fatalf("margins %v, %v with accuracy %v", r.MinMargin, r.MedianMargin, r.Accuracy)
 		}
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, "results-1-of-2.csv"))
-	if !strings.HasPrefix(string(csv), "name,p,width,alpha") || strings.Count(string(csv), "\n") != 3 {
+	if !strings.HasPrefix(string(csv), "name,p,width,alpha") || strings.Count(string(csv), "\n") != 3 || !strings.Contains(string(csv), ",arc_certified_accuracy,") {
 		t.Fatalf("csv:\n%s", csv)
 	}
 	// Conflicting duplicates are refused.
@@ -185,7 +192,7 @@ func TestExecuteBatched(t *testing.T) {
 			t.Fatalf("seed_batch column: %d alone, %d batched", a.SeedBatch, b.SeedBatch)
 		}
 		a.TrainSeconds, b.TrainSeconds, a.SeedBatch, b.SeedBatch = 0, 0, 0, 0
-		if a != b {
+		if !a.sameResults(b) {
 			t.Fatalf("run %s: batched %+v, alone %+v", a.Name, b, a)
 		}
 	}
@@ -230,7 +237,7 @@ func TestExecuteInterrupted(t *testing.T) {
 	for i := range straight {
 		a, b := straight[i], resumed[i]
 		a.TrainSeconds, b.TrainSeconds, a.SeedBatch, b.SeedBatch = 0, 0, 0, 0
-		if a != b || b.Epochs != 20 {
+		if !a.sameResults(b) || b.Epochs != 20 {
 			t.Fatalf("run %s: resumed %+v, straight %+v", a.Name, b, a)
 		}
 	}
