@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -129,4 +130,22 @@ func (f *Figure) Save(dir, format string) (string, error) {
 		return "", fmt.Errorf("figures: %w", err)
 	}
 	return path, nil
+}
+
+// shorten cuts a label longer than 34 characters to its first 32 and "…".
+// It counts runes, not bytes: a cut inside a multi-byte character such as ε
+// or δ would write invalid UTF-8 into the SVG, which renderers refuse.
+func shorten(s string) string {
+	const max, keep = 34, 32
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == keep {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }

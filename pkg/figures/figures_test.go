@@ -2,11 +2,15 @@ package figures
 
 import (
 	"bytes"
+	"encoding/xml"
 	"image/png"
+	"io"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/proof"
 )
 
 func history() []checkpoint.Metrics {
@@ -49,4 +53,57 @@ func TestTrainingCurves(t *testing.T) {
 	if _, err := (&Figure{Name: "empty"}).SVG(); err == nil {
 		t.Error("empty figure rendered without error")
 	}
+}
+
+func TestShortenCutsRunes(t *testing.T) {
+	for _, s := range []string{
+		"short",
+		strings.Repeat("a", 34),
+		strings.Repeat("a", 31) + "εδ tail that is long enough",
+		strings.Repeat("δ", 40),
+		"interval arithmetic on |A−B| for ε(a, b) and δ terms",
+	} {
+		got := shorten(s)
+		if !utf8.ValidString(got) {
+			t.Errorf("shorten(%q) = %q is not valid UTF-8", s, got)
+		}
+		if n := utf8.RuneCountInString(got); n > 34 {
+			t.Errorf("shorten(%q) has %d runes", s, n)
+		}
+		if utf8.RuneCountInString(s) <= 34 && got != s {
+			t.Errorf("shorten(%q) = %q, want it unchanged", s, got)
+		}
+	}
+}
+
+// validSVG fails t unless svg is valid UTF-8 and well-formed XML.
+func validSVG(t *testing.T, name string, svg []byte) {
+	t.Helper()
+	if !utf8.Valid(svg) {
+		t.Errorf("%s: SVG is not valid UTF-8", name)
+	}
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Errorf("%s: SVG is not well-formed XML: %v", name, err)
+			return
+		}
+	}
+}
+
+func TestBudgetSVGValid(t *testing.T) {
+	c := &proof.Certificate{Strategy: "fourier ε", MedianMargin: 3, Budget: []proof.Term{
+		{Name: strings.Repeat("x", 31) + "ε(a, b) from the secondary terms", Value: 1},
+		{Name: strings.Repeat("y", 32) + "δ the angle bound, long label", Value: 0.1},
+		{Name: "short", Value: 0},
+	}}
+	svg, err := Budget(c).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	validSVG(t, "budget", svg)
 }

@@ -105,13 +105,6 @@ func Budget(c *proof.Certificate) *Figure {
 	return &Figure{Name: "proof-budget", Plots: [][]*plot.Plot{{p}}, Height: 4.5 * vg.Inch}
 }
 
-func shorten(s string) string {
-	if len(s) > 34 {
-		return s[:32] + "…"
-	}
-	return s
-}
-
 // Certified maps margin − ε over (a, b) for one certificate: positive (red)
 // where the input is proven correct, negative (blue) where the bound is too
 // loose.
