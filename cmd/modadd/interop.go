@@ -17,9 +17,10 @@ func runImport(args []string) error {
 	from := fs.String("from", "", "weights file, .npz or .safetensors, TransformerLens or short names (required)")
 	preset := fs.String("config", "pizza", "preset of the model: "+strings.Join(config.Presets, ", "))
 	p := fs.Int("p", 0, "modulus to check against the embedding (default: inferred from W_E)")
-	set := fs.String("set", "", "config fields the file cannot tell (e.g. act=gelu;alpha=0.5)")
+	set := fs.String("set", "", "config fields the file cannot tell (e.g. act=gelu;alpha=0.5); p, d_model, n_heads, d_head and d_mlp come from the file's shapes\n"+
+		"(repeating them is fine, a different value is an error), dtype from its arrays (dtype=float64 may widen float32 arrays)")
 	out := fs.String("out", "", "model directory to write (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *from == "" || *out == "" {
@@ -47,7 +48,7 @@ func runExport(args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	dir := fs.String("model", "", "model directory (required)")
 	to := fs.String("to", "", "file to write, .npz or .safetensors (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" || *to == "" {

@@ -342,9 +342,13 @@ func (c *Checkpoint) decode(r io.Reader) error {
 	if n > 1<<26 {
 		return fmt.Errorf("header length %d is implausible", n)
 	}
-	hj := make([]byte, n)
-	if _, err := io.ReadFull(br, hj); err != nil {
+	// Grown as the bytes arrive: a length field alone allocates nothing.
+	hj, err := io.ReadAll(io.LimitReader(br, int64(n)))
+	if err != nil {
 		return err
+	}
+	if len(hj) != int(n) {
+		return fmt.Errorf("header of %d bytes ends after %d: %v", n, len(hj), io.ErrUnexpectedEOF)
 	}
 	var h header
 	if err := json.Unmarshal(hj, &h); err != nil {
@@ -360,12 +364,64 @@ func (c *Checkpoint) decode(r io.Reader) error {
 		return fmt.Errorf("unknown dtype %q", h.DType)
 	}
 	c.Epoch, c.History, c.saved = h.Epoch, h.History, h.Config
+	if h.Config != nil && h.Config.SameModel(c.Config) != nil {
+		// Load refuses this pair (checkBound names the fields that differ):
+		// allocate nothing for weights that will not be used. Without
+		// tensors the checkpoint cannot pass checkShapes either.
+		c.savedDType = h.DType
+		return nil
+	}
+	// Every declared shape is checked before anything is allocated: against
+	// the config's (which the header's config, when present, equals) and
+	// against a sane bound, so that a damaged or hostile header cannot make
+	// Load allocate gigabytes.
+	const maxValues = 1 << 25 // per group: the pizza model has 0.2 million, p = 32768 at the default widths under 9 million
+	want := map[string]map[string][]int{"param": {}, "adam_m": {}, "adam_v": {}}
+	names, shapes := ParamShapes(c.Config)
+	total := 0
+	for i, name := range names {
+		want["param"][name] = shapes[i]
+		size := 1
+		for _, d := range shapes[i] {
+			if d < 1 || size > maxValues/d {
+				size = maxValues + 1
+				break
+			}
+			size *= d
+		}
+		if total += size; total > maxValues {
+			return fmt.Errorf("the config's model has more than %d parameters (p=%d, d_model=%d, d_mlp=%d), far more than any model of this project: config.json is damaged", maxValues, c.Config.P, c.Config.DModel, c.Config.DMLP)
+		}
+	}
+	names, shapes = TrainableShapes(c.Config)
+	for i, name := range names {
+		want["adam_m"][name], want["adam_v"][name] = shapes[i], shapes[i]
+	}
+	seen := map[string]bool{}
+	for _, it := range h.Tensors {
+		g, ok := want[it.Group]
+		if !ok {
+			return fmt.Errorf("unknown tensor group %q", it.Group)
+		}
+		of := ""
+		if it.Group != "param" {
+			of = " (AdamW moment " + it.Group + ")"
+		}
+		shape, ok := g[it.Name]
+		if !ok {
+			return fmt.Errorf("tensor %s%s is not one the config's model has", it.Name, of)
+		}
+		if seen[it.Group+" "+it.Name] {
+			return fmt.Errorf("tensor %s%s appears twice", it.Name, of)
+		}
+		seen[it.Group+" "+it.Name] = true
+		if fmt.Sprint(it.Shape) != fmt.Sprint(shape) {
+			return fmt.Errorf("tensor %s has shape %v, expected %v by the config%s", it.Name, it.Shape, shape, of)
+		}
+	}
 	buf := make([]byte, 8)
 	for _, it := range h.Tensors {
 		size := Size(it.Shape)
-		if size < 0 || size > 1<<30 {
-			return fmt.Errorf("tensor %s has implausible shape %v", it.Name, it.Shape)
-		}
 		t := Tensor{Name: it.Name, Shape: it.Shape, Data: make([]float64, size)}
 		for i := range t.Data {
 			if _, err := io.ReadFull(br, buf[:width]); err != nil {

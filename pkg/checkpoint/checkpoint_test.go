@@ -1,11 +1,15 @@
 package checkpoint
 
 import (
+	"bytes"
 	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -162,24 +166,144 @@ func TestCorruption(t *testing.T) {
 	}
 }
 
+// payload is the uncompressed content of a state.gz: magic, header length,
+// header (h, as JSON) and data.
+func payload(h any, data []byte) []byte {
+	hj, _ := json.Marshal(h)
+	var b bytes.Buffer
+	b.WriteString(magic)
+	binary.Write(&b, binary.LittleEndian, uint32(len(hj)))
+	b.Write(hj)
+	b.Write(data)
+	return b.Bytes()
+}
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+// allocated returns the bytes f allocates on the heap (all goroutines).
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// hostileStates are state.gz payloads (uncompressed) whose headers declare
+// what small() does not have, with the error each must give.
+func hostileStates() []struct {
+	name, want string
+	data       []byte
+} {
+	item := func(group, name string, shape ...int) headerItem {
+		return headerItem{Group: group, Name: name, Shape: shape}
+	}
+	bigCfg := small()
+	bigCfg.DModel = 1 << 20
+	tiny := make([]byte, 64)
+	return []struct {
+		name, want string
+		data       []byte
+	}{
+		{"W_E of 4 GiB", "W_E has shape [32768 32768], expected [5 4] by the config",
+			payload(header{DType: "float32", Tensors: []headerItem{item("param", "W_E", 32768, 32768)}}, tiny)},
+		{"W_E of 4 GiB, config in the header", "W_E has shape [32768 32768], expected [5 4]",
+			payload(header{DType: "float32", Config: ptr(small()), Tensors: []headerItem{item("param", "W_E", 32768, 32768)}}, tiny)},
+		{"shape overflowing int", "W_in has shape [4294967296 4294967296 0], expected [4 6]",
+			payload(header{DType: "float64", Tensors: []headerItem{item("param", "W_in", 1<<32, 1<<32, 0)}}, tiny)},
+		{"negative shape", "W_in has shape [-4 6], expected [4 6]",
+			payload(header{DType: "float32", Tensors: []headerItem{item("param", "W_in", -4, 6)}}, tiny)},
+		{"unknown tensor", "tensor W_X is not one the config's model has",
+			payload(header{DType: "float32", Tensors: []headerItem{item("param", "W_X", 2)}}, tiny)},
+		{"moment of a frozen bias", "tensor b_Q (AdamW moment adam_m) is not one",
+			payload(header{DType: "float32", Tensors: []headerItem{item("adam_m", "b_Q", 2, 2)}}, tiny)},
+		{"tensor twice", "tensor b_out appears twice",
+			payload(header{DType: "float32", Tensors: []headerItem{item("param", "b_out", 4), item("param", "b_out", 4)}}, tiny)},
+		{"unknown group", "unknown tensor group",
+			payload(header{DType: "float32", Tensors: []headerItem{item("adam_w", "W_E", 5, 4)}}, tiny)},
+		{"header length past the data", "header of 60000000 bytes ends after",
+			append([]byte(magic), 0x00, 0x87, 0x93, 0x03, '{')},
+		// The header's config differs from the one Load read: nothing is
+		// allocated, and Load refuses the pair (checkBound).
+		{"another config of 2 GiB", "",
+			payload(header{DType: "float32", Config: &bigCfg, Tensors: []headerItem{item("param", "W_E", 5, 1<<20)}}, tiny)},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestDecodeHostile: declared shapes are checked against the config before
+// anything is allocated; no header makes decode allocate more than a few MiB.
+func TestDecodeHostile(t *testing.T) {
+	for _, c := range hostileStates() {
+		ck := &Checkpoint{Config: small()}
+		var err error
+		alloc := allocated(func() { err = ck.decode(bytes.NewReader(gzipped(c.data))) })
+		switch {
+		case c.want == "" && (err != nil || len(ck.Params) != 0):
+			t.Errorf("%s: err = %v, %d tensors", c.name, err, len(ck.Params))
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+		if alloc > 8<<20 {
+			t.Errorf("%s: decode allocated %d MiB", c.name, alloc>>20)
+		}
+	}
+	// A config.json describing a huge model is refused before its tensors
+	// are allocated, even with a state that matches it.
+	huge := small()
+	huge.DModel = 1 << 22
+	state := payload(header{DType: "float32", Tensors: []headerItem{{Group: "param", Name: "W_E", Shape: []int{5, 1 << 22}}}}, nil)
+	ck := &Checkpoint{Config: huge}
+	var err error
+	alloc := allocated(func() { err = ck.decode(bytes.NewReader(gzipped(state))) })
+	if err == nil || !strings.Contains(err.Error(), "more than 33554432 parameters") || alloc > 8<<20 {
+		t.Errorf("huge config: err = %v after %d MiB", err, alloc>>20)
+	}
+	// Through Load: the error names the file.
+	dir := t.TempDir()
+	if err := Save(dir, filled(small(), false)); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, StateFile), gzipped(hostileStates()[0].data), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), StateFile+" is corrupt") || !strings.Contains(err.Error(), "W_E has shape [32768 32768]") {
+		t.Errorf("Load: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, StateFile), gzipped(hostileStates()[len(hostileStates())-1].data), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "d_model: 4 vs 1048576") && !strings.Contains(err.Error(), "d_model: 1048576 vs 4") {
+		t.Errorf("Load of another config: %v", err)
+	}
+}
+
 // FuzzDecode feeds arbitrary bytes (and gzip-wrapped arbitrary bytes) to the
-// state decoder: it must return an error or a checkpoint, never panic or
-// allocate without bound.
+// state decoder: it must return an error or a checkpoint, never panic, nor
+// allocate more than 64 MiB for an input whatever its header declares.
 func FuzzDecode(f *testing.F) {
 	dir := f.TempDir()
 	Save(dir, filled(small(), true))
 	b, _ := os.ReadFile(filepath.Join(dir, StateFile))
 	f.Add(b)
 	f.Add([]byte(magic))
+	for _, c := range hostileStates() {
+		f.Add(c.data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c := &Checkpoint{Config: small()}
-		_ = c.decode(strings.NewReader(string(data)))
-		var sb strings.Builder
-		zw := gzip.NewWriter(&sb)
-		zw.Write(data)
-		zw.Close()
-		c = &Checkpoint{Config: small()}
-		_ = c.decode(strings.NewReader(sb.String()))
+		wrapped := gzipped(data)
+		alloc := allocated(func() {
+			c := &Checkpoint{Config: small()}
+			_ = c.decode(bytes.NewReader(data))
+			c = &Checkpoint{Config: small()}
+			_ = c.decode(bytes.NewReader(wrapped))
+		})
+		if alloc > 64<<20 {
+			t.Fatalf("decoding %d bytes allocated %d MiB", len(data), alloc>>20)
+		}
 	})
 }
 

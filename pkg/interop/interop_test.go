@@ -2,11 +2,13 @@ package interop
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -190,8 +192,10 @@ func TestBadFiles(t *testing.T) {
 	}
 }
 
-// FuzzReaders feeds arbitrary bytes to the .npz (npyio) and .safetensors
-// readers: errors are fine, panics and unbounded allocations are not.
+// FuzzReaders feeds arbitrary bytes to the .npz and .safetensors readers:
+// errors are fine; panics are not, nor allocating more than 64 MiB for an
+// input, whatever its headers declare. The seeds hold the damaged and
+// hostile headers of TestHostileFiles, small.
 func FuzzReaders(f *testing.F) {
 	dir := f.TempDir()
 	ck := &checkpoint.Checkpoint{Config: config.Default()}
@@ -202,8 +206,40 @@ func FuzzReaders(f *testing.F) {
 		b, _ := os.ReadFile(filepath.Join(dir, "m"+ext))
 		f.Add(b)
 	}
+	for _, h := range []string{
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (16384, 16384), }", // declares 2 GiB
+		"{'descr': '<f4', 'fortran_order': False, 'shape': (-3, 2), }",
+		"{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2)", // no closing brace
+		"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+	} {
+		npy := npyBytes(h, make([]byte, 8))
+		f.Add(zipOf(f, []zipEntry{{name: "W_E.npy", data: npy}}))
+		cut := append([]byte(nil), npy...)
+		binary.LittleEndian.PutUint16(cut[8:], 20) // a header length that cuts the header
+		f.Add(zipOf(f, []zipEntry{{name: "W_E.npy", data: cut}}))
+	}
+	f.Add(zipOf(f, []zipEntry{{name: "W_E.npy", data: npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", make([]byte, 8))},
+		{name: "W_E.npy", data: npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", make([]byte, 4))}}))
+	for _, h := range []string{
+		`{"W_E": {"dtype": "F64", "shape": [268435456, 8], "data_offsets": [9223372019674906623, 9223372036854775807]}}`,
+		`{"W_E": {"dtype": "F32", "shape": [2], "data_offsets": [9223372036854775799, 9223372036854775807]}}`,
+		`{"W_E": {"dtype": "F32", "shape": [-2, -1], "data_offsets": [0, 8]}}`,
+		`{"W_E": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "W_E": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}`,
+	} {
+		f.Add(safetensorsOf(h, make([]byte, 8)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _ = readNPZFrom(bytes.NewReader(data), int64(len(data)), "fuzz")
-		_, _ = readSafetensors(bytes.NewReader(data), int64(len(data)))
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
+		if z, err := openNPZ(bytes.NewReader(data), int64(len(data))); err == nil {
+			_, _ = readAll(z)
+		}
+		if s, err := openSafetensors(bytes.NewReader(data), int64(len(data))); err == nil {
+			_, _ = readAll(s)
+		}
+		runtime.ReadMemStats(&b)
+		if d := b.TotalAlloc - a.TotalAlloc; d > 64<<20 {
+			t.Fatalf("reading %d bytes allocated %d MiB", len(data), d>>20)
+		}
 	})
 }
