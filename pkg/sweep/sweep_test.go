@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/figures"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/proof"
 )
@@ -244,5 +247,81 @@ func TestExecuteInterrupted(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "results-0-of-1.csv"))
 	if err != nil || strings.Count(string(b), "\n") != len(runs)+1 {
 		t.Fatalf("table after resuming: %q %v", b, err)
+	}
+}
+
+// TestFigures draws every sweep figure from a small table and checks that
+// the SVG is written; figures without their data are errors, not panics.
+func TestFigures(t *testing.T) {
+	rows := []Row{
+		{Name: "a", P: 31, Width: 8, Alpha: 1, Clusters: 3, ClusterSizes: "4:10 7:9 12:8", GradientSymmetricity: 0.99, DistanceIrrelevance: 0.3, MedianMargin: 10,
+			Proofs: []ProofResult{{Strategy: "brute-force", Bound: 1e-9}, {Strategy: "arc", Bound: 5, ActualMaxError: 2, CertifiedAccuracy: 1}}},
+		{Name: "b", P: 31, Width: 8, Alpha: 0, Clusters: -1, GradientSymmetricity: 0.5, DistanceIrrelevance: 0.8},
+		{Name: "c", P: 31, Width: 8, Alpha: 1, Clusters: 2, ClusterSizes: "4:12 9:15", GradientSymmetricity: 0.98, DistanceIrrelevance: 0.4, MedianMargin: 12,
+			Proofs: []ProofResult{{Strategy: "arc", Bound: 8, ActualMaxError: 3, CertifiedAccuracy: 0.5}}},
+	}
+	dir := t.TempDir()
+	c, err := ClustersFigure("clusters", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := ProofsFigure("proofs", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := AlphaMapFigure("alpha", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*figures.Figure{c, pf, am, GSDIFigure("gsdi", rows)} {
+		if _, err := f.Save(dir, "svg"); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+	}
+	if _, err := ClustersFigure("x", rows[1:2]); err == nil {
+		t.Fatal("clusters figure of clock runs only")
+	}
+	if _, err := ProofsFigure("x", rows[1:2]); err == nil {
+		t.Fatal("proofs figure without proofs")
+	}
+	if _, err := AlphaMapFigure("x", rows[:1]); err == nil {
+		t.Fatal("alpha map with one alpha")
+	}
+	ks, sizes := rows[0].clusterFreqs()
+	if fmt.Sprint(ks, sizes) != "[4 7 12] [10 9 8]" {
+		t.Fatalf("cluster sizes parsed as %v %v", ks, sizes)
+	}
+}
+
+// TestSummaries: medians, the ≥ 90% share and the cost ratios of
+// ProofStats on a hand-made table, and Deviations finding the planted
+// outliers (a run with another cluster count, one with a poor fit).
+func TestSummaries(t *testing.T) {
+	var rows []Row
+	for s := 0; s < 7; s++ {
+		r := Row{Name: fmt.Sprint(s), Seed: uint64(s), P: 59, Width: 512, Alpha: 1, Accuracy: 1, Clusters: 3,
+			MedianFVEA: 0.98 + 0.001*float64(s), MedianFVEU: 0.99, PhaseDoublingError: 0.01, IdealLogitFVE: 0.8, DistanceIrrelevance: 0.2,
+			Proofs: []ProofResult{{Strategy: "brute-force", ProofFLOPs: 100, Seconds: 1, CertifiedAccuracy: 1},
+				{Strategy: "arc", Bound: float64(10 + s), ActualMaxError: 3, CertifiedAccuracy: float64(s) / 6, ProofFLOPs: 10, Seconds: 0.25}}}
+		rows = append(rows, r)
+	}
+	rows[2].Clusters = 4
+	rows[5].MedianFVEA = 0.7
+	st := ProofStats(rows)
+	if len(st) != 2 || st[1].Strategy != "arc" || st[1].Bound != 13 || st[1].CertifiedAccuracy != 0.5 ||
+		math.Abs(st[1].Certified90-1.0/7) > 1e-12 || st[1].ProofFLOPsOverBrute != 0.1 || st[1].SecondsOverBrute != 0.25 {
+		t.Fatalf("stats %+v", st)
+	}
+	dev := Deviations(rows)
+	if len(dev) != 2 || dev[0].Row.Seed != 2 || dev[1].Row.Seed != 5 {
+		t.Fatalf("deviations %+v", dev)
+	}
+	h, cells := SeedTable(rows)
+	if len(cells) != 7 || len(cells[0]) != len(h) {
+		t.Fatalf("seed table %v %v", h, cells)
+	}
+	h, cells = ProofTable(st)
+	if len(cells) != 2 || len(cells[0]) != len(h) || cells[1][5] != "14%" {
+		t.Fatalf("proof table %v %v", h, cells)
 	}
 }
