@@ -13,8 +13,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/modadd/modadd/pkg/figures"
-	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/measures"
+	"github.com/modadd/modadd/pkg/mechanism"
 )
 
 // clusterFreqs parses ClusterSizes ("k:size k:size ...").
