@@ -131,7 +131,7 @@ func TestCorruption(t *testing.T) {
 		{"not gzip", StateFile, []byte("hello world, not a checkpoint"), StateFile},
 		{"missing state", StateFile, nil, StateFile},
 		{"garbage config", ConfigFile, []byte("{not json"), ConfigFile},
-		{"missing config", ConfigFile, nil, "not a model directory"},
+		{"missing config", ConfigFile, nil, "training into this directory is refused"},
 		{"config of another shape", ConfigFile, otherCfg, "d_mlp: 6 vs 7"},
 		{"config edited: act", ConfigFile, []byte(strings.Replace(string(cfgRaw), `"act": "relu"`, `"act": "gelu"`, 1)), "act: relu vs gelu"},
 		{"config edited: seed", ConfigFile, []byte(strings.Replace(string(cfgRaw), `"seed": 0`, `"seed": 3`, 1)), "seed: 0 vs 3"},
