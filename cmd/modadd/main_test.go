@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 )
@@ -359,5 +361,38 @@ func TestTrainSeedsCommand(t *testing.T) {
 		if _, err := capture(t, func() error { return runTrain(append(bad, "-out", t.TempDir(), "-q")) }); err == nil {
 			t.Errorf("train %v accepted", bad)
 		}
+	}
+}
+
+// TestSIGTERMCheckpoints: SIGTERM (how Slurm and Kubernetes stop a job)
+// stops training with a checkpoint, like Ctrl-C, and the same command
+// resumes it.
+func TestSIGTERMCheckpoints(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	args := []string{"-p", "7", "-epochs", "100000", "-set", small + ";checkpoint_every=100000", "-out", dir, "-q"}
+	done := make(chan error, 1)
+	go func() {
+		_, err := capture(t, func() error { return runTrain(args) })
+		done <- err
+	}()
+	// The lock file exists once the signal handler is installed.
+	for i := 0; ; i++ {
+		if _, err := os.Stat(filepath.Join(dir, checkpoint.LockFile)); err == nil {
+			break
+		}
+		if i > 600 {
+			t.Fatal("training did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "interrupted at epoch") {
+		t.Fatalf("after SIGTERM: %v", err)
+	}
+	ck, err := checkpoint.Load(dir)
+	if err != nil || ck.Epoch == 0 || ck.WeightsOnly() {
+		t.Fatalf("no resumable checkpoint after SIGTERM: %v", err)
 	}
 }
