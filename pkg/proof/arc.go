@@ -83,6 +83,10 @@ type arcCluster struct {
 	qc     []float64
 	// ww: prefix sums of E_i·(spread U_i + 2ρ_i) (arc-compact).
 	ww []float64
+	// ka[a], kb[b], kc: [(n+1)·|K|] prefix sums of A_i(a)·r_i(c), ... for
+	// the damaged classes c in K.
+	ka, kb [][]float64
+	kc     []float64
 }
 
 type arcNeuron struct {
@@ -90,6 +94,9 @@ type arcNeuron struct {
 	re, im float64
 	rho    float64 // spread of U_i − û_i e^{iw c} (with rounding)
 	spr    float64 // spread of U_i (with the tables' rounding)
+	// exact[j] is the residual r_i(K[j]) of damaged class K[j], explained
+	// exactly.
+	exact []float64
 }
 
 // Prove implements Strategy.
@@ -116,6 +123,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	slotOf := map[int]int{}
 	var freqs []int
 	var kRound float64 // the tables' rounding, as an input-independent bound
+	resAll, slack := make([][]float64, M), make([]float64, M)
 	for i := 0; i < M; i++ {
 		f := m.Fits[i]
 		ku := f.KU
@@ -141,8 +149,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		}
 		uErr := 2 * maxAbs(e.U[i])
 		amp := math.Abs(re) + math.Abs(im)
-		rho := roundUp(spread(res)+uErr+2*circuit.Gamma(p+8)*(amp+maxAbs(t.U[i])), 4)
-		neur[i] = arcNeuron{f: sl, re: re, im: im, rho: rho, spr: spread(t.U[i]) + uErr}
+		resAll[i], slack[i] = res, uErr+2*circuit.Gamma(p+8)*(amp+maxAbs(t.U[i]))
+		neur[i] = arcNeuron{f: sl, re: re, im: im, spr: spread(t.U[i]) + uErr}
 		var dmax, hmax float64
 		for x := 0; x < p; x++ {
 			dmax = math.Max(dmax, e.A[x][i]+g2*math.Abs(t.A[x][i]))
@@ -156,6 +164,26 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		kRound += hmax * uErr
 	}
 	kRound = roundUp(kRound, 4*M)
+	// Damaged classes are explained exactly (classes.go): their residuals
+	// move into the explanation through prefix sums of their own; the
+	// others' spread is each neuron's weight ρ_i (with 2·max D_i, the
+	// damaged classes' remainder, folded in).
+	K := damagedClasses(resAll, p)
+	for i := range resAll {
+		neur[i].exact = make([]float64, len(K))
+		for j, c := range K {
+			neur[i].exact[j] = resAll[i][c]
+			resAll[i][c] = 0
+		}
+	}
+	cr := newClassResiduals(resAll, slack, p)
+	for i := range neur {
+		neur[i].rho = cr.base[i]
+		for _, d := range cr.D[i] {
+			neur[i].rho = math.Max(neur[i].rho, roundUp(cr.base[i]+2*d, 2))
+		}
+	}
+	flops += int64(M) * int64(p) * 6
 	flops += int64(M) * int64(p) * 16
 	F := len(freqs)
 
@@ -273,6 +301,26 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			}
 			ac.pc = cprefix(func(i int) float64 { return t.C[i] })
 			ac.qc = rprefix(func(i int) float64 { return t.C[i] * neur[i].rho })
+			if len(K) > 0 {
+				kprefix := func(val func(i int) float64) []float64 {
+					nk := len(K)
+					out := make([]float64, (n+1)*nk)
+					for j, i := range ac.idx {
+						v := val(i)
+						for jj := 0; jj < nk; jj++ {
+							out[(j+1)*nk+jj] = out[j*nk+jj] + v*neur[i].exact[jj]
+						}
+					}
+					return out
+				}
+				ac.ka, ac.kb = make([][]float64, p), make([][]float64, p)
+				for x := 0; x < p; x++ {
+					ac.ka[x] = kprefix(func(i int) float64 { return t.A[x][i] })
+					ac.kb[x] = kprefix(func(i int) float64 { return t.B[x][i] })
+				}
+				ac.kc = kprefix(func(i int) float64 { return t.C[i] })
+				flops += int64(2*p+1) * int64(n) * int64(2*len(K)+1)
+			}
 			Eof := map[int]float64{}
 			for _, nn := range tight {
 				Eof[nn.i] = nn.E
@@ -289,6 +337,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var sc, src float64
 	for i := 0; i < M; i++ {
 		amp := math.Abs(neur[i].re) + math.Abs(neur[i].im)
+		for _, v := range neur[i].exact {
+			amp += math.Abs(v) // covers the rounding of the damaged classes' sums
+		}
 		for x := 0; x < p; x++ {
 			sa[x] += math.Abs(t.A[x][i]) * amp
 			sb[x] += math.Abs(t.B[x][i]) * amp
@@ -326,6 +377,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	eps := make([]float64, p*p)
 	expl := make([]float64, p*p*p)
 	zr, zi := make([]float64, F), make([]float64, F)
+	nk := len(K)
+	kx := make([]float64, nk)
 	var perInput int64 // operations spent per input, summed
 	budget := newBudget(
 		"U residuals beyond one Fourier term (Σ h_i ρ_i)",
@@ -349,6 +402,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		for b := 0; b < p; b++ {
 			clear(zr)
 			clear(zi)
+			clear(kx)
 			var resid, gate float64
 			var ops int64
 			// Each prefix difference is within γ of twice the absolute sum
@@ -391,6 +445,11 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						}
 					}
 					resid += ac.qa[a][r.hi] - ac.qa[a][r.lo] + ac.qb[b][r.hi] - ac.qb[b][r.lo] + ac.qc[r.hi] - ac.qc[r.lo]
+					for jj := 0; jj < nk; jj++ {
+						hi, lo := r.hi*nk+jj, r.lo*nk+jj
+						kx[jj] += ac.ka[a][hi] - ac.ka[a][lo] + ac.kb[b][hi] - ac.kb[b][lo] + ac.kc[hi] - ac.kc[lo]
+					}
+					ops += int64(nk) * 6
 					ops += int64(ac.slots)*12 + 9
 				}
 				if s.Compact {
@@ -410,6 +469,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 							d = h - pre // replace the linear guess by the exact value
 						}
 						nn := neur[i]
+						for jj, v := range nn.exact {
+							kx[jj] += d * v
+						}
 						zr[nn.f] += d * nn.re
 						zi[nn.f] += d * nn.im
 						resid += d * nn.rho
@@ -425,6 +487,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				for _, i := range loose {
 					h := math.Max(t.A[a][i]+t.B[b][i]+t.C[i], 0)
 					nn := neur[i]
+					for jj, v := range nn.exact {
+						kx[jj] += h * v
+					}
 					zr[nn.f] += h * nn.re
 					zi[nn.f] += h * nn.im
 					resid += h * nn.rho
@@ -439,6 +504,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			la, lb := t.La[a], t.Lb[b]
 			for c := range row {
 				row[c] = la[c] + lb[c] + t.L0[c]
+			}
+			for jj, c := range K {
+				row[c] += kx[jj]
 			}
 			for f := range freqs {
 				x, y, cf, sf := zr[f], zi[f], cw[f], sw[f]
@@ -460,6 +528,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	}
 	flops += perInput
 	cert := m.certify(s.Name(), eps, expl, flops)
+	cert.DamagedClasses = K
 	cert.Seconds = time.Since(t0).Seconds()
 	cert.Budget = budget.terms()
 	m.check(cert, expl)

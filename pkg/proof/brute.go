@@ -112,21 +112,44 @@ func maxOf(x []float64) float64 {
 // ([p²][p]; only differences matter): the margins and the certified inputs.
 // This is the last step of every proof.
 func (m *Model) certify(name string, eps, expl []float64, flops int64) *Certificate {
+	return m.certifyClasses(name, eps, nil, expl, flops)
+}
+
+// certifyClasses is certify with per-class extras: the pair (c*, c) is
+// bounded by ε(a, b) + X(c) + X(c*) (classes.go); Eps records the largest
+// over c.
+func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl []float64, flops int64) *Certificate {
 	p := m.P
-	c := &Certificate{Strategy: name, Eps: eps, Certified: make([]bool, p*p), Margin: make([]float64, p*p), FLOPs: flops, Sound: true}
+	c := &Certificate{Strategy: name, Eps: make([]float64, p*p), Certified: make([]bool, p*p), Margin: make([]float64, p*p), FLOPs: flops, Sound: true, extras: ce, base: eps}
 	for k := 0; k < p*p; k++ {
 		cs := (k/p + k%p) % p
-		c.Margin[k] = margin(expl[k*p:(k+1)*p], cs)
-		// A non-finite ε or margin proves nothing (and NaN compares false
-		// both ways): such an input is not certified and the whole
-		// certificate is marked unsound.
-		finite := isFinite(eps[k]) && isFinite(c.Margin[k])
-		c.Certified[k] = finite && c.Margin[k] > eps[k]
-		if !finite || !(eps[k] >= 0) {
+		row := expl[k*p : (k+1)*p]
+		c.Margin[k] = margin(row, cs)
+		// Certified when every competitor's margin exceeds its own ε.
+		ok := true
+		worst := eps[k]
+		for cc, v := range row {
+			if cc == cs {
+				continue
+			}
+			e := eps[k] + ce.at(k, cc) + ce.at(k, cs)
+			worst = math.Max(worst, e)
+			// A non-finite ε or margin proves nothing (and NaN compares
+			// false both ways).
+			if !(row[cs]-v > e) || !isFinite(e) || !isFinite(row[cs]-v) {
+				ok = false
+			}
+		}
+		if math.IsNaN(eps[k]) {
+			worst = eps[k]
+		}
+		c.Eps[k] = worst
+		c.Certified[k] = ok && p > 1
+		if !isFinite(worst) || !(eps[k] >= 0) {
 			c.Sound = false
 		}
-		if c.Bound < eps[k] || math.IsNaN(eps[k]) {
-			c.Bound = eps[k]
+		if c.Bound < worst || math.IsNaN(worst) {
+			c.Bound = worst
 		}
 	}
 	c.CertifiedAccuracy = fraction(c.Certified)
@@ -151,7 +174,11 @@ func (m *Model) check(c *Certificate, expl []float64) {
 		for cc := range row {
 			d := math.Abs((row[cc] - er[cc]) - base)
 			c.ActualMaxError = math.Max(c.ActualMaxError, d)
-			if !(d <= c.Eps[k]) { // NaN on either side is a failure
+			bound := c.Eps[k]
+			if c.base != nil && cc != cs {
+				bound = c.base[k] + c.extras.at(k, cc) + c.extras.at(k, cs)
+			}
+			if !(d <= bound) { // NaN on either side is a failure
 				c.Sound = false
 			}
 		}

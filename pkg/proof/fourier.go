@@ -42,7 +42,8 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 		t, e, p, M := m.T, m.Err, m.P, m.M
 		cosT, sinT := cosTable(p), sinTable(p)
 		terms := make([][]term, M)
-		rho, spr := make([]float64, M), make([]float64, M)
+		spr := make([]float64, M)
+		resAll, slack := make([][]float64, M), make([]float64, M)
 		used := map[int]bool{}
 		var flops int64 = m.FoldFLOPs + int64(M*p*p*2)
 		for i := 0; i < M; i++ {
@@ -67,9 +68,28 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 				sum += w.R
 			}
 			// The residual is computed in float64: γ over T terms of size ≤ Σ R.
-			rho[i] = roundUp(spread(res)+uErr+2*circuit.Gamma(2*len(waves)+4)*(sum+maxAbs(t.U[i])), 4)
+			resAll[i], slack[i] = res, uErr+2*circuit.Gamma(2*len(waves)+4)*(sum+maxAbs(t.U[i]))
 			spr[i] = spread(t.U[i]) + uErr
 		}
+		// Damaged classes are explained exactly (Û_i(c) = U_i(c)): their
+		// residual is moved into the explanation, at m operations per
+		// class and input (classes.go).
+		K := damagedClasses(resAll, p)
+		exact := make([][]float64, M) // [m][len(K)]: r_i(c) for c in K
+		for i := range resAll {
+			exact[i] = make([]float64, len(K))
+			for j, c := range K {
+				exact[i][j] = resAll[i][c]
+				resAll[i][c] = 0
+			}
+		}
+		cr := newClassResiduals(resAll, slack, p)
+		rho := cr.base
+		var ce *classExtras
+		if len(cr.K) > 0 {
+			ce = newClassExtras(cr.K, p)
+		}
+		flops += int64(M * p * 6)
 		flops += int64(M * p * s.T * 4)
 		var freqs []int
 		for f := range used {
@@ -89,6 +109,7 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 		eps := make([]float64, p*p)
 		expl := make([]float64, p*p*p)
 		zr, zi := make([]float64, F), make([]float64, F)
+		kx := make([]float64, len(K))
 		g2 := circuit.Gamma(2)
 		budget := newBudget(
 			"U residuals beyond T Fourier terms (Σ h_i ρ_i)",
@@ -98,6 +119,8 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 			for b := 0; b < p; b++ {
 				clear(zr)
 				clear(zi)
+				clear(kx)
+				var kscale float64
 				var resid, dh, zscale float64
 				for i := 0; i < M; i++ {
 					pre := t.A[a][i] + t.B[b][i] + t.C[i]
@@ -108,6 +131,16 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 						continue
 					}
 					resid += h * rho[i]
+					for j := range K {
+						kx[j] += h * exact[i][j]
+						kscale += h * math.Abs(exact[i][j])
+					}
+					if ce != nil {
+						x := ce.extra[(a*p+b)*len(cr.K):]
+						for j := range cr.K {
+							x[j] += h * cr.D[i][j]
+						}
+					}
 					for _, tm := range terms[i] {
 						k := tm.f
 						zr[k] += h * tm.re
@@ -127,15 +160,24 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 					}
 					row[c] = v
 				}
+				for j, c := range K {
+					row[c] += kx[j]
+				}
 				// Rounding: Z accumulates m·T terms, each logit 2F + 3 more.
-				round := 2 * (circuit.Gamma(M*s.T+2*F+8)*zscale + circuit.Gamma(4)*dscale + derr)
+				round := 2 * (circuit.Gamma(M*s.T+2*F+8)*zscale + circuit.Gamma(4)*dscale + derr + circuit.Gamma(M+4)*kscale)
 				eps[a*p+b] = roundUp(resid+dh+round, 8)
 				budget.add(resid, dh, round)
 			}
 		}
 		P := int64(p)
 		flops += P * P * (int64(M)*(10+4*int64(s.T)) + P*(int64(F)*4+4))
-		cert := m.certify(s.Name(), eps, expl, flops)
+		if ce != nil {
+			ce.finish(M)
+			flops += P * P * int64(M*len(cr.K)*2)
+		}
+		cert := m.certifyClasses(s.Name(), eps, ce, expl, flops)
+		cert.DamagedClasses = K
+		flops += P * P * int64(M*len(K)*4+len(K))
 		cert.Seconds = time.Since(t0).Seconds()
 		cert.Budget = budget.terms()
 		m.check(cert, expl)

@@ -113,6 +113,12 @@ type Certificate struct {
 	Margin []float64 `json:"-"`
 	// MedianMargin is the median over inputs of the explanation's margin.
 	MedianMargin float64 `json:"median_explanation_margin"`
+	// DamagedClasses are the classes whose residuals are bounded on their
+	// own (classes.go); empty for most models and strategies.
+	DamagedClasses []int `json:"damaged_classes,omitempty"`
+
+	base   []float64 // ε(a, b) without the per-class extras
+	extras *classExtras
 }
 
 // Strategy proves what it can about a model.
