@@ -2,8 +2,13 @@
 # The main job: sets up Jupyter + GoNB if needed (scripts/setup.sh), then
 # executes every notebook in notebooks/ headlessly, in order, writing
 #   build/notebooks/NAME.ipynb   the executed notebook, outputs included
-#   build/notebooks/NAME.html    its HTML export
+#   build/notebooks/NAME.html    its HTML export (scripts/nbhtml: math typeset
+#                                offline, Go highlighting, no setup cell)
 #   build/figures/*.svg          every figure the notebooks show
+#   docs/notebooks/NAME.ipynb    a copy of the executed notebook, committed so
+#                                that a reader sees every figure on the code host
+# then checks that every figure written is valid SVG and that no notebook shows
+# an error (scripts/nbhtml/check.py).
 # Stops at the first failing notebook and prints the failing cell's error.
 # Usage: scripts/notebooks.sh [NOTEBOOK.ipynb ...]   (default: all)
 set -euo pipefail
@@ -13,7 +18,9 @@ bash scripts/setup.sh
 export PATH="$(go env GOROOT)/bin:$(go env GOPATH)/bin:$PATH"
 export MODADD_ROOT="$root" MODADD_FIGURES="$root/build/figures"
 out="$root/build/notebooks"
-mkdir -p "$out" "$MODADD_FIGURES"
+mkdir -p "$out" "$MODADD_FIGURES" "$root/docs/notebooks"
+# Results cached by notebook cells (nb.Cached) are recomputed once per full run.
+rm -rf "$root/build/cache"
 # Build the library once so that the first cell does not pay for it.
 go build ./...
 
@@ -22,6 +29,7 @@ for nb in "${nbs[@]}"; do
 	[ -f "$nb" ] || { echo "notebooks: $nb does not exist (the notebooks: $(ls notebooks/*.ipynb | tr '\n' ' '))" >&2; exit 1; }
 done
 total_start=$(date +%s)
+executed=()
 for nb in "${nbs[@]}"; do
 	name=$(basename "$nb" .ipynb)
 	start=$(date +%s)
@@ -39,8 +47,12 @@ for nb in "${nbs[@]}"; do
 		echo "(full log: $out/$name.log)" >&2
 		exit 1
 	fi
-	/usr/bin/jupyter nbconvert --to html --output-dir "$out" "$out/$name.ipynb" >>"$out/$name.log" 2>&1
+	/usr/bin/python3 scripts/nbhtml/nbhtml.py "$out" "$out/$name.ipynb" >>"$out/$name.log" 2>&1 || {
+		echo "== $name: HTML export failed:" >&2; tail -n 20 "$out/$name.log" >&2; exit 1; }
+	cp "$out/$name.ipynb" "docs/notebooks/$name.ipynb"
+	executed+=("$out/$name.ipynb")
 	echo "== $name: ok in $(( $(date +%s) - start )) s -> build/notebooks/$name.html"
 done
 echo "== all notebooks ran in $(( $(date +%s) - total_start )) s; figures:"
 ls -1 "$MODADD_FIGURES"
+/usr/bin/python3 scripts/nbhtml/check.py --since "$total_start" "$MODADD_FIGURES" "${executed[@]}"
