@@ -27,6 +27,9 @@ type Figure struct {
 	// Width and Height of the whole canvas; default 5 in per column and
 	// 3.6 in per row.
 	Width, Height vg.Length
+	// Widths, if set, are the columns' relative widths (a heatmap beside a
+	// narrow colour bar); default equal.
+	Widths []float64
 }
 
 func (f *Figure) size() (vg.Length, vg.Length) {
@@ -45,6 +48,24 @@ func (f *Figure) draw(c draw.Canvas) {
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
 	canvases := plot.Align(f.Plots, tiles, c)
+	if len(f.Widths) == cols && rows == 1 {
+		// One row of unequal columns: split the canvas by hand.
+		var total float64
+		for _, w := range f.Widths {
+			total += w
+		}
+		x := c.Min.X + tiles.PadLeft
+		span := c.Max.X - c.Min.X - tiles.PadLeft - tiles.PadRight - tiles.PadX*vg.Length(cols-1)
+		for j, p := range f.Plots[0] {
+			w := span * vg.Length(f.Widths[j]/total)
+			sub := draw.Crop(c, x-c.Min.X, x+w-c.Max.X, tiles.PadBottom, -tiles.PadTop)
+			x += w + tiles.PadX
+			if p != nil {
+				p.Draw(sub)
+			}
+		}
+		return
+	}
 	for i, row := range f.Plots {
 		for j, p := range row {
 			if p != nil {

@@ -1,9 +1,12 @@
 package figures
 
 import (
+	"fmt"
 	"math"
+	"sort"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -12,112 +15,270 @@ import (
 )
 
 // Frontier plots each strategy's certified accuracy against its cost in
-// FLOPs (log scale), with brute force's cost and a tenth of it marked.
+// FLOPs (log scale; folding the weights included), one marker per strategy
+// named in the legend, with brute force's cost and a tenth of it marked.
 func Frontier(title string, r *proof.Report) *Figure {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "cost of the proof (FLOPs)"
+	p.X.Label.Text = "cost of the proof (FLOPs, folding included)"
 	p.Y.Label.Text = "certified accuracy"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = powerTicks{}
-	p.Y.Min, p.Y.Max = -0.02, 1.05
-	var xy plotter.XYs
-	var labels []string
-	for _, c := range r.Strategies {
-		xy = append(xy, plotter.XY{X: float64(c.FLOPs), Y: c.CertifiedAccuracy})
-		labels = append(labels, c.Strategy)
-	}
-	s, _ := plotter.NewScatter(xy)
-	s.GlyphStyle.Color = HeldoutColor
-	s.GlyphStyle.Radius = vg.Points(4)
-	s.GlyphStyle.Shape = draw.CircleGlyph{}
-	p.Add(s)
-	// Strategies often tie (all certify 100%): stagger the labels of
-	// points at the same height.
-	seen := map[float64]int{}
-	for i := range xy {
-		l, _ := plotter.NewLabels(plotter.XYLabels{XYs: xy[i : i+1], Labels: labels[i : i+1]})
-		n := seen[xy[i].Y]
-		seen[xy[i].Y]++
-		l.TextStyle[0].XAlign = draw.XLeft
-		l.TextStyle[0].Rotation = -0.6
-		l.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(-4 - 2*float64(n%2))}
-		p.Add(l)
+	p.X.Tick.Marker = ticks125{}
+	p.Y.Min, p.Y.Max = -0.03, 1.08
+	cols := Palette(len(r.Strategies))
+	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, draw.RingGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+	for i, c := range r.Strategies {
+		s, err := plotter.NewScatter(plotter.XYs{{X: float64(c.FLOPs), Y: c.CertifiedAccuracy}})
+		if err != nil {
+			continue
+		}
+		s.GlyphStyle.Color = cols[i]
+		s.GlyphStyle.Radius = vg.Points(4.5)
+		s.GlyphStyle.Shape = shapes[i%len(shapes)]
+		p.Add(s)
+		p.Legend.Add(c.Strategy, s)
 	}
 	bf := float64(r.BruteForceFLOPs)
-	for _, v := range []struct {
+	for i, v := range []struct {
 		x    float64
 		name string
-	}{{bf, "brute force"}, {bf / 10, "brute force / 10"}} {
-		line, _ := plotter.NewLine(plotter.XYs{{X: v.x, Y: -0.02}, {X: v.x, Y: 1.05}})
-		line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}{{bf, "brute force's cost"}, {bf / 10, "a tenth of it"}} {
+		line, _ := plotter.NewLine(plotter.XYs{{X: v.x, Y: -0.03}, {X: v.x, Y: 1.08}})
+		line.Dashes = []vg.Length{vg.Points(4 - 2*float64(i)), vg.Points(3)}
 		line.Color = AllColor
 		p.Add(line)
+		p.Legend.Add(v.name, line)
 	}
 	lo, hi := bf, bf
 	for _, c := range r.Strategies {
 		lo, hi = math.Min(lo, float64(c.FLOPs)), math.Max(hi, float64(c.FLOPs))
 	}
-	p.X.Min, p.X.Max = math.Min(lo, bf/10)/2, hi*4
+	p.X.Min, p.X.Max = math.Min(lo, bf/10)/2, hi*2
+	p.Legend.Top, p.Legend.Left = false, true
+	p.Legend.YOffs = vg.Points(40)
 	p.Add(plotter.NewGrid())
-	return Row("proof-frontier", p)
+	f := Row("proof-frontier", p)
+	f.Width, f.Height = 7*vg.Inch, 4.5*vg.Inch
+	return f
 }
 
-// Budget shows one certificate's error budget (largest value of each term
-// over the inputs, log scale) against the median margin of the explanation:
-// a proof certifies the inputs where the sum of the terms stays below the
-// margin.
+// Budget shows one certificate's error budget as horizontal bars (largest
+// value of each term over the inputs, log scale) against the median margin
+// of the explanation: a proof certifies the inputs where the sum of the
+// terms stays below the margin.
 func Budget(c *proof.Certificate) *Figure {
 	p := plot.New()
-	p.Title.Text = c.Strategy + ": error budget"
-	p.Y.Label.Text = "largest value over the inputs (log scale)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = powerTicks{}
+	p.Title.Text = fmt.Sprintf("%s: error budget (bound %.3g)", c.Strategy, c.Bound)
+	p.X.Label.Text = "largest value over the inputs (log scale)"
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = powerTicks{}
 	// Bars as thick lines from a floor below the smallest term (a log axis
 	// has no zero to start bars from).
-	floor := c.MedianMargin
+	floor, top := c.MedianMargin, c.MedianMargin
 	for _, t := range c.Budget {
 		if t.Value > 0 {
 			floor = math.Min(floor, t.Value)
+			top = math.Max(top, t.Value)
 		}
 	}
 	floor /= 10
-	var names []string
+	n := len(c.Budget)
+	names := make([]string, n)
 	for i, t := range c.Budget {
-		v := math.Max(t.Value, floor)
-		l, _ := plotter.NewLine(plotter.XYs{{X: float64(i), Y: floor}, {X: float64(i), Y: v}})
+		y := n - 1 - i // largest term on top
+		l, _ := plotter.NewLine(plotter.XYs{{X: floor, Y: float64(y)}, {X: math.Max(t.Value, floor), Y: float64(y)}})
 		l.Color = TrainColor
-		l.Width = vg.Points(14)
+		l.Width = vg.Points(12)
 		p.Add(l)
-		names = append(names, shorten(t.Name))
+		names[y] = t.Name
 	}
-	p.NominalX(names...)
-	p.X.Tick.Label.Rotation = 0.5
-	p.X.Tick.Label.XAlign = draw.XRight
-	p.X.Tick.Label.YAlign = draw.YCenter
-	vals := names
-	m, _ := plotter.NewLine(plotter.XYs{{X: -0.5, Y: c.MedianMargin}, {X: float64(len(vals)) - 0.5, Y: c.MedianMargin}})
+	p.NominalY(names...)
+	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4+0.6
+	m, _ := plotter.NewLine(plotter.XYs{{X: c.MedianMargin, Y: -0.6}, {X: c.MedianMargin, Y: float64(n) + 0.2}})
 	m.Color = HeldoutColor
 	m.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(m)
-	p.Legend.Add("median margin", m)
+	p.Legend.Add(fmt.Sprintf("median margin %.3g", c.MedianMargin), m)
 	p.Legend.Top = true
-	return &Figure{Name: "proof-budget", Plots: [][]*plot.Plot{{p}}, Height: 4.5 * vg.Inch}
+	p.X.Min, p.X.Max = floor, top*3
+	p.Add(plotter.NewGrid())
+	return &Figure{Name: "proof-budget", Plots: [][]*plot.Plot{{p}}, Width: 8 * vg.Inch, Height: vg.Length(1.4+0.45*float64(n)) * vg.Inch}
 }
 
 // Certified maps margin − ε over (a, b) for one certificate: positive (red)
 // where the input is proven correct, negative (blue) where the bound is too
-// loose.
+// loose; a colour bar gives the scale.
 func Certified(c *proof.Certificate, p int) *Figure {
 	z := make([][]float64, p)
+	lim := 0.0
 	for b := 0; b < p; b++ {
 		z[b] = make([]float64, p)
 		for a := 0; a < p; a++ {
 			k := a*p + b
 			z[b][a] = c.Margin[k] - c.Eps[k]
+			if !math.IsInf(z[b][a], 0) && !math.IsNaN(z[b][a]) {
+				lim = math.Max(lim, math.Abs(z[b][a]))
+			}
 		}
 	}
-	return Row("proof-certified", Heatmap(c.Strategy+": margin − ε (> 0: certified)", "a", "b", z, 0))
+	if lim == 0 {
+		lim = 1
+	}
+	h := Heatmap(fmt.Sprintf("%s: margin − ε, %.1f%% certified", c.Strategy, 100*c.CertifiedAccuracy), "a", "b", z, lim)
+	h.Title.Text = fmt.Sprintf("%s: margin − ε (%.1f%% of inputs certified)", c.Strategy, 100*c.CertifiedAccuracy)
+	pal := moreland.SmoothBlueRed()
+	pal.SetMin(-lim)
+	pal.SetMax(lim)
+	cb := plot.New()
+	bar := &plotter.ColorBar{ColorMap: pal, Vertical: true}
+	cb.Add(bar)
+	cb.HideX()
+	cb.Y.Label.Text = "margin − ε (> 0: certified)"
+	cb.Y.Padding = 0
+	f := &Figure{Name: "proof-certified", Plots: [][]*plot.Plot{{h, cb}}, Width: 7 * vg.Inch, Height: 5 * vg.Inch}
+	f.Widths = []float64{6, 1}
+	return f
+}
+
+// ProofScaling shows, for models of several p, each strategy's proof cost
+// after folding as a fraction of brute force's (left, log scale) and its
+// certified accuracy (right).
+func ProofScaling(ps []int, reports []*proof.Report) *Figure {
+	cost := plot.New()
+	cost.Title.Text = "cost after folding ÷ brute force's"
+	cost.X.Label.Text, cost.Y.Label.Text = "p", "proof FLOPs ÷ brute-force proof FLOPs"
+	cost.Y.Scale, cost.Y.Tick.Marker = plot.LogScale{}, powerTicks{}
+	cert := plot.New()
+	cert.Title.Text = "certified accuracy"
+	cert.X.Label.Text, cert.Y.Label.Text = "p", "certified inputs (%)"
+	cert.Y.Min, cert.Y.Max = -3, 103
+	var names []string
+	for _, r := range reports {
+		for _, c := range r.Strategies {
+			if c.Strategy != "brute-force" && !containsString(names, c.Strategy) {
+				names = append(names, c.Strategy)
+			}
+		}
+	}
+	cols := Palette(len(names))
+	for j, n := range names {
+		var xc, xa plotter.XYs
+		for i, r := range reports {
+			var bf int64
+			for _, c := range r.Strategies {
+				if c.Strategy == "brute-force" {
+					bf = c.ProofFLOPs
+				}
+			}
+			for _, c := range r.Strategies {
+				if c.Strategy == n && bf > 0 {
+					xc = append(xc, plotter.XY{X: float64(ps[i]), Y: float64(c.ProofFLOPs) / float64(bf)})
+					xa = append(xa, plotter.XY{X: float64(ps[i]), Y: 100 * c.CertifiedAccuracy})
+				}
+			}
+		}
+		for k, pl := range []*plot.Plot{cost, cert} {
+			pts := []plotter.XYs{xc, xa}[k]
+			l, s, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				continue
+			}
+			l.Color, s.Color = cols[j], cols[j]
+			s.Shape = draw.CircleGlyph{}
+			pl.Add(l, s)
+			if k == 0 {
+				pl.Legend.Add(n, l, s)
+			}
+		}
+	}
+	for _, pl := range []*plot.Plot{cost, cert} {
+		pl.X.Tick.Marker = plot.ConstantTicks(intTickList(ps))
+		pl.X.Min, pl.X.Max = float64(ps[0])*0.9, float64(ps[len(ps)-1])*1.05
+		pl.Add(plotter.NewGrid())
+	}
+	cost.Legend.Top, cost.Legend.Left = false, true
+	return Row("proof-scaling", cost, cert)
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func intTickList(xs []int) []plot.Tick {
+	var ts []plot.Tick
+	for _, x := range xs {
+		ts = append(ts, plot.Tick{Value: float64(x), Label: fmt.Sprint(x)})
+	}
+	return ts
+}
+
+// Robustness shows each strategy's certified accuracy on perturbed models:
+// against the size of Gaussian noise on the MLP weights (left) and against
+// the size of a damage to one unembedding column (right). The first row of
+// each kind should be the unperturbed model (size 0).
+func Robustness(rows []proof.RobustnessRow) *Figure {
+	var names []string
+	for _, r := range rows {
+		for _, s := range r.Strategies {
+			if s != "brute-force" && !containsString(names, s) {
+				names = append(names, s)
+			}
+		}
+	}
+	cols := Palette(len(names))
+	mk := func(kind, title, xlabel string) *plot.Plot {
+		p := plot.New()
+		p.Title.Text = title
+		p.X.Label.Text, p.Y.Label.Text = xlabel, "certified inputs (%)"
+		p.Y.Min, p.Y.Max = -3, 115
+		for j, n := range names {
+			var xy plotter.XYs
+			for _, r := range rows {
+				if r.Perturbation.Kind != kind && r.Perturbation.Size != 0 {
+					continue
+				}
+				for i, s := range r.Strategies {
+					if s == n {
+						xy = append(xy, plotter.XY{X: r.Perturbation.Size, Y: 100 * r.Certified[i]})
+					}
+				}
+			}
+			sort.Slice(xy, func(a, b int) bool { return xy[a].X < xy[b].X })
+			l, s, err := plotter.NewLinePoints(xy)
+			if err != nil {
+				continue
+			}
+			l.Color, s.Color = cols[j], cols[j]
+			l.Dashes = []vg.Length{vg.Points(float64(2 + j%3)), vg.Points(float64(j % 2))}
+			s.Shape = draw.CircleGlyph{}
+			p.Add(l, s)
+			p.Legend.Add(n, l, s)
+		}
+		p.Legend.Top = true
+		p.Legend.Left = false
+		p.Add(plotter.NewGrid())
+		return p
+	}
+	var col string
+	for _, r := range rows {
+		if r.Perturbation.Kind == "column" {
+			col = fmt.Sprintf("W_U[:, %d] += β · W_U[:, %d]", r.Perturbation.To, r.Perturbation.From)
+		}
+	}
+	noise := mk("noise", "Gaussian noise on W_in and W_out", "noise (× mean |weight|)")
+	column := mk("column", "one unembedding column damaged", "β in "+col)
+	for _, pl := range []*plot.Plot{noise, column} {
+		// Between the strategies near 100% and the vacuous ones at 0.
+		pl.Legend.Top, pl.Legend.Left = false, true
+		pl.Legend.YOffs = vg.Points(28)
+		pl.Legend.XOffs = vg.Points(6)
+	}
+	return Row("proof-robustness", noise, column)
 }
 
 // BoundVsActual plots, for several models (seeds) and strategies, each
@@ -164,4 +325,22 @@ func BoundVsActual(title string, strategies []string, certs [][]*proof.Certifica
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	return Row("bound-vs-actual", p)
+}
+
+// ticks125 labels 1, 2 and 5 times powers of ten (a log axis spanning less
+// than two decades gets readable ticks), as 2e+07.
+type ticks125 struct{}
+
+// Ticks implements plot.Ticker.
+func (ticks125) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= min && v <= max {
+				ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%.0e", v)})
+			}
+		}
+	}
+	return ts
 }

@@ -190,6 +190,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	// Clusters: phases, τ_i, the cut-off, and the prefix sums.
 	var loose []int
 	var clusters []*arcCluster
+	tauMin, tauMax := math.Inf(1), 0.0
 	for _, cl := range m.Clusters {
 		w := 2 * math.Pi * float64(cl.K) / float64(p)
 		type nt struct {
@@ -227,6 +228,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		// every window. The top tier's τ ≥ 1 makes its window the whole
 		// circle: those neurons are always uncertain.
 		sort.Slice(ns, func(x, y int) bool { return ns[x].tau < ns[y].tau })
+		if len(ns) > 0 {
+			tauMin, tauMax = math.Min(tauMin, ns[0].tau), math.Max(tauMax, ns[len(ns)-1].tau)
+		}
 		start := 0
 		for _, qq := range tiers {
 			end := int(math.Ceil(qq * float64(len(ns))))
@@ -380,6 +384,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	nk := len(K)
 	kx := make([]float64, nk)
 	var perInput int64 // operations spent per input, summed
+	var windowed int64 // window neurons, summed over the inputs
 	budget := newBudget(
 		"U residuals beyond one Fourier term (Σ h_i ρ_i)",
 		"uncertain gates (windows and loose neurons)",
@@ -455,6 +460,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				if s.Compact {
 					for _, r := range win {
 						gate += ac.ww[r.hi] - ac.ww[r.lo]
+						windowed += int64(r.hi - r.lo)
 					}
 					ops += 4
 					continue
@@ -477,6 +483,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						resid += d * nn.rho
 					}
 					ops += int64(r.hi-r.lo) * 12
+					windowed += int64(r.hi - r.lo)
 				}
 			}
 			if s.Compact {
@@ -529,6 +536,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	flops += perInput
 	cert := m.certify(s.Name(), eps, expl, flops)
 	cert.DamagedClasses = K
+	cert.Details = map[string]float64{"tau_min": tauMin, "tau_max": tauMax,
+		"window_share": float64(windowed) / float64(p*p*M), "loose_share": float64(len(loose)) / float64(M)}
 	cert.Seconds = time.Since(t0).Seconds()
 	cert.Budget = budget.terms()
 	m.check(cert, expl)

@@ -116,6 +116,9 @@ type Certificate struct {
 	// DamagedClasses are the classes whose residuals are bounded on their
 	// own (classes.go); empty for most models and strategies.
 	DamagedClasses []int `json:"damaged_classes,omitempty"`
+	// Details are a strategy's own statistics (arc: the range of τ_i, the
+	// share of (input, neuron) pairs in windows, of loose neurons).
+	Details map[string]float64 `json:"details,omitempty"`
 
 	base   []float64 // ε(a, b) without the per-class extras
 	extras *classExtras
@@ -280,4 +283,17 @@ func (r *Report) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// Table renders the strategies as table cells: bound, actual error,
+// soundness, certified share, FLOPs (total and after folding, also as a
+// multiple of p²·m) and seconds (also as a fraction of brute force's).
+func (r *Report) Table() (header []string, cells [][]string) {
+	header = []string{"strategy", "bound (max ε)", "actual max error", "sound", "certified", "FLOPs", "proof FLOPs", "÷ p²·m", "seconds", "÷ brute force"}
+	for _, c := range r.Strategies {
+		cells = append(cells, []string{c.Strategy, fmt.Sprintf("%.4g", c.Bound), fmt.Sprintf("%.4g", c.ActualMaxError), fmt.Sprint(c.Sound),
+			fmt.Sprintf("%.2f%%", 100*c.CertifiedAccuracy), fmt.Sprintf("%.3g", float64(c.FLOPs)), fmt.Sprintf("%.3g", float64(c.ProofFLOPs)),
+			fmt.Sprintf("%.2f", float64(c.ProofFLOPs)/float64(r.PM)), fmt.Sprintf("%.4f", c.Seconds), fmt.Sprintf("%.3f", c.Seconds/r.BruteForceSeconds)})
+	}
+	return header, cells
 }

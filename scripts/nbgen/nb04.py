@@ -7,24 +7,37 @@ CELLS = [
 Notebooks 2 and 3 *explained* the MLP. Here we *prove* things about it: for every input $(a, b)$
 a sound bound $\varepsilon(a,b)$ on how far the network's logit differences can be from an
 explanation's, and hence the set of inputs whose correct answer is proven. A proof has a cost (the
-floating-point operations it performs, counted by construction) and a yield (the certified
+floating-point operations it performs, counted as the code performs them) and a yield (the certified
 accuracy); Gross et al.'s *compact proofs* programme studies that trade-off, and so do we.
 
 An input is certified when the explanation's margin $E(c^*) - E(c)$, $c^* = a + b$, exceeds
-$\varepsilon(a,b)$ for every $c \ne c^*$. Every bound accounts for the float64 rounding of the
+$\varepsilon(a,b,c)$ for every $c \ne c^*$. Every bound accounts for the float64 rounding of the
 folding and of its own computation, so a certificate never claims more than holds for the stored
 weights. The strategies:
 
-* **brute-force**: evaluate every logit; only rounding is bounded.
+* **brute-force**: evaluate every logit from the folded tables; only rounding is bounded.
 * **linear**: the paper's linear-time bound. The explanation is the infinite-width integral of
   each cluster, whose margin depends on $a - b$ only; the budget adds every neuron's worst-case
   distance from its idealisation, each cluster's quadrature error at the input's half-angle, and the
   direct paths' spread.
+* **arc** and **arc-compact**: a neuron of frequency $w$ has the idealised pre-activation
+  $2 r_i \cos(w d/2) \cos(\theta + \phi_i)$, $d = a - b$, $\theta = w(a+b)/2$. Sorted by phase, the
+  neurons that fire at an input form an *arc* of the circle; a neuron far enough from the arc's ends
+  (farther than its worst-case residual allows) fires for certain, so its ReLU is linear there, and
+  the sum over the arc of the exact pre-activations times each neuron's one-term unembedding is three
+  differences of prefix sums: $O(1)$ per input and cluster after $O(p \cdot m)$ preparation. The
+  neurons near the ends (the *windows*) are evaluated exactly by **arc**, and bounded by their worst
+  case by **arc-compact**, which never evaluates a neuron on an input.
 * **fourier-U/T**: keep the hidden activations exact and compress the unembedding $U$ to its $T$
-  largest Fourier terms per neuron; the residuals are weighted by the input's own activations."""),
+  largest Fourier terms per neuron; the residuals are weighted by the input's own activations.
+
+The unembedding residuals are bounded per class pair: a class whose residual stands out (a damaged
+column of $W_U$) is explained exactly instead, so it costs only the inputs it touches (see
+*Robustness* below)."""),
 SETUP,
 ("code", """import (
 	"fmt"
+	"os"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/figures"
@@ -32,58 +45,146 @@ SETUP,
 	"github.com/modadd/modadd/pkg/proof"
 )
 
-// run proves everything about the shipped model (about a second).
-func run() *proof.Report {
-	ck := nb.Must1(checkpoint.Load(nb.Path("models", "p59-pizza-seed0")))
-	return nb.Must1(proof.Run(ck.Config, ck.Params))
+// model loads a shipped model.
+func model(name string) *checkpoint.Checkpoint {
+	return nb.Must1(checkpoint.Load(nb.Path("models", name)))
+}
+
+// report proves everything about a shipped model, once per notebook run.
+func report(name string) *proof.Report {
+	return nb.Cached("proof-"+name, func() (*proof.Report, error) {
+		ck := model(name)
+		return proof.Run(ck.Config, ck.Params)
+	})
 }
 
 %%
-r := run()
-var rows [][]string
+r := report("p59-pizza-seed0")
+nb.Table(r.Table())
+fmt.Printf("folding the weights into tables: %.3g FLOPs (%.3f s), shared by every strategy\\n", float64(r.FoldFLOPs), r.FoldSeconds)
+fmt.Printf("a plain float64 forward pass on every input: %.3g FLOPs, %.2f s\\n", float64(r.ForwardPassFLOPs), r.ForwardPassSeconds)
+fmt.Printf("brute force on the folded tables: %.3g FLOPs, %.3f s; p²·m = %.3g\\n", float64(r.BruteForceFLOPs), r.BruteForceSeconds, float64(r.PM))"""),
+("markdown", r"""Seconds are measured in this run on this machine (one core; the notebooks' machine may be busy,
+so compare the ratios, not the absolute times). *proof FLOPs* are what a strategy does after folding;
+*÷ p²·m* compares them with the number of (input, neuron) pairs: a strategy below 1 never evaluates
+every neuron on every input.
+
+## The frontier
+
+Certified accuracy against cost, folding included. The dashed lines mark brute force and a tenth
+of it."""),
+("code", """%%
+nb.Show("04-frontier", figures.Frontier("p = 59, seed 0", report("p59-pizza-seed0")))"""),
+("markdown", r"""## Why the worst-case bounds are vacuous
+
+The linear-time bound's budget, term by term (largest value over the inputs), against the
+explanation's median margin. Adding every neuron's worst case (the triangle inequality) ignores that
+the neurons' errors cancel: the fit residuals alone sum to many times the margin. This is the
+looseness the paper's authors reported. **arc-compact** removes the fit residuals from the
+explanation (it uses the exact pre-activations wherever a gate is certain) but pays the worst case of
+every neuron whose gate is uncertain:"""),
+("code", """%%
+r := report("p59-pizza-seed0")
 for _, c := range r.Strategies {
-	rows = append(rows, []string{c.Strategy, fmt.Sprintf("%.4g", c.Bound), fmt.Sprintf("%.4g", c.ActualMaxError), fmt.Sprint(c.Sound),
-		fmt.Sprintf("%.4f", c.CertifiedAccuracy), fmt.Sprintf("%.3g", float64(c.FLOPs)), fmt.Sprintf("%.3f", float64(c.FLOPs)/float64(r.BruteForceFLOPs)), fmt.Sprintf("%.3f", c.Seconds)})
+	if c.Strategy == "linear" || c.Strategy == "arc-compact" {
+		fmt.Printf("%s: bound %.4g against a median margin of %.3g; largest term: %s %.4g\\n", c.Strategy, c.Bound, c.MedianMargin, c.Budget[0].Name, c.Budget[0].Value)
+		nb.Show("04-budget-"+c.Strategy, figures.Budget(c))
+	}
+}"""),
+("markdown", r"""Why the uncertain gates cost so much: a neuron's gate is certain only where
+$|2 r_i \cos(w d/2) \cos(\theta+\phi_i)| > E_i$, its largest residual. The residuals are the
+single-frequency fit's leftovers (offset, amplitude and phase mismatch between $A$ and $B$, other
+harmonics); relative to the amplitude, $\tau_i = E_i / 2r_i$:"""),
+("code", """%%
+ck := model("p59-pizza-seed0")
+m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
+c := nb.Must1(proof.Arc{Compact: true}.Prove(m))
+d := c.Details
+fmt.Printf("tau_i from %.2f to %.2f; on average %.0f%% of the (input, neuron) pairs lie in a window\\n", d["tau_min"], d["tau_max"], 100*d["window_share"])"""),
+("markdown", r"""So the windows around the arc's two ends hold a large share of each cluster (all of it
+where $|\cos(wd/2)| < \tau$), and each window neuron adds $E_i \cdot \mathrm{spread}(U_i)$, a sizeable
+part of its full output swing. Neither term shrinks with width: more neurons add proportionally to both
+the margin and the budget. A compact proof needs single-neuron explanations with residuals several
+times smaller than these, or bounds that keep the signs of the window neurons' errors (they partly
+cancel).
+
+## The cheap proofs that certify
+
+**arc** and **fourier-U/1** use the same explanation (exact pre-activations, one Fourier term of
+$U$ per neuron), so their bounds agree; arc computes it from prefix sums and the windows only. The
+map shows arc's margin minus $\varepsilon$ over $(a, b)$ (red: certified; blue would be inputs where
+the bound is too loose) and its budget shows which term dominates."""),
+("code", """%%
+ck := model("p59-pizza-seed0")
+m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
+c := nb.Must1(proof.Arc{}.Prove(m))
+fmt.Printf("arc certifies %.2f%% of the inputs with %.3g FLOPs after folding (%.1f%% of brute force's %.3g), in %.4f s\\n",
+	100*c.CertifiedAccuracy, float64(c.FLOPs-m.FoldFLOPs), 100*float64(c.FLOPs-m.FoldFLOPs)/float64(report("p59-pizza-seed0").BruteForceFLOPs-m.FoldFLOPs),
+	float64(report("p59-pizza-seed0").BruteForceFLOPs-m.FoldFLOPs), c.Seconds)
+nb.Show("04-certified-arc", figures.Certified(c, ck.Config.P))
+nb.Show("04-budget-arc", figures.Budget(c))"""),
+("markdown", r"""## Scaling with p
+
+The same strategies on trained ReLU pizza models of p = 31, 59 and 113 (512 neurons each, shipped
+under `models/`). Left: each strategy's cost after folding as a fraction of brute force's (brute
+force grows as $p^3 m$, arc as about $p^2 \cdot$ (window + p) + $p \cdot m$); right: certified
+accuracy."""),
+("code", """%%
+var ps []int
+var reports []*proof.Report
+for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0"} {
+	if _, err := os.Stat(nb.Path("models", name)); err != nil {
+		fmt.Printf("%s is not shipped yet: skipped\\n", name)
+		continue
+	}
+	r := report(name)
+	ps, reports = append(ps, model(name).Config.P), append(reports, r)
+	for _, c := range r.Strategies {
+		if c.Strategy == "arc" || c.Strategy == "fourier-U/1" || c.Strategy == "brute-force" {
+			fmt.Printf("p = %3d  %-12s certified %6.2f%%  proof FLOPs %.3g  %.4f s\\n", model(name).Config.P, c.Strategy, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs), c.Seconds)
+		}
+	}
 }
-nb.Table([]string{"strategy", "bound (max ε)", "actual max error", "sound", "certified accuracy", "FLOPs", "× brute force", "seconds"}, rows)
-fmt.Printf("a plain forward pass on every input costs %.3g FLOPs; the brute-force strategy, on the folded tables, %.3g\\n", float64(r.ForwardPassFLOPs), float64(r.BruteForceFLOPs))"""),
-("markdown", r"""## The frontier
+nb.Show("04-scaling", figures.ProofScaling(ps, reports))"""),
+("markdown", r"""## Robustness
 
-Certified accuracy against cost. The dashed lines mark brute force and a tenth of it."""),
+How gracefully does a certificate degrade when the model is not exactly a pizza? Two
+perturbations that keep the model accurate: Gaussian noise on $W_{in}$ and $W_{out}$ (a multiple of
+each matrix's mean absolute weight), and one unembedding column damaged by another,
+$W_U[:,3] \mathrel{+}= \beta\, W_U[:,4]$. Before the per-class bounds, half a column took every
+cheap strategy to 0%, because the residual of one class entered every input's bound as a maximum over
+classes."""),
 ("code", """%%
-nb.Show("04-frontier", figures.Frontier("p = 59, seed 0", run()))"""),
-("markdown", r"""## Why the linear-time bound is vacuous
-
-Its error budget, term by term (largest value over the inputs), against the explanation's median
-margin. Adding every neuron's worst case (the triangle inequality) ignores that the neurons' errors
-cancel: the fit residuals alone sum to many times the margin. This is the looseness the paper's
-authors reported."""),
-("code", """%%
-r := run()
-for _, c := range r.Strategies {
-	if c.Strategy == "linear" {
-		nb.Show("04-budget-linear", figures.Budget(c))
+ck := model("p59-pizza-seed0")
+perts := []proof.Perturbation{{Kind: "noise"}}
+for _, s := range []float64{0.05, 0.1, 0.2} {
+	perts = append(perts, proof.Perturbation{Kind: "noise", Size: s, Seed: 1})
+}
+for _, b := range []float64{0.1, 0.25, 0.5} {
+	perts = append(perts, proof.Perturbation{Kind: "column", Size: b, From: 4, To: 3})
+}
+rows := nb.Cached("robustness", func() ([]proof.RobustnessRow, error) {
+	return proof.Robustness(ck.Config, ck.Params, perts, proof.Linear{}, proof.Arc{}, proof.FourierU{T: 1}, proof.FourierU{T: 2}, proof.FourierU{T: 8})
+})
+var cells [][]string
+for _, r := range rows {
+	row := []string{r.Name, fmt.Sprintf("%.4f", r.TrueAccuracy)}
+	for _, c := range r.Certified {
+		row = append(row, fmt.Sprintf("%.1f%%", 100*c))
 	}
-}"""),
-("markdown", r"""## Where the cheap proof stands
+	cells = append(cells, row)
+}
+nb.Table(append([]string{"perturbation", "true accuracy"}, rows[0].Strategies...), cells)
+nb.Show("04-robustness", figures.Robustness(rows))"""),
+("markdown", r"""The strategies that keep the hidden activations exact (arc, fourier-U/T) degrade gracefully
+under noise: their only approximation is $U$'s compression, weighted by the input's own activations.
+One Fourier term per neuron suffers most, since noise puts energy into the other frequencies that
+two terms capture. Under the damaged column they lose only inputs whose answer or competitor is the
+damaged class, once that class is explained exactly; the linear bound was vacuous to begin with.
 
-The Fourier-compressed unembedding with a single term per neuron is the cheapest proof that keeps
-the hidden activations exact. The map shows its margin minus $\varepsilon$ over $(a, b)$ (red:
-certified, blue: the bound is too loose there), and its budget shows which term dominates. On
-earlier checkpoints of the same training run it certified only part of the inputs (about half at
-epoch 4,000); more terms per neuron close the gap at a higher cost."""),
-("code", """%%
-r := run()
-for _, c := range r.Strategies {
-	if c.Strategy == "fourier-U/1" {
-		fmt.Printf("fourier-U/1 certifies %.2f%% of the inputs at %.3g FLOPs (%.1f%% of brute force)\\n", 100*c.CertifiedAccuracy, float64(c.FLOPs), 100*float64(c.FLOPs)/float64(r.BruteForceFLOPs))
-		nb.Show("04-certified-fourier-U1", figures.Certified(c, 59))
-		nb.Show("04-budget-fourier-U1", figures.Budget(c))
-	}
-}"""),
-("markdown", r"""The same from the command line: `go run ./cmd/modadd prove -model models/p59-pizza-seed0`
-(add `-json`, or `-strategy fourier-U/3` for any number of terms). The soundness of every strategy is
-tested on 1,000 random weight sets, on hand-built pizzas with and without noise, and on the shipped
-models pushed across the decision boundary on purpose (`go test ./pkg/proof`, and
+The same from the command line: `go run ./cmd/modadd prove -model models/p59-pizza-seed0` (add
+`-json`, or `-strategy arc`). Every strategy's soundness is tested on 1,000 random weight sets,
+hand-built pizzas with and without noise, the shipped models pushed across the decision boundary on
+purpose and with a damaged column (`go test ./pkg/proof`, and
 `go test -fuzz FuzzProofSound ./pkg/proof`)."""),
 ]
