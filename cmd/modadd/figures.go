@@ -9,7 +9,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/analysis"
 	"github.com/modadd/modadd/pkg/checkpoint"
-	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/figures"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/proof"
@@ -52,7 +52,7 @@ func runFigures(args []string) error {
 			skipped("quadrature", err)
 		} else if len(in.Clusters) > 0 {
 			c := in.Clusters[0]
-			figs = append(figs, figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d as rectangles", c.K), c.Rule, circuit.Activation(m.Tables.Act), 0.3))
+			figs = append(figs, figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d as rectangles", c.K), c.Rule, m.Tables.Act.Func(), 0.3))
 			var ns []int
 			var a, b, d []float64
 			for _, s := range c.ErrorVsN {
@@ -61,7 +61,7 @@ func runFigures(args []string) error {
 			figs = append(figs, figures.ErrorVsNodes(fmt.Sprintf("cluster k = %d", c.K), ns, a, b, d))
 		}
 	}
-	if m.Tables != nil && m.Checkpoint.Config.Act == "relu" {
+	if m.Tables != nil && m.Checkpoint.Config.Act == config.ReLU {
 		if pr, err := proof.Run(m.Checkpoint.Config, m.Checkpoint.Params); err != nil {
 			skipped("proof", err)
 		} else {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/sweep"
 )
@@ -169,10 +170,10 @@ func runSweep(args []string) error {
 	}
 	for _, a := range strings.Split(*acts, ",") {
 		if a = strings.TrimSpace(a); a != "" {
-			if slices.Contains(g.Acts, a) {
+			if slices.Contains(g.Acts, config.Activation(a)) {
 				return fmt.Errorf("-act: %s is listed twice", a)
 			}
-			g.Acts = append(g.Acts, a)
+			g.Acts = append(g.Acts, config.Activation(a))
 		}
 	}
 	i, n, err := sweep.ParseShard(*shard)

@@ -146,17 +146,17 @@ func trainSeeds(cfg config.Config, seeds []uint64, opts train.Options) error {
 
 // evalResult is the JSON of `modadd eval`.
 type evalResult struct {
-	P               int     `json:"p"`
-	Pairs           int     `json:"pairs"`
-	Accuracy        float64 `json:"accuracy"`
-	TrainAccuracy   float64 `json:"train_accuracy"`
-	HeldoutAccuracy float64 `json:"heldout_accuracy"`
-	Loss            float64 `json:"loss"`
-	TrainLoss       float64 `json:"train_loss"`
-	HeldoutLoss     float64 `json:"heldout_loss"`
-	Epoch           int     `json:"epoch"`
-	Backend         string  `json:"backend"`
-	DType           string  `json:"dtype"`
+	P               int          `json:"p"`
+	Pairs           int          `json:"pairs"`
+	Accuracy        float64      `json:"accuracy"`
+	TrainAccuracy   float64      `json:"train_accuracy"`
+	HeldoutAccuracy float64      `json:"heldout_accuracy"`
+	Loss            float64      `json:"loss"`
+	TrainLoss       float64      `json:"train_loss"`
+	HeldoutLoss     float64      `json:"heldout_loss"`
+	Epoch           int          `json:"epoch"`
+	Backend         string       `json:"backend"`
+	DType           config.DType `json:"dtype"`
 }
 
 func runEval(args []string) error {

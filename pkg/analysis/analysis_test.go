@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"github.com/modadd/modadd/pkg/config"
 	"math"
 	"path/filepath"
 	"testing"
@@ -42,7 +43,7 @@ func TestShippedModels(t *testing.T) {
 				t.Errorf("%s: folding failed (error %v)", dir, r.FoldError)
 			case r.NeuronsInMainClusters < 9*m/10:
 				t.Errorf("%s: only %d of %d neurons in main clusters", dir, r.NeuronsInMainClusters, m)
-			case ck.Config.Act == "relu" && (r.GradientSymmetricity < 0.9 || r.DistanceIrrelevance > 0.6):
+			case ck.Config.Act == config.ReLU && (r.GradientSymmetricity < 0.9 || r.DistanceIrrelevance > 0.6):
 				// Zhong et al.'s reference values are for ReLU models.
 				t.Errorf("%s: GS %v, DI %v are not on the pizza side", dir, r.GradientSymmetricity, r.DistanceIrrelevance)
 			case r.PhaseDoublingError > 0.2: // random phases would give a median of π/2

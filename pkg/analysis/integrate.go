@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/quadrature"
 )
@@ -40,9 +41,9 @@ type SubsetError struct {
 
 // Integration is the numerical-integration reading of a model's MLP.
 type Integration struct {
-	Activation string        `json:"activation"`
-	A2         float64       `json:"a2"`
-	Clusters   []ClusterRule `json:"clusters"`
+	Activation config.Activation `json:"activation"`
+	A2         float64           `json:"a2"`
+	Clusters   []ClusterRule     `json:"clusters"`
 	// Relative RMS differences over all (a, b, c) of the MLP's output
 	// (centred over c): actual against the infinite-width integral, actual
 	// against idealised neurons summed exactly (the quadrature), and the
@@ -65,11 +66,11 @@ type ClusterAccuracy struct {
 // Integrate reads each cluster of at least minSize neurons as a quadrature
 // rule and measures it (seeded by seed for the random comparisons).
 func Integrate(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []mechanism.Cluster, minSize int, seed uint64) (*Integration, error) {
-	kappa, err := mechanism.Kappa2(t.Act)
-	if err != nil {
-		return nil, err
+	kappa, ok := t.Act.Kappa2()
+	if !ok {
+		return nil, fmt.Errorf("analysis: the integration reading needs an activation with act(λx) = λ·act(x) for λ > 0 (relu, abs); %q is not", string(t.Act))
 	}
-	act := circuit.Activation(t.Act)
+	act := t.Act.Func()
 	rng := rand.New(rand.NewPCG(seed, 0x71))
 	out := &Integration{Activation: t.Act, A2: kappa}
 	var main []mechanism.Cluster

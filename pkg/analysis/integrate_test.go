@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/quadrature"
@@ -71,7 +72,7 @@ func TestIntegrateIdealisedNeurons(t *testing.T) {
 				rule.Nodes = append(rule.Nodes, mechanism.Wrap(c.phases(j, 24)))
 				rule.Weights = append(rule.Weights, (1+0.01*float64(j%3))*0.7)
 			}
-			want := rule.Error(circuit.Activation("relu"), 2/(3*math.Pi), p)
+			want := rule.Error(config.ReLU.Func(), 2/(3*math.Pi), p)
 			if math.Abs(cr.QuadratureError-want) > 1e-9 {
 				t.Fatalf("%s k=%d: quadrature error %v, direct %v", c.name, cr.K, cr.QuadratureError, want)
 			}

@@ -70,7 +70,7 @@ func neuronModel(t *circuit.Tables, f mechanism.NeuronFit, level int) (pre func(
 // SecondaryParts computes the chain for the given clusters.
 func SecondaryParts(t *circuit.Tables, fits []mechanism.NeuronFit, clusters []mechanism.Cluster) *Secondary {
 	p := t.P
-	act := circuit.Activation(t.Act)
+	act := t.Act.Func()
 	nc := len(clusters)
 	const levels = 5 // actual, fitted, unshifted, symmetric, integral
 	// out[level][cluster] is the centred output for the current (a, b).

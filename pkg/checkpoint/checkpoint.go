@@ -87,7 +87,7 @@ type Checkpoint struct {
 
 	// saved and savedDType are what state.gz says it was saved with.
 	saved      *config.Config
-	savedDType string
+	savedDType config.DType
 }
 
 // WeightsOnly reports whether the optimiser state is absent.
@@ -102,8 +102,8 @@ func (c *Checkpoint) Last() (Metrics, bool) {
 }
 
 type header struct {
-	Epoch int    `json:"epoch"`
-	DType string `json:"dtype"`
+	Epoch int          `json:"epoch"`
+	DType config.DType `json:"dtype"`
 	// Config is the configuration the weights were saved with: config.json
 	// is its human-readable copy, and a copy edited after training (or one
 	// from another run) is detected on Load. Absent in files written before
@@ -246,7 +246,7 @@ func (c *Checkpoint) encode() ([]byte, error) {
 	w.WriteString(magic)
 	binary.Write(w, binary.LittleEndian, uint32(len(hj)))
 	w.Write(hj)
-	f32 := c.Config.DType == "float32"
+	f32 := c.Config.DType == config.Float32
 	var b8 [8]byte
 	for _, g := range groups {
 		for _, t := range g.ts {

@@ -41,7 +41,7 @@ func filled(cfg config.Config, withAdam bool) *Checkpoint {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for _, dtype := range []string{"float32", "float64"} {
+	for _, dtype := range []config.DType{config.Float32, config.Float64} {
 		cfg := small()
 		cfg.DType = dtype
 		ck := filled(cfg, true)

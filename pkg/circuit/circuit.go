@@ -28,7 +28,7 @@ import (
 // Tables is a folded model. Matrices are row-major slices of rows.
 type Tables struct {
 	P, M int
-	Act  string
+	Act  config.Activation
 	A, B [][]float64 // [p][m]
 	C    []float64   // [m]
 	U    [][]float64 // [m][p]
@@ -52,10 +52,7 @@ func Fold(cfg config.Config, w checkpoint.Tensors) (*Tables, error) {
 		return nil, err
 	}
 	p, d, h, dh, m := cfg.P, cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP
-	C := 0.5
-	if cfg.AttnMix == "sum" {
-		C = 1
-	}
+	C := cfg.AttnMix.Constant()
 	g := func(n string) []float64 { return w.Must(n).Data }
 	WE, Wpos, WV, bV, WO, bO := g("W_E"), g("W_pos"), g("W_V"), g("b_V"), g("W_O"), g("b_O")
 	R := [2][][]float64{newMat(p, d), newMat(p, d)}
@@ -137,20 +134,6 @@ func mul(x, y [][]float64) [][]float64 {
 	return out
 }
 
-// Activation is the model's MLP activation as a float64 function.
-func Activation(name string) func(float64) float64 {
-	switch name {
-	case "gelu":
-		return func(u float64) float64 { return u / 2 * (1 + math.Erf(u/math.Sqrt2)) }
-	case "abs":
-		return math.Abs
-	case "square":
-		return func(u float64) float64 { return u * u }
-	default:
-		return func(u float64) float64 { return math.Max(u, 0) }
-	}
-}
-
 // Pre returns the pre-activations of all neurons at (a, b).
 func (t *Tables) Pre(a, b int) []float64 {
 	out := make([]float64, t.M)
@@ -162,7 +145,7 @@ func (t *Tables) Pre(a, b int) []float64 {
 
 // Logits rebuilds the logits at (a, b) from the tables.
 func (t *Tables) Logits(a, b int) []float64 {
-	act := Activation(t.Act)
+	act := t.Act.Func()
 	out := make([]float64, t.P)
 	for c := range out {
 		out[c] = t.La[a][c] + t.Lb[b][c] + t.L0[c]

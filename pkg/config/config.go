@@ -53,14 +53,14 @@ type Config struct {
 	DMLP int `json:"d_mlp"`
 	// Act is the MLP activation: "relu" (default), "gelu" (tanh-free, erf
 	// form), "abs" or "square".
-	Act string `json:"act"`
+	Act Activation `json:"act"`
 	// Alpha is the weight of the constant part of the attention pattern:
 	// 1 = constant attention (pizza), 0 = softmax attention (clock).
 	Alpha float64 `json:"alpha"`
 	// AttnMix is "mean" (constant part 1/n_ctx; the pizza paper) or "sum"
 	// (constant part 1, unnormalised; Zhong et al., whose coefficient is
 	// 1 − Alpha).
-	AttnMix string `json:"attn_mix"`
+	AttnMix AttnMix `json:"attn_mix"`
 	// TrainBiases is "mlp" (only b_in and b_out train, the other biases stay
 	// 0; the pizza paper) or "all" (Zhong et al.).
 	TrainBiases string `json:"train_biases"`
@@ -92,7 +92,7 @@ type Config struct {
 	// DType is the training precision of the weights and activations,
 	// "float32" (default, as the authors) or "float64". The cross-entropy is
 	// always computed in float64.
-	DType string `json:"dtype"`
+	DType DType `json:"dtype"`
 
 	// EvalEvery is the interval, in epochs, of the recorded metrics. Default 100.
 	EvalEvery int `json:"eval_every"`
@@ -170,16 +170,14 @@ func (c Config) Validate() error {
 	if c.Warmup < 0 {
 		return fmt.Errorf("config: warmup = %d must be >= 0", c.Warmup)
 	}
-	switch c.Act {
-	case "relu", "gelu", "abs", "square":
-	default:
-		return fmt.Errorf("config: act = %q is not known: use relu, gelu, abs or square", c.Act)
+	if err := c.Act.Validate(); err != nil {
+		return err
 	}
 	if !(c.Alpha >= 0 && c.Alpha <= 1) {
 		return fmt.Errorf("config: alpha = %v must be in [0, 1] (1 = constant attention, 0 = softmax)", c.Alpha)
 	}
-	if c.AttnMix != "mean" && c.AttnMix != "sum" {
-		return fmt.Errorf("config: attn_mix = %q: use mean (pizza paper) or sum (Zhong et al.)", c.AttnMix)
+	if err := c.AttnMix.Validate(); err != nil {
+		return err
 	}
 	if c.TrainBiases != "mlp" && c.TrainBiases != "all" {
 		return fmt.Errorf("config: train_biases = %q: use mlp or all", c.TrainBiases)
@@ -207,8 +205,8 @@ func (c Config) Validate() error {
 	if !(c.Beta1 >= 0 && c.Beta1 < 1) || !(c.Beta2 >= 0 && c.Beta2 < 1) {
 		return fmt.Errorf("config: beta1 = %v, beta2 = %v must be in [0, 1)", c.Beta1, c.Beta2)
 	}
-	if c.DType != "float32" && c.DType != "float64" {
-		return fmt.Errorf("config: dtype = %q: use float32 or float64", c.DType)
+	if err := c.DType.Validate(); err != nil {
+		return err
 	}
 	return nil
 }

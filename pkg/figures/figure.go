@@ -7,6 +7,7 @@ package figures
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"unicode/utf8"
@@ -24,18 +25,24 @@ type Figure struct {
 	Name string
 	// Plots holds the rows of the grid; every row has the same length.
 	Plots [][]*plot.Plot
-	// Width and Height of the whole canvas; default 5 in per column and
-	// 3.6 in per row.
+	// Width and Height of the whole canvas; default 5 in per column (a
+	// column of relative width w takes 5w in) and 3.6 in per row.
 	Width, Height vg.Length
-	// Widths, if set, are the columns' relative widths (a heatmap beside a
-	// narrow colour bar); default equal.
+	// Widths, if set, are the relative widths of the columns' data areas
+	// (a heatmap beside a narrow colour bar); default 1 each.
 	Widths []float64
 }
 
 func (f *Figure) size() (vg.Length, vg.Length) {
 	w, h := f.Width, f.Height
 	if w == 0 {
-		w = vg.Length(len(f.Plots[0])) * 5 * vg.Inch
+		for j := range f.Plots[0] {
+			if j < len(f.Widths) && f.Widths[j] > 0 {
+				w += vg.Length(f.Widths[j]) * 5 * vg.Inch
+			} else {
+				w += 5 * vg.Inch
+			}
+		}
 	}
 	if h == 0 {
 		h = vg.Length(len(f.Plots)) * 3.6 * vg.Inch
@@ -44,35 +51,9 @@ func (f *Figure) size() (vg.Length, vg.Length) {
 }
 
 func (f *Figure) draw(c draw.Canvas) {
-	rows, cols := len(f.Plots), len(f.Plots[0])
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
-		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
-	canvases := plot.Align(f.Plots, tiles, c)
-	if len(f.Widths) == cols && rows == 1 {
-		// One row of unequal columns: split the canvas by hand.
-		var total float64
-		for _, w := range f.Widths {
-			total += w
-		}
-		x := c.Min.X + tiles.PadLeft
-		span := c.Max.X - c.Min.X - tiles.PadLeft - tiles.PadRight - tiles.PadX*vg.Length(cols-1)
-		for j, p := range f.Plots[0] {
-			w := span * vg.Length(f.Widths[j]/total)
-			sub := draw.Crop(c, x-c.Min.X, x+w-c.Max.X, tiles.PadBottom, -tiles.PadTop)
-			x += w + tiles.PadX
-			if p != nil {
-				p.Draw(sub)
-			}
-		}
-		return
-	}
-	for i, row := range f.Plots {
-		for j, p := range row {
-			if p != nil {
-				p.Draw(canvases[i][j])
-			}
-		}
-	}
+	c.SetColor(color.White)
+	c.Fill(c.Rectangle.Path())
+	f.layout(c)
 }
 
 func (f *Figure) check() error {

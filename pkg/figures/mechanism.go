@@ -70,25 +70,41 @@ func (intTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-// Bars plots values[i] at x = xs[i] as a bar chart.
+// Bars plots values[i] at x = xs[i] as a bar chart, with room for the
+// bars at both ends and above the tallest one, every y tick labelled.
 func Bars(title, xlabel, ylabel string, xs []int, values []float64, col color.Color) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
-	xy := make(plotter.XYs, len(xs))
-	for i := range xs {
-		xy[i] = plotter.XY{X: float64(xs[i]), Y: values[i]}
-	}
-	// Bars as thick vertical lines: exact x positions, any number of them.
-	for _, pt := range xy {
-		l, _ := plotter.NewLine(plotter.XYs{{X: pt.X, Y: 0}, pt})
-		l.Color = col
-		l.Width = vg.Points(4)
-		p.Add(l)
-	}
 	p.Add(plotter.NewGrid())
+	top := 0.0
+	for i := range xs {
+		addBar(p, float64(xs[i]), values[i], col)
+		top = math.Max(top, values[i])
+	}
 	p.Y.Min = 0
+	if top > 0 {
+		p.Y.Max = 1.08 * top
+	}
+	p.Y.Tick.Marker = niceTicks{n: 5}
+	if len(xs) > 0 {
+		lo, hi := xs[0], xs[0]
+		for _, x := range xs {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		p.X.Min, p.X.Max = float64(lo)-1, float64(hi)+1
+	}
 	return p
+}
+
+// addBar draws one bar from 0 to y at x as a thick line with a flat top
+// (exact x positions, any number of bars); it returns the line for a legend.
+func addBar(p *plot.Plot, x, y float64, col color.Color) *plotter.Line {
+	l, _ := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: y}})
+	l.Color = col
+	l.Width = vg.Points(4)
+	p.Add(l)
+	return l
 }
 
 // Scatter plots groups of points, one colour per group, with a legend.
@@ -136,4 +152,73 @@ func Palette(n int) []color.Color {
 // Row makes a one-row figure of the plots.
 func Row(name string, plots ...*plot.Plot) *Figure {
 	return &Figure{Name: name, Plots: [][]*plot.Plot{plots}}
+}
+
+// heat plots z[row][col] (x = col, y = row) with the colour map cm over
+// [lo, hi], rasterised (a vector heatmap of 59×59 cells is 60 times
+// larger); show its scale with ColorBar(cm, lo, hi, ...).
+func heat(title, xlabel, ylabel string, z [][]float64, cm palette.ColorMap, lo, hi float64) *plot.Plot {
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	h := plotter.NewHeatMap(grid{z}, cm.Palette(255))
+	h.Min, h.Max = lo, hi
+	h.Rasterized = true
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
+	p.Add(h)
+	return p
+}
+
+// absMax is the largest |v| over the tables (1 if they are all 0).
+func absMax(zs ...[][]float64) float64 {
+	lim := 0.0
+	for _, z := range zs {
+		for _, r := range z {
+			for _, v := range r {
+				lim = math.Max(lim, math.Abs(v))
+			}
+		}
+	}
+	if lim == 0 {
+		return 1
+	}
+	return lim
+}
+
+// span is the smallest and largest value over the tables.
+func span(zs ...[][]float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, z := range zs {
+		for _, r := range z {
+			for _, v := range r {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	return lo, hi
+}
+
+// Diverging is the colour map for signed data (blue, white at 0, red).
+func Diverging() palette.ColorMap { return moreland.SmoothBlueRed() }
+
+// Sequential is the colour map for data of one sign (dark to light).
+func Sequential() palette.ColorMap { return moreland.Kindlmann() }
+
+// ByFrequency returns the order of Z_p that lines up a wave of frequency
+// k: position j holds x = j·k⁻¹ mod p, where k·x ≡ j, so that cos(2πkx/p + φ)
+// becomes the smooth cos(2πj/p + φ) along the axis (p prime, k ≠ 0 mod p).
+func ByFrequency(p, k int) []int {
+	inv := 1
+	for ; inv < p && (inv*k)%p != 1; inv++ {
+	}
+	order := make([]int, p)
+	for j := range order {
+		order[j] = j * inv % p
+	}
+	return order
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -31,17 +32,31 @@ func lossPlot(title string) *plot.Plot {
 }
 
 // TrainingCurves plots the loss (log scale) and the accuracy of the train
-// and held-out splits against the epoch: the "grokking" picture.
+// and held-out splits against the epoch. A run of 1000 epochs or more gets
+// a log epoch axis (epoch 0 left out): its dynamics happen in the first few
+// hundred epochs, which a linear axis squeezes into its first pixels.
 func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
+	logX := len(history) > 0 && history[len(history)-1].Epoch >= 1000
 	loss := lossPlot("cross-entropy loss")
 	acc := plot.New()
 	acc.Title.Text = "accuracy"
 	acc.X.Label.Text = "epoch"
 	acc.Y.Label.Text = "fraction correct"
 	acc.Y.Min, acc.Y.Max = 0, 1.02
+	acc.Y.Tick.Marker = niceTicks{n: 5}
 	if title != "" {
 		loss.Title.Text = title + ": " + loss.Title.Text
 	}
+	if logX {
+		for _, p := range []*plot.Plot{loss, acc} {
+			p.X.Scale = plot.LogScale{}
+			p.X.Tick.Marker = logTicks{}
+			p.X.Label.Text = "epoch (log scale)"
+		}
+	}
+	loss.Add(plotter.NewGrid())
+	acc.Add(plotter.NewGrid())
+	lossLegend, accLegend := NewInset(true, false), NewInset(false, false)
 	series := []struct {
 		name  string
 		col   color.Color
@@ -54,14 +69,18 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 	for _, s := range series {
 		lp, ap := make(plotter.XYs, 0, len(history)), make(plotter.XYs, 0, len(history))
 		for _, m := range history {
+			if logX && m.Epoch <= 0 {
+				continue
+			}
 			// A log axis cannot show 0: floor at the smallest float64 step above 0 we care about.
 			lp = append(lp, plotter.XY{X: float64(m.Epoch), Y: math.Max(s.loss(m), 1e-12)})
 			ap = append(ap, plotter.XY{X: float64(m.Epoch), Y: s.accur(m)})
 		}
 		for _, pair := range []struct {
 			p   *plot.Plot
+			lg  *Inset
 			xys plotter.XYs
-		}{{loss, lp}, {acc, ap}} {
+		}{{loss, lossLegend, lp}, {acc, accLegend, ap}} {
 			l, err := plotter.NewLine(pair.xys)
 			if err != nil {
 				continue // empty history
@@ -69,17 +88,36 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 			l.Color = s.col
 			l.Width = vg.Points(1.5)
 			pair.p.Add(l)
-			pair.p.Legend.Add(s.name, l)
+			pair.lg.Add(s.name, l)
 		}
 	}
-	loss.Legend.Top = true
-	acc.Legend.Top = false
-	acc.Legend.Left = false
-	acc.Legend.XOffs = -vg.Millimeter * 2
-	acc.Legend.YOffs = vg.Millimeter * 10
-	loss.Add(plotter.NewGrid())
-	acc.Add(plotter.NewGrid())
+	loss.Add(lossLegend)
+	acc.Add(accLegend)
 	return &Figure{Name: "training-curves", Plots: [][]*plot.Plot{{loss, acc}}}
+}
+
+// logTicks labels the powers of ten of a log axis as 1, 10, 100, 1000, …
+// with unlabelled minor ticks at 2…9 times them.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		base := math.Pow(10, e)
+		for m := 1.0; m < 10; m++ {
+			v := m * base
+			if v < min*(1-1e-9) || v > max*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
 }
 
 // powerTicks labels the powers of ten of a log axis as 1e-6, 1e-5, ...
@@ -109,9 +147,17 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 	other := plot.New()
 	other.Title.Text = "Fourier sparsity and symmetry"
 	other.X.Label.Text = "epoch"
-	other.Y.Min, other.Y.Max = 0, 1.3
+	other.Y.Label.Text = "fraction (0 to 1)"
+	other.Y.Min, other.Y.Max = 0, 1.05
+	other.Y.Tick.Marker = niceTicks{n: 5}
+	loss.Add(plotter.NewGrid())
+	other.Add(plotter.NewGrid())
+	// Losses fall from the top left, so the bottom-left corner is free; the
+	// share and the symmetricity rise from the bottom left, so the
+	// bottom-right corner is.
+	lossLegend, otherLegend := NewInset(false, true), NewInset(false, false)
 	cols := Palette(6)
-	add := func(p *plot.Plot, name string, ys []float64, col int, floor float64) {
+	add := func(p *plot.Plot, lg *Inset, name string, ys []float64, col int, floor float64) {
 		xy := make(plotter.XYs, 0, len(ys))
 		for i, y := range ys {
 			xy = append(xy, plotter.XY{X: float64(epochs[i]), Y: math.Max(y, floor)})
@@ -123,20 +169,15 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 		l.Color = cols[col]
 		l.Width = vg.Points(1.5)
 		p.Add(l)
-		p.Legend.Add(name, l)
+		lg.Add(name, l)
 	}
-	add(loss, "train", train, 0, 1e-12)
-	add(loss, "held-out", heldout, 1, 1e-12)
-	add(loss, "restricted", restricted, 2, 1e-12)
-	add(loss, "excluded", excluded, 3, 1e-12)
-	add(other, "key-frequency share of W_E", keyEnergy, 4, 0)
-	add(other, "gradient symmetricity", gs, 5, -1)
-	// Losses fall from the left, so the bottom-left corner is free; the other
-	// curves stay within [0, 1], so the band above 1 holds their legend.
-	loss.Legend.Top, loss.Legend.Left = false, true
-	other.Legend.Top, other.Legend.Left = true, true
-	loss.Legend.XOffs, other.Legend.XOffs, other.Legend.YOffs = vg.Millimeter*4, vg.Millimeter*4, -vg.Millimeter*2
-	loss.Add(plotter.NewGrid())
-	other.Add(plotter.NewGrid())
+	add(loss, lossLegend, "train", train, 0, 1e-12)
+	add(loss, lossLegend, "held-out", heldout, 1, 1e-12)
+	add(loss, lossLegend, "restricted (key frequencies only)", restricted, 2, 1e-12)
+	add(loss, lossLegend, "excluded (key frequencies removed)", excluded, 3, 1e-12)
+	add(other, otherLegend, "embedding energy in the key frequencies", keyEnergy, 4, 0)
+	add(other, otherLegend, "gradient symmetricity", gs, 5, -1)
+	loss.Add(lossLegend)
+	other.Add(otherLegend)
 	return &Figure{Name: "progress-measures", Plots: [][]*plot.Plot{{loss, other}}}
 }

@@ -351,7 +351,7 @@ func TestImportSet(t *testing.T) {
 			t.Errorf("-set %s: %v", c.set, err)
 			continue
 		}
-		if ck.Config.DType != c.dtype || ck.Config.DMLP != 12 || ck.Config.P != 7 {
+		if string(ck.Config.DType) != c.dtype || ck.Config.DMLP != 12 || ck.Config.P != 7 {
 			t.Errorf("-set %s: config %+v", c.set, ck.Config)
 		}
 		if strings.Contains(c.set, "gelu") && ck.Config.Act != "gelu" {

@@ -1,6 +1,8 @@
 package interop
 
 import (
+	"github.com/modadd/modadd/pkg/config"
+
 	"bufio"
 	"encoding/binary"
 	"errors"
@@ -17,7 +19,7 @@ type Array struct {
 	Shape []int
 	Data  []float64
 	// DType is "float32" or "float64": the precision stored in the file.
-	DType string
+	DType config.DType
 }
 
 // writeNPY writes one array in NumPy's .npy format (version 1.0,
@@ -89,9 +91,9 @@ func count(shape []int) (int, error) {
 // of its values is read.
 type arrayInfo struct {
 	Shape []int
-	DType string // "float32" or "float64"
-	n     int    // values, at most MaxValues
-	width int    // bytes per value
+	DType config.DType // "float32" or "float64"
+	n     int          // values, at most MaxValues
+	width int          // bytes per value
 	order binary.ByteOrder
 }
 

@@ -21,13 +21,12 @@
 package mechanism
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/fourier"
-	"github.com/modadd/modadd/pkg/quadrature"
 )
 
 // NeuronFit is the single-frequency description of one neuron.
@@ -177,42 +176,6 @@ func Median(x []float64) float64 {
 	return (y[len(y)/2-1] + y[len(y)/2]) / 2
 }
 
-// Kappa2 is the cos 2u Fourier coefficient of act(cos u) for the activations
-// that are positively homogeneous of degree 1 (so that the |cos δ| factor
-// comes out of the activation): ReLU 2/(3π), |x| 4/(3π).
-func Kappa2(act string) (float64, error) {
-	switch act {
-	case "relu":
-		return 2 / (3 * math.Pi), nil
-	case "abs":
-		return 4 / (3 * math.Pi), nil
-	}
-	return 0, fmt.Errorf("mechanism: the ideal pizza logits need an activation with act(λx) = λ·act(x) for λ > 0 (relu, abs); %q is not", act)
-}
-
-// A2 returns the cos 2u coefficient of u ↦ act(A cos u) as a function of
-// the amplitude A >= 0: a₂(A) = (1/π) ∫ act(A cos u) cos 2u du. Closed forms
-// for ReLU (2A/(3π)), |x| (4A/(3π)) and x² (A²/2); other activations (GELU)
-// are integrated numerically at each call.
-func A2(act string) func(float64) float64 {
-	switch act {
-	case "relu":
-		return func(A float64) float64 { return A * 2 / (3 * math.Pi) }
-	case "abs":
-		return func(A float64) float64 { return A * 4 / (3 * math.Pi) }
-	case "square":
-		return func(A float64) float64 { return A * A / 2 }
-	}
-	f := circuit.Activation(act)
-	return func(A float64) float64 {
-		v, err := quadrature.Coefficient(f, A, 2)
-		if err != nil {
-			return math.NaN()
-		}
-		return v
-	}
-}
-
 // Profile is a cluster's ideal output amplitude as a function of the
 // distance d = a − b (mod p): with neuron i's pre-activation amplitude
 // A_i(d) = 2 r_i |cos(πkd/p)| and the Riemann sum over its phase,
@@ -220,8 +183,8 @@ func A2(act string) func(float64) float64 {
 //	g[d] = Σ_{i∈k} s_i · a₂(A_i(d)) / 2,
 //
 // which for ReLU is κ₂ W |cos(πkd/p)| with κ₂ = 2/(3π) and W = Σ r_i s_i.
-func Profile(act string, p int, c Cluster, fits []NeuronFit) []float64 {
-	a2 := A2(act)
+func Profile(act config.Activation, p int, c Cluster, fits []NeuronFit) []float64 {
+	a2 := act.A2
 	g := make([]float64, p)
 	for d := range g {
 		cd := math.Abs(math.Cos(math.Pi * float64(c.K*d) / float64(p)))
@@ -260,7 +223,7 @@ func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per 
 	for ci, c := range clusters {
 		profiles[ci] = Profile(t.Act, p, c, fits)
 	}
-	act := circuit.Activation(t.Act)
+	act := t.Act.Func()
 	accs := make([]tally, len(clusters)+1)
 	clusterOf := make([]int, t.M)
 	for ci, c := range clusters {

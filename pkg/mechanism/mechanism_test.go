@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/quadrature"
 )
@@ -133,12 +134,17 @@ func TestWrap(t *testing.T) {
 	}
 }
 
-// A2's closed forms agree with direct integration (1e-10 relative).
+// config.Activation's a₂ (closed forms, and the trapezoidal rule for GELU)
+// agrees with adaptive integration (1e-10 relative), and κ₂ = a₂(1) for the
+// homogeneous activations.
 func TestA2(t *testing.T) {
-	for _, act := range []string{"relu", "abs", "square", "gelu"} {
-		f := A2(act)
+	for _, act := range config.Activations {
+		f := act.A2
+		if k, ok := act.Kappa2(); ok != act.Homogeneous() || (ok && math.Abs(k-f(1)) > 1e-15) {
+			t.Errorf("%s: κ₂ %v (%v) against a₂(1) %v", act, k, ok, f(1))
+		}
 		for _, amp := range []float64{0.1, 0.77, 1, 2.3, 5} {
-			want, err := quadrature.Coefficient(circuit.Activation(act), amp, 2)
+			want, err := quadrature.Coefficient(act.Func(), amp, 2)
 			if err != nil {
 				t.Fatal(err)
 			}

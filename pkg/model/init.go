@@ -49,7 +49,7 @@ func Init(cfg config.Config) checkpoint.Tensors {
 
 // ToPrecision rounds x to the training precision of cfg.
 func ToPrecision(cfg config.Config, x float64) float64 {
-	if cfg.DType == "float32" {
+	if cfg.DType == config.Float32 {
 		return float64(float32(x))
 	}
 	return x

@@ -20,6 +20,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -33,28 +34,29 @@ import (
 type Params map[string]*Node
 
 // constant is the constant part C of the attention pattern (package config).
-func constant(cfg config.Config) float64 {
-	if cfg.AttnMix == "sum" {
-		return 1
-	}
-	return 1 / float64(config.NCtx)
+func constant(cfg config.Config) float64 { return cfg.AttnMix.Constant() }
+
+// graphActs are the activations' graph forms (their float64 forms and math
+// are config.Activation's); a test checks that every activation has one.
+var graphActs = map[config.Activation]func(x *Node) *Node{
+	// Where rather than Max: its gradient is one select, where Max's builds
+	// a sign indicator and a gradient for the zero side too.
+	config.ReLU: func(x *Node) *Node { return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x)) },
+	// Exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)) (PyTorch's default).
+	config.GELU:   func(x *Node) *Node { return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2)))) },
+	config.Abs:    Abs,
+	config.Square: Square,
 }
 
-// Act applies the configured activation.
+// Act applies the configured activation. An activation without a graph
+// form is a programming error (Config.Validate refuses unknown names): it
+// panics, as GoMLX graph building does.
 func Act(cfg config.Config, x *Node) *Node {
-	switch cfg.Act {
-	case "gelu":
-		// Exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)) (PyTorch's default).
-		return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
-	case "abs":
-		return Abs(x)
-	case "square":
-		return Square(x)
-	default:
-		// Where rather than Max: its gradient is one select, where Max's
-		// builds a sign indicator and a gradient for the zero side too.
-		return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x))
+	f, ok := graphActs[cfg.Act]
+	if !ok {
+		panic(fmt.Sprintf("model: activation %q has no graph form", string(cfg.Act)))
 	}
+	return f(x)
 }
 
 // ops holds the linear algebra of the folded network for parameters without

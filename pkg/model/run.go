@@ -74,12 +74,16 @@ func Try(f func()) (err error) {
 	return nil
 }
 
-// DType maps the config's dtype name to GoMLX's.
-func DType(name string) dtypes.DType {
-	if name == "float64" {
+// DType maps the config's dtype to GoMLX's; an unknown one panics
+// (config.Validate refuses it first).
+func DType(d config.DType) dtypes.DType {
+	switch d {
+	case config.Float64:
 		return dtypes.Float64
+	case config.Float32:
+		return dtypes.Float32
 	}
-	return dtypes.Float32
+	panic(fmt.Sprintf("model: unknown dtype %q", string(d)))
 }
 
 // ToTensor converts a checkpoint tensor to a GoMLX tensor of the given dtype.
@@ -140,7 +144,7 @@ func indexTensors(d zp.Pairs) (a, b, labels *tensors.Tensor) {
 // AllLogits evaluates the model on all p² pairs in the given precision
 // ("float32" or "float64") and returns the logits as a row-major [p², p]
 // slice (row a·p + b).
-func AllLogits(be backends.Backend, cfg config.Config, w checkpoint.Tensors, dtype string) ([]float64, error) {
+func AllLogits(be backends.Backend, cfg config.Config, w checkpoint.Tensors, dtype config.DType) ([]float64, error) {
 	d, err := zp.All(cfg.P)
 	if err != nil {
 		return nil, err

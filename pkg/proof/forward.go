@@ -21,7 +21,7 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 	if err := w.CheckShapes(names, shapes); err != nil {
 		return nil, 0, err
 	}
-	if cfg.Act != "relu" {
+	if cfg.Act != config.ReLU {
 		return nil, 0, fmt.Errorf("proof: the forward pass is written for ReLU; this model uses %q", cfg.Act)
 	}
 	p, d, h, dh, m := cfg.P, cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP
@@ -29,10 +29,7 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 	WE, Wpos := g("W_E"), g("W_pos")
 	WQ, bQ, WK, bK, WV, bV := g("W_Q"), g("b_Q"), g("W_K"), g("b_K"), g("W_V"), g("b_V")
 	WO, bO, Win, bin, Wout, bout, WU, bU := g("W_O"), g("b_O"), g("W_in"), g("b_in"), g("W_out"), g("b_out"), g("W_U"), g("b_U")
-	C := 1.0 / config.NCtx
-	if cfg.AttnMix == "sum" {
-		C = 1
-	}
+	C := cfg.AttnMix.Constant()
 	scale := 1 / math.Sqrt(float64(dh))
 	logits := make([]float64, p*p*p)
 	r := [2][]float64{make([]float64, d), make([]float64, d)}

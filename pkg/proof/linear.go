@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/quadrature"
@@ -37,8 +38,8 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 	t0 := time.Now()
 	{
 		t, e, p := m.T, m.Err, m.P
-		kappa := 2 / (3 * math.Pi)
-		relu := circuit.Activation("relu")
+		kappa, _ := config.ReLU.Kappa2()
+		relu := config.ReLU.Func()
 		var main []mechanism.Cluster
 		inMain := make([]bool, m.M)
 		for _, c := range m.Clusters {

@@ -50,7 +50,7 @@ type Model struct {
 // NewModel folds and fits a model. The strategies need constant attention
 // and ReLU (1-Lipschitz, positively homogeneous).
 func NewModel(cfg config.Config, w checkpoint.Tensors) (*Model, error) {
-	if cfg.Act != "relu" {
+	if cfg.Act != config.ReLU {
 		return nil, fmt.Errorf("proof: the strategies are written for ReLU; this model uses %q", cfg.Act)
 	}
 	if err := w.CheckFinite(); err != nil {

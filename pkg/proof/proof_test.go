@@ -173,7 +173,7 @@ func TestAdversarialShipped(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := ck.Config
-		if cfg.Alpha != 1 || cfg.Act != "relu" {
+		if cfg.Alpha != 1 || cfg.Act != config.ReLU {
 			continue
 		}
 		certs := checkSound(t, filepath.Base(dir), cfg, ck.Params)

@@ -40,7 +40,7 @@ type Grid struct {
 	Ps     []int
 	Widths []int
 	Alphas []float64
-	Acts   []string
+	Acts   []config.Activation
 }
 
 // Run is one point of the grid.
@@ -52,9 +52,9 @@ type Run struct {
 
 // Runs lists the grid's points in a fixed order (seed varies fastest).
 func (g Grid) Runs() ([]Run, error) {
-	or := func(xs []string, base string) []string {
+	or := func(xs []config.Activation, base config.Activation) []config.Activation {
 		if len(xs) == 0 {
-			return []string{base}
+			return []config.Activation{base}
 		}
 		return xs
 	}
@@ -120,19 +120,19 @@ func ParseShard(s string) (int, int, error) {
 
 // Row is the result of one run.
 type Row struct {
-	Name                 string  `json:"name"`
-	P                    int     `json:"p"`
-	Width                int     `json:"width"`
-	Alpha                float64 `json:"alpha"`
-	Act                  string  `json:"act"`
-	Seed                 uint64  `json:"seed"`
-	Epochs               int     `json:"epochs"`
-	Accuracy             float64 `json:"accuracy"`
-	TrainLoss            float64 `json:"train_loss"`
-	HeldoutAccuracy      float64 `json:"heldout_accuracy"`
-	GradientSymmetricity float64 `json:"gradient_symmetricity"`
-	DistanceIrrelevance  float64 `json:"distance_irrelevance"`
-	Circularity          float64 `json:"circularity"`
+	Name                 string            `json:"name"`
+	P                    int               `json:"p"`
+	Width                int               `json:"width"`
+	Alpha                float64           `json:"alpha"`
+	Act                  config.Activation `json:"act"`
+	Seed                 uint64            `json:"seed"`
+	Epochs               int               `json:"epochs"`
+	Accuracy             float64           `json:"accuracy"`
+	TrainLoss            float64           `json:"train_loss"`
+	HeldoutAccuracy      float64           `json:"heldout_accuracy"`
+	GradientSymmetricity float64           `json:"gradient_symmetricity"`
+	DistanceIrrelevance  float64           `json:"distance_irrelevance"`
+	Circularity          float64           `json:"circularity"`
 	// The mechanism (constant attention only; else -1 and empty): the main
 	// clusters (mechanism.MinMainSize) as "k:size" by size, the medians over
 	// their neurons, and the ideal pizza logits' agreement.
@@ -360,7 +360,7 @@ func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error)
 		row.MedianFVEA, row.MedianFVEB, row.MedianFVEU = rep.MedianFVE[0], rep.MedianFVE[1], rep.MedianFVE[2]
 		row.PhaseDoublingError, row.OffsetOver2R = rep.PhaseDoublingError, rep.MedianOffset
 	}
-	if c.Alpha == 1 && c.Act == "relu" {
+	if c.Alpha == 1 && c.Act == config.ReLU {
 		pr, err := proof.Run(c, ck.Params)
 		if err != nil {
 			return row, err
@@ -405,7 +405,7 @@ func csvHeader(rows []Row) ([]string, []string) {
 
 func (r Row) record(strategies []string) []string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
-	out := []string{r.Name, strconv.Itoa(r.P), strconv.Itoa(r.Width), f(r.Alpha), r.Act, strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Epochs),
+	out := []string{r.Name, strconv.Itoa(r.P), strconv.Itoa(r.Width), f(r.Alpha), string(r.Act), strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.Epochs),
 		f(r.Accuracy), f(r.TrainLoss), f(r.HeldoutAccuracy), f(r.GradientSymmetricity), f(r.DistanceIrrelevance), f(r.Circularity),
 		strconv.Itoa(r.Clusters), r.ClusterSizes, f(r.MedianFVEA), f(r.MedianFVEB), f(r.MedianFVEU), f(r.PhaseDoublingError), f(r.OffsetOver2R),
 		f(r.IdealLogitFVE), f(r.IdealMaxError), f(r.MinMargin), f(r.MedianMargin), f(r.TrainSeconds), strconv.Itoa(r.SeedBatch)}

@@ -19,10 +19,7 @@ import (
 // and 10.8 GB for 152 (bench/README.md); the estimate gives 143 MB and
 // 12.1 GB.
 func MemoryEstimate(cfg config.Config, S int) float64 {
-	w := 4.0
-	if cfg.DType == "float64" {
-		w = 8
-	}
+	w := float64(cfg.DType.Bytes())
 	n := float64(cfg.P) * float64(cfg.P)
 	per := 7*n*float64(cfg.DMLP+cfg.DModel)*w + 6*n*float64(cfg.P)*8 + 32*float64(cfg.NumTrainable())
 	return 64<<20 + float64(S)*per

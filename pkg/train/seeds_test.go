@@ -40,7 +40,7 @@ func TestSeedsMatchAlone(t *testing.T) {
 		tol float64
 	}{
 		{"dtype=float64", 1e-9},
-		{"dtype=float64;preset=clock;alpha=0", 1e-9},
+		{"dtype=float64;alpha=0", 1e-9},
 		{"dtype=float64;alpha=0.5;act=gelu", 1e-9},
 		{"", 1e-4},
 	} {

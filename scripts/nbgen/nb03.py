@@ -27,7 +27,7 @@ $\pi\cdot\frac{2}{3\pi}\cos\psi$. Checked against adaptive Gauss–Legendre inte
 	"math"
 
 	"github.com/modadd/modadd/pkg/analysis"
-	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/figures"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/nb"
@@ -35,7 +35,7 @@ $\pi\cdot\frac{2}{3\pi}\cos\psi$. Checked against adaptive Gauss–Legendre inte
 )
 
 %%
-relu := circuit.Activation("relu")
+relu := config.ReLU.Func()
 var rows [][]string
 for n := 0; n <= 6; n++ {
 	num := nb.Must1(quadrature.Coefficient(relu, 1, n))
@@ -70,7 +70,7 @@ height the integrand at the neuron's phase):"""),
 ("code", """%%
 _, in := open()
 c := in.Clusters[0]
-nb.Show("03-quadrature-rectangles", figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d: %d neurons as rectangles", c.K, c.Neurons), c.Rule, circuit.Activation("relu"), 0.3))"""),
+nb.Show("03-quadrature-rectangles", figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d: %d neurons as rectangles", c.K, c.Neurons), c.Rule, config.ReLU.Func(), 0.3))"""),
 ("markdown", r"""How does the error fall with the number of nodes? Random subsets of the cluster's own neurons
 (weights rescaled to the same total) against equispaced nodes, whose error falls like $1/N^2$
 (about $6.5/N^2$: only the aliased harmonics $n \equiv \pm 2 \pmod N$ of ReLU(cos) survive), and
@@ -149,9 +149,9 @@ coefficient of $\mathrm{act}(A\cos u)$. For positively homogeneous activations i
 amplitude; for $x^2$ and GELU it is not, and the cluster's output depends on the amplitude profile."""),
 ("code", """%%
 var rows [][]string
-for _, act := range []string{"relu", "abs", "square", "gelu"} {
-	a2 := mechanism.A2(act)
-	rows = append(rows, []string{act, fmt.Sprintf("%.5f", math.Pi*a2(1)), fmt.Sprintf("%.5f", math.Pi*a2(2)), fmt.Sprintf("%.3f", a2(2)/a2(1))})
+for _, act := range config.Activations {
+	a2 := act.A2
+	rows = append(rows, []string{string(act), fmt.Sprintf("%.5f", math.Pi*a2(1)), fmt.Sprintf("%.5f", math.Pi*a2(2)), fmt.Sprintf("%.3f", a2(2)/a2(1))})
 }
 nb.Table([]string{"activation", "π a₂ at amplitude 1", "π a₂ at amplitude 2", "ratio"}, rows)"""),
 ("markdown", r"""### Checked on trained models
