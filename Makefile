@@ -1,7 +1,7 @@
 # modadd: see README.md. `make test` is the test command CI runs.
 GO ?= go
 
-.PHONY: run test notebook-server notebooks-gen build build-xla bench models docker-test help
+.PHONY: run test notebook-server notebooks-gen build build-xla bench bench-compare models docker-test help
 
 help:
 	@echo "make run        the main job: execute every notebook headlessly -> build/notebooks/*.html, build/figures/"
@@ -11,6 +11,7 @@ help:
 	@echo "make build      bin/modadd (pure Go, CGO_ENABLED=0)"
 	@echo "make build-xla  bin/modadd-xla and bin/bench-xla.test with the XLA backend (cgo; scripts/gpu-bench.sh runs them on a GPU)"
 	@echo "make bench      training-step and forward-pass benchmarks (bench/README.md)"
+	@echo "make bench-compare  modadd against PyTorch on this CPU, the default training run (EPOCHS=200 ROUNDS=3; installs python3-torch)"
 	@echo "make docker-test  build the Docker image and run a notebook inside it (needs a Docker engine)"
 	@echo "make models     retrain the shipped models under models/ (about 25 min each on 2 cores)"
 
@@ -39,6 +40,12 @@ build-xla:
 
 bench:
 	$(GO) test -run XXX -bench . -benchtime 20x ./bench/
+
+# modadd against PyTorch (Debian's python3-torch), whole training runs in turn;
+# EPOCHS, ROUNDS, THREADS, IMPL from the environment or the command line
+# (scripts/bench-compare.sh, bench/README.md). Results: build/bench-compare.json.
+bench-compare:
+	GO="$(GO)" bash scripts/bench-compare.sh
 
 models: build
 	./bin/modadd train -seed 0 -weights-only -out models/p59-pizza-seed0
