@@ -12,39 +12,45 @@
 //	∂/∂R = DotGeneral(V, contract X_L; L, contract X_L; batch B)  → [B, X_R, K]
 //
 // each followed by a transpose back to the operand's axis order: two matrix
-// products, the same cost as the forward pass. Importing the package (for its
-// side effect) installs the rules in graph.VJPRegistration; GoMLX fixed this
-// upstream after v0.26.0.
+// products, the same cost as the forward pass. Install puts the rules in
+// graph.VJPRegistration, GoMLX's process-wide table: model.Backend calls it,
+// so every graph of this project built on a backend from there uses them.
+// GoMLX fixed this upstream after v0.26.0.
 package dotgrad
 
 import (
 	"fmt"
 	"reflect"
 	"sort"
+	"sync"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
-// Stock holds the registrations this package replaced, for comparison in
+// Stock holds the registrations this package replaces, for comparison in
 // tests and benchmarks.
-var Stock = map[NodeType]VJP{}
-
-func init() {
-	Stock[NodeTypeDot] = VJPRegistration[NodeTypeDot]
-	Stock[NodeTypeDotGeneral] = VJPRegistration[NodeTypeDotGeneral]
-	Install()
+var Stock = map[NodeType]VJP{
+	NodeTypeDot:        VJPRegistration[NodeTypeDot],
+	NodeTypeDotGeneral: VJPRegistration[NodeTypeDotGeneral],
 }
 
-// Install registers this package's gradients (done at init). Graphs built
-// afterwards use them; it is not safe to call while graphs are being built.
+var mu sync.Mutex
+
+// Install registers this package's gradients. Graphs built afterwards use
+// them. It may be called any number of times (model.Backend calls it), but
+// not while graphs are being built.
 func Install() {
+	mu.Lock()
+	defer mu.Unlock()
 	VJPRegistration[NodeTypeDot] = single(dotVJP)
 	VJPRegistration[NodeTypeDotGeneral] = single(dotGeneralVJP)
 }
 
 // Uninstall restores GoMLX's stock gradients, for comparison.
 func Uninstall() {
+	mu.Lock()
+	defer mu.Unlock()
 	for k, v := range Stock {
 		VJPRegistration[k] = v
 	}

@@ -3,6 +3,7 @@ package dotgrad
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -71,6 +72,21 @@ func withStock(f func()) {
 	Uninstall()
 	defer Install()
 	f()
+}
+
+// TestInstallSwaps: Install and Uninstall change the registry (so the
+// comparisons above compare two different rules).
+func TestInstallSwaps(t *testing.T) {
+	Install()
+	ours := reflect.ValueOf(VJPRegistration[NodeTypeDotGeneral]).Pointer()
+	withStock(func() {
+		if reflect.ValueOf(VJPRegistration[NodeTypeDotGeneral]).Pointer() == ours {
+			t.Fatal("Uninstall left this package's gradient in place")
+		}
+	})
+	if reflect.ValueOf(VJPRegistration[NodeTypeDotGeneral]).Pointer() != ours {
+		t.Fatal("Install did not restore this package's gradient")
+	}
 }
 
 // TestDotGeneralGradient compares the gradients with GoMLX's stock rule
@@ -149,6 +165,7 @@ func TestDotGradient(t *testing.T) {
 }
 
 func newBackend(t *testing.T) backends.Backend {
+	Install() // this package's gradients; withStock swaps GoMLX's in
 	// Sequential ops: see model.DefaultBackend (simplego can deadlock otherwise).
 	b, err := backends.NewWithConfig("go:ops_sequential")
 	if err != nil {

@@ -27,7 +27,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 
 	"github.com/modadd/modadd/pkg/config"
-	_ "github.com/modadd/modadd/pkg/dotgrad" // gemm-based gradients of Dot and DotGeneral
 )
 
 // Params maps parameter names (config.Params) to graph nodes.

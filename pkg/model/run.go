@@ -13,6 +13,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/dotgrad"
 	"github.com/modadd/modadd/pkg/zp"
 )
 
@@ -41,8 +42,11 @@ func BackendConfig() string {
 }
 
 // Backend returns the GoMLX backend named by BackendConfig: "go" (the
-// default) or "xla:PLUGIN" in binaries built with -tags xla.
+// default) or "xla:PLUGIN" in binaries built with -tags xla. It installs
+// pkg/dotgrad's gradients of Dot and DotGeneral (10x faster training on the
+// pure-Go backend, bench/README.md) for every graph built afterwards.
 func Backend() (b backends.Backend, err error) {
+	dotgrad.Install()
 	cfg := BackendConfig()
 	var newErr error
 	err = Try(func() { b, newErr = backends.NewWithConfig(cfg) })
