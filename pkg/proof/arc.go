@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
-	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -116,6 +115,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var flops int64 = m.FoldFLOPs
 	g2 := circuit.Gamma(2)
 
+	cosT, sinT := cosTable(p), sinTable(p)
 	// Per neuron: one Fourier term of U at the fit's frequency (the hint),
 	// its residual's spread ρ_i, U's spread, and the worst pre-activation
 	// rounding Δ_i of the tables.
@@ -135,8 +135,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		}
 		var re, im float64
 		for c := 0; c < p; c++ {
-			re += t.U[i][c] * fourier.Cos(ku, c, p)
-			im -= t.U[i][c] * fourier.Sin(ku, c, p)
+			kc := (ku * c) % p
+			re += t.U[i][c] * cosT[kc]
+			im -= t.U[i][c] * sinT[kc]
 		}
 		norm := 2 / float64(p)
 		if 2*ku == p || ku == 0 {
@@ -145,7 +146,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		re, im = re*norm, im*norm // U_i(c) ≈ Re[(re + i·im) e^{iw c}]
 		res := make([]float64, p)
 		for c := 0; c < p; c++ {
-			res[c] = t.U[i][c] - (re*fourier.Cos(ku, c, p) - im*fourier.Sin(ku, c, p))
+			kc := (ku * c) % p
+			res[c] = t.U[i][c] - (re*cosT[kc] - im*sinT[kc])
 		}
 		uErr := 2 * maxAbs(e.U[i])
 		amp := math.Abs(re) + math.Abs(im)
@@ -192,7 +194,6 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var clusters []*arcCluster
 	tauMin, tauMax := math.Inf(1), 0.0
 	for _, cl := range m.Clusters {
-		w := 2 * math.Pi * float64(cl.K) / float64(p)
 		type nt struct {
 			i          int
 			phi, tau   float64
@@ -204,10 +205,12 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		for _, i := range cl.Neurons {
 			f := m.Fits[i]
 			r, ph := f.R, f.Phi
+			cph, sph := math.Cos(ph), math.Sin(ph)
 			var ea, eb float64
 			resA, resB := make([]float64, p), make([]float64, p)
 			for x := 0; x < p; x++ {
-				ideal := r * math.Cos(w*float64(x)+ph)
+				kx := (cl.K * x) % p
+				ideal := r * (cosT[kx]*cph - sinT[kx]*sph) // r cos(wx + φ)
 				resA[x] = (math.Abs(t.A[x][i]-ideal)+e.A[x][i]+1e-12*(math.Abs(t.A[x][i])+r))*(1+1e-9) + 1e-9*r
 				resB[x] = (math.Abs(t.B[x][i]-ideal)+e.B[x][i]+1e-12*(math.Abs(t.B[x][i])+r))*(1+1e-9) + 1e-9*r
 				ea, eb = math.Max(ea, resA[x]), math.Max(eb, resB[x])
@@ -376,7 +379,6 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		dsA[x], dsB[x] = maxAbs(t.La[x]), maxAbs(t.Lb[x])
 	}
 	derr0, ds0 := maxAbs(e.L0), maxAbs(t.L0)
-	cosT, sinT := cosTable(p), sinTable(p)
 
 	eps := make([]float64, p*p)
 	expl := make([]float64, p*p*p)
