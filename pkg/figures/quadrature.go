@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -16,14 +15,14 @@ import (
 
 // QuadratureRectangles draws one cluster's rule as rectangles under the
 // curve it integrates, h(φ) = act(cos(x + φ))·cos(2φ) (the real part of the
-// integrand of G at half-angle x). Each neuron owns the stretch of the
-// circle nearer its phase φ_i than any other neuron's (so the rectangles
-// tile the circle instead of piling up where the phases crowd), and its
-// rectangle's area is its term of the rule, 2π·(w_i/W)·h(φ_i): the height
-// is h(φ_i) times the neuron's weight share over its stretch's share of the
-// circle. Where the phases are spread evenly with equal weights the tops
-// follow the curve; a top above or below the curve is a neuron weighing
-// more or less than its stretch, and the rule is the sum of the areas.
+// integrand of G at half-angle x). The circle is cut into equal bins, and
+// the rectangle over a bin has for area the sum of its neurons' terms
+// 2π·(w_i/W)·h(φ_i): the rectangles add up to the rule's value exactly,
+// as the curve's area is the integral. (One rectangle per neuron, of width
+// its weight, would pile up where the phases crowd.) Where the neurons'
+// weight is spread evenly over the circle the tops follow the curve; an
+// empty bin, or one holding more than its share of the weight, shows where
+// the rule deviates — and deviations of opposite sign cancel in the sum.
 func QuadratureRectangles(title string, r quadrature.Rule, act func(float64) float64, x float64) *Figure {
 	p := plot.New()
 	p.Title.Text = title
@@ -31,51 +30,37 @@ func QuadratureRectangles(title string, r quadrature.Rule, act func(float64) flo
 	p.Y.Label.Text = fmt.Sprintf("act(cos(%.2f + φ)) · cos 2φ", x)
 	h := func(phi float64) float64 { return act(math.Cos(x+phi)) * math.Cos(2*phi) }
 	total := r.Total()
-	type node struct{ phi, w float64 }
-	nodes := make([]node, len(r.Nodes))
-	for i, phi := range r.Nodes {
-		nodes[i] = node{math.Mod(math.Mod(phi+math.Pi, 2*math.Pi)+2*math.Pi, 2*math.Pi) - math.Pi, r.Weights[i]}
-	}
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].phi < nodes[j].phi })
-	p.Add(plotter.NewGrid())
-	fill := color.NRGBA{R: TrainColor.R, G: TrainColor.G, B: TrainColor.B, A: 0x70}
-	var rect *plotter.Polygon
-	n := len(nodes)
-	for i, nd := range nodes {
-		// The stretch from the midpoint to the previous node to the
-		// midpoint to the next one, around the circle.
-		prev, next := nodes[(i+n-1)%n].phi, nodes[(i+1)%n].phi
-		if i == 0 {
-			prev -= 2 * math.Pi
-		}
-		if i == n-1 {
-			next += 2 * math.Pi
-		}
-		lo, hi := (prev+nd.phi)/2, (nd.phi+next)/2
-		if n == 1 {
-			lo, hi = nd.phi-math.Pi, nd.phi+math.Pi
-		}
-		y := h(nd.phi) * (2 * math.Pi * nd.w / total) / (hi - lo)
-		for _, piece := range wrapInterval(lo, hi) {
-			poly, err := plotter.NewPolygon(plotter.XYs{{X: piece[0], Y: 0}, {X: piece[1], Y: 0}, {X: piece[1], Y: y}, {X: piece[0], Y: y}})
-			if err != nil {
-				continue
-			}
-			poly.Color = fill
-			poly.LineStyle.Width = vg.Points(0.3)
-			poly.LineStyle.Color = TrainColor
-			p.Add(poly)
-			rect = poly
-		}
-	}
-	// The nodes themselves, as ticks on the axis.
+	const bins = 48
+	width := 2 * math.Pi / bins
+	area := make([]float64, bins)
 	var ticks plotter.XYs
-	for _, nd := range nodes {
-		ticks = append(ticks, plotter.XY{X: nd.phi, Y: 0})
+	for i, phi := range r.Nodes {
+		phi = math.Mod(math.Mod(phi+math.Pi, 2*math.Pi)+2*math.Pi, 2*math.Pi) - math.Pi
+		b := min(int((phi+math.Pi)/width), bins-1)
+		area[b] += 2 * math.Pi * r.Weights[i] / total * h(phi)
+		ticks = append(ticks, plotter.XY{X: phi, Y: 0})
+	}
+	p.Add(plotter.NewGrid())
+	var rect *plotter.Polygon
+	for b, a := range area {
+		if a == 0 {
+			continue
+		}
+		lo := -math.Pi + float64(b)*width
+		y := a / width
+		poly, err := plotter.NewPolygon(plotter.XYs{{X: lo, Y: 0}, {X: lo + width, Y: 0}, {X: lo + width, Y: y}, {X: lo, Y: y}})
+		if err != nil {
+			continue
+		}
+		poly.Color = color.NRGBA{R: TrainColor.R, G: TrainColor.G, B: TrainColor.B, A: 0x70}
+		poly.LineStyle.Width = vg.Points(0.5)
+		poly.LineStyle.Color = TrainColor
+		p.Add(poly)
+		rect = poly
 	}
 	s, _ := plotter.NewScatter(ticks)
 	s.GlyphStyle.Shape = draw.PlusGlyph{}
-	s.GlyphStyle.Radius = vg.Points(2)
+	s.GlyphStyle.Radius = vg.Points(3)
 	s.GlyphStyle.Color = color.Black
 	p.Add(s)
 	curve := plotter.NewFunction(h)
@@ -86,25 +71,20 @@ func QuadratureRectangles(title string, r quadrature.Rule, act func(float64) flo
 	lg := NewInset(true, true)
 	lg.Add("integrand h(φ)", curve)
 	if rect != nil {
-		lg.Add("one neuron: area 2π·(w_i/W)·h(φ_i)", rect)
+		lg.Add(fmt.Sprintf("rule, per 1/%d of the circle: area = Σ 2π·(w_i/W)·h(φ_i)", bins), rect)
 	}
-	lg.Add("neurons' phases φ_i", s)
+	lg.Add(fmt.Sprintf("the %d neurons' phases φ_i", len(r.Nodes)), s)
 	p.Add(lg)
 	p.X.Min, p.X.Max = -math.Pi, math.Pi
 	p.X.Tick.Marker = piTicks{}
-	return &Figure{Name: "quadrature-rectangles", Plots: [][]*plot.Plot{{p}}, Width: 8 * vg.Inch, Height: 4.2 * vg.Inch}
-}
-
-// wrapInterval splits [lo, hi] (within (−3π, 3π)) into pieces inside
-// [−π, π], wrapping around the circle.
-func wrapInterval(lo, hi float64) [][2]float64 {
-	switch {
-	case lo < -math.Pi:
-		return [][2]float64{{lo + 2*math.Pi, math.Pi}, {-math.Pi, hi}}
-	case hi > math.Pi:
-		return [][2]float64{{lo, math.Pi}, {-math.Pi, hi - 2*math.Pi}}
+	p.Y.Tick.Marker = niceTicks{n: 5}
+	lo, hi := 0.0, 0.0
+	for _, a := range area {
+		lo, hi = math.Min(lo, a/width), math.Max(hi, a/width)
 	}
-	return [][2]float64{{lo, hi}}
+	lo, hi = math.Min(lo, -0.5), math.Max(hi, 1)
+	p.Y.Min, p.Y.Max = lo-0.05*(hi-lo), hi+0.45*(hi-lo) // room for the legend
+	return &Figure{Name: "quadrature-rectangles", Plots: [][]*plot.Plot{{p}}, Width: 8 * vg.Inch, Height: 4.2 * vg.Inch}
 }
 
 // NodeErrors is one cluster's rule error against the number of nodes N:
@@ -142,7 +122,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 	if math.IsInf(lo, 1) {
 		lo, hi = 1e-3, 1
 	}
-	lo, hi = math.Pow(10, math.Floor(math.Log10(lo))), math.Pow(10, math.Ceil(math.Log10(hi)))
+	lo, hi = math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi)) // in log10 units
 	cols := Palette(3)
 	var row []*plot.Plot
 	for ci, c := range clusters {
@@ -155,8 +135,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 		if ci == 0 {
 			p.Y.Label.Text = "worst relative error of G"
 		}
-		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Tick.Marker, p.Y.Tick.Marker = logTicks{}, powerTicks{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = log10Ticks{plain: true}, log10Ticks{}
 		p.Y.Min, p.Y.Max = lo, hi
 		p.Add(plotter.NewGrid())
 		lg := NewInset(false, true)
@@ -171,7 +150,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 				if ref.y0 <= 0 {
 					continue
 				}
-				l, _ := plotter.NewLine(plotter.XYs{{X: n0, Y: ref.y0 * 1.6}, {X: n1, Y: ref.y0 * 1.6 * math.Pow(n1/n0, ref.pow)}})
+				l, _ := plotter.NewLine(plotter.XYs{{X: logv(n0), Y: logv(ref.y0 * 1.6)}, {X: logv(n1), Y: logv(ref.y0 * 1.6 * math.Pow(n1/n0, ref.pow))}})
 				l.Color = grey
 				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 				p.Add(l)
@@ -179,7 +158,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 					lg.Add(ref.name, l)
 				}
 			}
-			p.X.Min, p.X.Max = n0/1.3, n1*1.3
+			p.X.Min, p.X.Max = logv(n0/1.3), logv(n1*1.3)
 		}
 		for i, s := range []struct {
 			name string
@@ -188,7 +167,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 			var xy plotter.XYs
 			for j, n := range c.N {
 				if j < len(s.ys) && s.ys[j] > 0 {
-					xy = append(xy, plotter.XY{X: float64(n), Y: math.Max(s.ys[j], lo)})
+					xy = append(xy, plotter.XY{X: logv(float64(n)), Y: math.Max(logv(s.ys[j]), lo)})
 				}
 			}
 			l, pts, err := plotter.NewLinePoints(xy)
@@ -203,7 +182,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 			}
 		}
 		if c.Full > 0 && len(c.N) > 0 {
-			s, _ := plotter.NewScatter(plotter.XYs{{X: float64(c.N[len(c.N)-1]), Y: c.Full}})
+			s, _ := plotter.NewScatter(plotter.XYs{{X: logv(float64(c.N[len(c.N)-1])), Y: logv(c.Full)}})
 			s.GlyphStyle.Shape = draw.BoxGlyph{}
 			s.GlyphStyle.Radius = vg.Points(4)
 			s.GlyphStyle.Color = color.Black

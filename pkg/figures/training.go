@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,8 +25,7 @@ func lossPlot(title string) *plot.Plot {
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "loss (log scale)"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = powerTicks{}
+	p.Y.Tick.Marker = log10Ticks{}
 	return p
 }
 
@@ -47,10 +45,11 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 	if title != "" {
 		loss.Title.Text = title + ": " + loss.Title.Text
 	}
+	ex := func(e int) float64 { return float64(e) }
 	if logX {
+		ex = func(e int) float64 { return math.Log10(float64(e)) }
 		for _, p := range []*plot.Plot{loss, acc} {
-			p.X.Scale = plot.LogScale{}
-			p.X.Tick.Marker = logTicks{}
+			p.X.Tick.Marker = log10Ticks{plain: true}
 			p.X.Label.Text = "epoch (log scale)"
 		}
 	}
@@ -73,8 +72,8 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 				continue
 			}
 			// A log axis cannot show 0: floor at the smallest float64 step above 0 we care about.
-			lp = append(lp, plotter.XY{X: float64(m.Epoch), Y: math.Max(s.loss(m), 1e-12)})
-			ap = append(ap, plotter.XY{X: float64(m.Epoch), Y: s.accur(m)})
+			lp = append(lp, plotter.XY{X: ex(m.Epoch), Y: logv(math.Max(s.loss(m), 1e-12))})
+			ap = append(ap, plotter.XY{X: ex(m.Epoch), Y: s.accur(m)})
 		}
 		for _, pair := range []struct {
 			p   *plot.Plot
@@ -94,30 +93,6 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 	loss.Add(lossLegend)
 	acc.Add(accLegend)
 	return &Figure{Name: "training-curves", Plots: [][]*plot.Plot{{loss, acc}}}
-}
-
-// logTicks labels the powers of ten of a log axis as 1, 10, 100, 1000, …
-// with unlabelled minor ticks at 2…9 times them.
-type logTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (logTicks) Ticks(min, max float64) []plot.Tick {
-	var ts []plot.Tick
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
-		base := math.Pow(10, e)
-		for m := 1.0; m < 10; m++ {
-			v := m * base
-			if v < min*(1-1e-9) || v > max*(1+1e-9) {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if m == 1 {
-				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
-			}
-			ts = append(ts, t)
-		}
-	}
-	return ts
 }
 
 // powerTicks labels the powers of ten of a log axis as 1e-6, 1e-5, ...
@@ -171,10 +146,17 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 		p.Add(l)
 		lg.Add(name, l)
 	}
-	add(loss, lossLegend, "train", train, 0, 1e-12)
-	add(loss, lossLegend, "held-out", heldout, 1, 1e-12)
-	add(loss, lossLegend, "restricted (key frequencies only)", restricted, 2, 1e-12)
-	add(loss, lossLegend, "excluded (key frequencies removed)", excluded, 3, 1e-12)
+	lg := func(ys []float64) []float64 {
+		out := make([]float64, len(ys))
+		for i, y := range ys {
+			out[i] = logv(math.Max(y, 1e-12))
+		}
+		return out
+	}
+	add(loss, lossLegend, "train", lg(train), 0, -12)
+	add(loss, lossLegend, "held-out", lg(heldout), 1, -12)
+	add(loss, lossLegend, "restricted (key frequencies only)", lg(restricted), 2, -12)
+	add(loss, lossLegend, "excluded (key frequencies removed)", lg(excluded), 3, -12)
 	add(other, otherLegend, "embedding energy in the key frequencies", keyEnergy, 4, 0)
 	add(other, otherLegend, "gradient symmetricity", gs, 5, -1)
 	loss.Add(lossLegend)
