@@ -15,6 +15,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/metrics"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/train"
 )
@@ -173,11 +174,11 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	split, err := train.SplitOf(cfg)
+	split, err := metrics.SplitOf(cfg)
 	if err != nil {
 		return err
 	}
-	m, err := train.Measure(logits, split, ck.Epoch)
+	m, err := metrics.Measure(logits, split, ck.Epoch)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/measures"
 	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/metrics"
 	"github.com/modadd/modadd/pkg/model"
-	"github.com/modadd/modadd/pkg/train"
 )
 
 // Report is the analysis of one model. Fields that need the folded circuit
@@ -80,11 +80,11 @@ func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.
 		return nil, nil, err
 	}
 	logits := acts[model.LogitsName].Data
-	split, err := train.SplitOf(cfg)
+	split, err := metrics.SplitOf(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := train.Measure(logits, split, ck.Epoch)
+	m, err := metrics.Measure(logits, split, ck.Epoch)
 	if err != nil {
 		return nil, nil, err
 	}

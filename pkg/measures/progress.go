@@ -2,7 +2,7 @@ package measures
 
 import (
 	"github.com/modadd/modadd/pkg/fourier"
-	"github.com/modadd/modadd/pkg/train"
+	"github.com/modadd/modadd/pkg/metrics"
 )
 
 // Losses are Nanda et al.'s progress measures at one point of training.
@@ -64,5 +64,5 @@ func ProgressLosses(logits []float64, p int, ks []int, idx []int) Losses {
 }
 
 func crossEntropy(logits []float64, p int, idx []int) float64 {
-	return train.ScoreRows(logits, p, idx).Loss
+	return metrics.ScoreRows(logits, p, idx).Loss
 }

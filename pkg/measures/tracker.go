@@ -6,8 +6,8 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/fourier"
+	"github.com/modadd/modadd/pkg/metrics"
 	"github.com/modadd/modadd/pkg/model"
-	"github.com/modadd/modadd/pkg/train"
 )
 
 // Point holds the progress measures at one epoch.
@@ -55,7 +55,11 @@ func (t *Tracker) OnMetrics(m checkpoint.Metrics, params checkpoint.Tensors) {
 		t.Err = err
 		return
 	}
-	split, _ := train.SplitOf(t.Config)
+	split, err := metrics.SplitOf(t.Config)
+	if err != nil {
+		t.Err = err
+		return
+	}
 	WE := params.Must("W_E")
 	cols := make([][]float64, t.Config.DModel)
 	for j := range cols {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/metrics"
 	"github.com/modadd/modadd/pkg/model"
 )
 
@@ -32,8 +33,8 @@ func TestShippedModels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		split, _ := SplitOf(ck.Config)
-		m, err := Measure(logits, split, ck.Epoch)
+		split, _ := metrics.SplitOf(ck.Config)
+		m, err := metrics.Measure(logits, split, ck.Epoch)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/metrics"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/progress"
 	"github.com/modadd/modadd/pkg/zp"
@@ -333,7 +334,7 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 	cfg := cks[0].Config
 	r := &Trainer{be: be, cks: cks, cfg: cfg, seeds: seeds, dtype: model.DType(cfg.DType), epoch: cks[0].Epoch}
 	for _, ck := range cks {
-		split, err := SplitOf(ck.Config)
+		split, err := metrics.SplitOf(ck.Config)
 		if err != nil {
 			return nil, err
 		}
@@ -613,7 +614,7 @@ func (r *Trainer) Metrics() ([]checkpoint.Metrics, error) {
 	}
 	out := make([]checkpoint.Metrics, len(lg))
 	err = parallel(len(lg), func(s int) (err error) {
-		out[s], err = Measure(lg[s], r.splits[s], r.epoch)
+		out[s], err = metrics.Measure(lg[s], r.splits[s], r.epoch)
 		return err
 	})
 	return out, err

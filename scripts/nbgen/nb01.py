@@ -29,7 +29,6 @@ training; the table lists them all."""),
 ("code", """import (
 	"fmt"
 
-	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/figures"
 	"github.com/modadd/modadd/pkg/nb"
@@ -42,16 +41,28 @@ fmt.Printf("trainable parameters: %d\\n", cfg.NumTrainable())
 nb.KeyValues(cfg)"""),
 ("markdown", r"""## A short live run
 
-Training the full 10,000 epochs takes about 20 minutes on two CPU cores, so here we watch the first
-300 epochs of the same model (seed 1), evaluating every 20 epochs. The training accuracy climbs first;
-the held-out accuracy follows once the network stops memorising and finds the general algorithm
-("grokking"), which for this configuration happens within a few hundred epochs.
+The full 10,000 epochs take about half an hour on two CPU cores (the shipped model's recorded wall
+time is printed further down), so here we watch the first 300 epochs of the same model (seed 1),
+evaluating every 20 epochs.
 
 Alongside, a `measures.Tracker` records Nanda et al.'s *progress measures* at every evaluation: the
 **restricted loss** keeps only the components of the logits along the embedding's key frequencies
 (as functions of $a+b$), the **excluded loss** removes them. When the restricted loss falls with the
 train loss while the excluded loss rises, the model computes with those frequencies, not by memory."""),
-("code", """import "github.com/modadd/modadd/pkg/measures"
+("code", """import (
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/measures"
+)
+
+// firstEpoch is the first recorded epoch at which ok holds (-1: never).
+func firstEpoch(h []checkpoint.Metrics, ok func(checkpoint.Metrics) bool) int {
+	for _, m := range h {
+		if ok(m) {
+			return m.Epoch
+		}
+	}
+	return -1
+}
 
 %%
 cfg := config.Default()
@@ -59,37 +70,69 @@ cfg.Seed = 1
 cfg.Epochs = 300
 cfg.EvalEvery = 20
 tracker := &measures.Tracker{Config: cfg}
-ck := nb.Must1(train.Train(cfg, train.Options{Progress: true, OnMetrics: tracker.OnMetrics}))
+opts := train.Options{Progress: true, OnMetrics: tracker.OnMetrics}
+ck := nb.Must1(train.Train(cfg, opts))
 nb.Must(tracker.Err)
 last, _ := ck.Last()
-fmt.Printf("after %d epochs: train accuracy %.3f, held-out accuracy %.3f, %.0f s\\n", last.Epoch, last.TrainAcc, last.HeldoutAcc, last.Seconds)
-nb.Show("01-live-run-curves", figures.TrainingCurves("live run, seed 1", ck.History))
+fmt.Printf("after %d epochs (%.0f s): train accuracy %.3f, held-out accuracy %.3f\n",
+	last.Epoch, last.Seconds, last.TrainAcc, last.HeldoutAcc)
+h := ck.History
+fmt.Printf("train accuracy >= 0.99 first at epoch %d; held-out >= 0.9 at epoch %d, >= 0.95 at epoch %d\n",
+	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.TrainAcc >= 0.99 }),
+	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.HeldoutAcc >= 0.9 }),
+	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.HeldoutAcc >= 0.95 }))
+nb.Show("01-live-run-curves", figures.TrainingCurves("live run, seed 1", h))
 var ep []int
 var tr, ho, re, ex, ke, gs []float64
 for _, pt := range tracker.Points {
-	ep, tr, ho, re, ex = append(ep, pt.Epoch), append(tr, pt.TrainLoss), append(ho, pt.HeldoutLoss), append(re, pt.Restricted), append(ex, pt.Excluded)
+	ep, tr, ho = append(ep, pt.Epoch), append(tr, pt.TrainLoss), append(ho, pt.HeldoutLoss)
+	re, ex = append(re, pt.Restricted), append(ex, pt.Excluded)
 	ke, gs = append(ke, pt.KeyEnergy), append(gs, pt.GradientSymmetricity)
 }
-nb.Show("01-live-run-progress", figures.Progress("live run, seed 1", ep, tr, ho, re, ex, ke, gs))"""),
+nb.Show("01-live-run-progress", figures.Progress("live run, seed 1", ep, tr, ho, re, ex, ke, gs))
+first, end := tracker.Points[0], tracker.Points[len(tracker.Points)-1]
+fmt.Printf("excluded loss: %.2f at epoch %d, %.2f at epoch %d; restricted loss %.3g at the end\n",
+	first.Excluded, first.Epoch, end.Excluded, end.Epoch, end.Restricted)"""),
+("markdown", r"""What the curves show: the training accuracy climbs from chance to nearly 1 within the first
+hundred epochs, and the held-out accuracy follows a few tens of epochs behind (the epochs are printed
+above). This is not *grokking*, the long plateau of memorisation before a sudden generalisation
+that Power et al. saw with small training fractions: with 80% of the pairs in the training set and
+weight decay 1, this model generalises almost as soon as it fits. What lags is the held-out *loss*,
+which stays orders of magnitude above the train loss for a while and keeps falling after the
+accuracy has saturated. The progress measures say how: the restricted loss (key frequencies only)
+falls with the train loss, while the excluded loss (key frequencies removed) climbs far above the
+loss of guessing ($\ln 59 \approx 4.08$): the logits are made of the key frequencies, whose energy
+share in the embedding and the gradient symmetricity (right) rise together."""),
 ("markdown", r"""## The shipped model
 
 `models/p59-pizza-seed0` was trained by `modadd train -seed 0 -weights-only -out models/p59-pizza-seed0`
 for the full 10,000 epochs; its metadata records the backend, the wall time and the metrics every
-100 epochs. Loading it takes milliseconds, and the later notebooks all start from it."""),
+100 epochs. Loading it takes milliseconds, and the later notebooks all start from it. The epoch
+axis is logarithmic: everything happens in the first thousand epochs; the rest drives the losses
+down to a floor set by float32 rounding."""),
 ("code", """%%
 dir := nb.Path("models", "p59-pizza-seed0")
 ck := nb.Must1(checkpoint.Load(dir))
 fmt.Print(ck.Describe())
-nb.Show("01-shipped-model-curves", figures.TrainingCurves("p=59 pizza, seed 0", ck.History))"""),
+fmt.Printf("recorded wall time: %.0f s (%.0f min) on backend %s\n", ck.Meta.WallSeconds, ck.Meta.WallSeconds/60, ck.Meta.Backend)
+h := ck.History
+final := h[len(h)-1]
+fmt.Printf("held-out accuracy 1 first at epoch %d; train loss within 10%% of its final %.2g from epoch %d\n",
+	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.HeldoutAcc >= 1 }), final.TrainLoss,
+	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.TrainLoss <= 1.1*final.TrainLoss }))
+nb.Show("01-shipped-model-curves", figures.TrainingCurves("p=59 pizza, seed 0", h))"""),
 ("markdown", r"""We re-evaluate it here on all $p^2$ pairs rather than trusting the record: every sum must be right."""),
-("code", """import "github.com/modadd/modadd/pkg/model"
+("code", """import (
+	"github.com/modadd/modadd/pkg/metrics"
+	"github.com/modadd/modadd/pkg/model"
+)
 
 %%
 ck := nb.Must1(checkpoint.Load(nb.Path("models", "p59-pizza-seed0")))
 be := nb.Must1(model.Backend())
 logits := nb.Must1(model.AllLogits(be, ck.Config, ck.Params, ck.Config.DType))
-split := nb.Must1(train.SplitOf(ck.Config))
-m := nb.Must1(train.Measure(logits, split, ck.Epoch))
+split := nb.Must1(metrics.SplitOf(ck.Config))
+m := nb.Must1(metrics.Measure(logits, split, ck.Epoch))
 nb.Table([]string{"pairs", "accuracy", "loss"}, [][]string{
 	{fmt.Sprintf("train (%d)", len(split.Train)), fmt.Sprintf("%.4f", m.TrainAcc), fmt.Sprintf("%.3g", m.TrainLoss)},
 	{fmt.Sprintf("held-out (%d)", len(split.Heldout)), fmt.Sprintf("%.4f", m.HeldoutAcc), fmt.Sprintf("%.3g", m.HeldoutLoss)},

@@ -1,4 +1,9 @@
-package train
+// Package metrics scores a model's logits on the task: the cross-entropy
+// and accuracy of all-pairs logits on the train split, the held-out split
+// and all p² pairs (checkpoint.Metrics), and the split a config trains on.
+// Training, evaluation and analysis all score through it, so a metric means
+// the same everywhere.
+package metrics
 
 import (
 	"fmt"
@@ -54,7 +59,7 @@ func ScoreRows(logits []float64, p int, idx []int) Score {
 func Measure(logits []float64, s zp.Split, epoch int) (checkpoint.Metrics, error) {
 	p := s.P
 	if len(logits) != p*p*p {
-		return checkpoint.Metrics{}, fmt.Errorf("train: %d logits for p = %d, want p³ = %d", len(logits), p, p*p*p)
+		return checkpoint.Metrics{}, fmt.Errorf("metrics: %d logits for p = %d, want p³ = %d", len(logits), p, p*p*p)
 	}
 	all := make([]int, p*p)
 	for i := range all {
