@@ -137,11 +137,9 @@ func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.
 	}
 	r.MedianFVE = [3]float64{mechanism.Median(fa), mechanism.Median(fb), mechanism.Median(fu)}
 	r.PhaseDoublingError, r.MedianPhaseAB, r.MedianAmpRatio, r.MedianOffset = mechanism.Median(pd), mechanism.Median(pab), mechanism.Median(amp), mechanism.Median(off)
-	per, total, err := mechanism.CompareIdeal(tb, r.Fits, r.Clusters)
-	if err == nil {
-		r.IdealPer = per
-		r.IdealLogitFVE, r.IdealMaxError, r.IdealMeanError = total.FVE, total.MaxErr, total.MeanErr
-	}
+	per, total := mechanism.CompareIdeal(tb, r.Fits, r.Clusters)
+	r.IdealPer = per
+	r.IdealLogitFVE, r.IdealMaxError, r.IdealMeanError = total.FVE, total.MaxErr, total.MeanErr
 	return r, tb, nil
 }
 

@@ -217,7 +217,7 @@ type Agreement struct {
 // CompareIdeal evaluates, for each cluster and for their total, the MLP's
 // actual contribution to the logits (Σ_{i∈k} act(pre_i) U[i][c], centred
 // over c) against the ideal pizza logits.
-func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per []Agreement, total Agreement, err error) {
+func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per []Agreement, total Agreement) {
 	p := t.P
 	profiles := make([][]float64, len(clusters))
 	for ci, c := range clusters {
@@ -280,7 +280,7 @@ func CompareIdeal(t *circuit.Tables, fits []NeuronFit, clusters []Cluster) (per 
 	for ci, cl := range clusters {
 		per = append(per, mk(cl.K, accs[ci]))
 	}
-	return per, mk(0, accs[len(clusters)]), nil
+	return per, mk(0, accs[len(clusters)])
 }
 
 type tally struct{ res2, act2, maxErr, sumErr, scale float64 }

@@ -97,10 +97,7 @@ func TestIdealMatchesEvenPizza(t *testing.T) {
 	for _, n := range []int{16, 64} {
 		tb := synthetic(p, evenPizza(p, n))
 		fits := FitNeurons(tb)
-		per, total, err := CompareIdeal(tb, fits, Clusters(tb, fits))
-		if err != nil {
-			t.Fatal(err)
-		}
+		per, total := CompareIdeal(tb, fits, Clusters(tb, fits))
 		rel := 6.5 / float64(n*n) * 1.5
 		if total.FVE < 1-rel*rel*4 || total.MaxErr > 2*rel*total.Scale {
 			t.Fatalf("N=%d: total FVE %v, max error %v of %v (relative bound %v)", n, total.FVE, total.MaxErr, total.Scale, rel)
@@ -120,7 +117,7 @@ func TestIdealMatchesEvenPizza(t *testing.T) {
 	}
 	tb := synthetic(p, ns)
 	fits := FitNeurons(tb)
-	_, total, _ := CompareIdeal(tb, fits, Clusters(tb, fits))
+	_, total := CompareIdeal(tb, fits, Clusters(tb, fits))
 	if total.FVE > 0.5 {
 		t.Fatalf("ψ = −2φ still explained: FVE %v", total.FVE)
 	}

@@ -426,7 +426,10 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 // the S per-model losses [S] for a seed batch.
 func (r *Trainer) lossFunc() func(w model.Params) *Node {
 	cfg, S, p := r.cfg, len(r.splits), r.cfg.P
-	all, _ := zp.All(p)
+	all, err := zp.All(p)
+	if err != nil {
+		panic(err) // p was validated with the config
+	}
 	if cfg.Alpha == 1 {
 		// Constant attention: the logits of all p² pairs cost no gathers;
 		// the held-out rows get weight 0 in the loss.
