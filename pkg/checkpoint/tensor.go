@@ -70,15 +70,6 @@ func (ts Tensors) Must(name string) Tensor {
 	return t
 }
 
-// Names lists the names in order.
-func (ts Tensors) Names() []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Name
-	}
-	return out
-}
-
 // Clone returns a deep copy.
 func (ts Tensors) Clone() Tensors {
 	out := make(Tensors, len(ts))
