@@ -62,12 +62,17 @@ func runFigures(args []string) error {
 		}
 	}
 	if m.Tables != nil && m.Checkpoint.Config.Act == config.ReLU {
-		if pr, err := proof.Run(m.Checkpoint.Config, m.Checkpoint.Params); err != nil {
+		pm, err := m.Proof()
+		var pr *proof.Report
+		if err == nil {
+			pr, err = proof.RunModel(pm)
+		}
+		if err != nil {
 			skipped("proof", err)
 		} else {
 			figs = append(figs, figures.Frontier("proof frontier", pr))
 			for _, c := range pr.Strategies {
-				if c.Strategy == "linear" || c.Strategy == "fourier-U/1" {
+				if c.Strategy == "linear" || c.Strategy == "arc" || c.Strategy == "fourier-U/1" {
 					b := figures.Budget(c)
 					b.Name = "proof-budget-" + strings.ReplaceAll(c.Strategy, "/", "")
 					cf := figures.Certified(c, r.P)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -20,6 +21,7 @@ import (
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/metrics"
 	"github.com/modadd/modadd/pkg/model"
+	"github.com/modadd/modadd/pkg/proof"
 )
 
 // Report is the analysis of one model. Fields that need the folded circuit
@@ -61,6 +63,8 @@ type Report struct {
 	MedianMargin float64 `json:"median_margin"`
 
 	Fits []mechanism.NeuronFit `json:"-"`
+	// FoldSeconds is the time folding the weights into tables took.
+	FoldSeconds float64 `json:"-"`
 }
 
 // Analyze computes the report of a checkpoint on backend be (used for the
@@ -107,7 +111,9 @@ func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.
 		return nil, nil, err
 	}
 
+	t0 := time.Now()
 	tb, err := circuit.Fold(cfg, w)
+	r.FoldSeconds = time.Since(t0).Seconds()
 	if errors.Is(err, circuit.ErrNotSeparable) {
 		return r, nil, nil // not a constant-attention model: no circuit analysis
 	}
@@ -211,11 +217,29 @@ func Open(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, err := OpenCheckpoint(be, ck)
+	if m != nil {
+		m.Dir = dir
+	}
+	return m, err
+}
+
+// OpenCheckpoint analyses a loaded checkpoint on backend be.
+func OpenCheckpoint(be backends.Backend, ck *checkpoint.Checkpoint) (*Model, error) {
 	r, tb, err := analyze(be, ck)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Dir: dir, Checkpoint: ck, Report: r, Tables: tb}, nil
+	return &Model{Checkpoint: ck, Report: r, Tables: tb}, nil
+}
+
+// Proof is the model for the proof strategies, from the same tables and
+// fits (nothing is folded or fitted again).
+func (m *Model) Proof() (*proof.Model, error) {
+	if m.Tables == nil {
+		return nil, fmt.Errorf("analysis: the model's attention is not constant (alpha = %g): there is no circuit to prove things about", m.Checkpoint.Config.Alpha)
+	}
+	return proof.Explained(m.Checkpoint.Config, m.Checkpoint.Params, m.Tables, m.Report.FoldSeconds, m.Report.Fits, m.Report.Clusters)
 }
 
 // margins returns the smallest and the median over inputs of

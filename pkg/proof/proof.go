@@ -42,23 +42,44 @@ type Model struct {
 	Err      *circuit.Tables // rounding bounds of T's entries
 	Fits     []mechanism.NeuronFit
 	Clusters []mechanism.Cluster
-	// FoldFLOPs is the cost of folding the weights into the tables.
-	FoldFLOPs int64
-	eval      *evaluation
+	// FoldFLOPs and FoldSeconds are the cost of folding the weights into
+	// the tables.
+	FoldFLOPs   int64
+	FoldSeconds float64
+	eval        *evaluation
+	cfg         config.Config
+	w           checkpoint.Tensors
 }
 
 // NewModel folds and fits a model. The strategies need constant attention
 // and ReLU (1-Lipschitz, positively homogeneous).
 func NewModel(cfg config.Config, w checkpoint.Tensors) (*Model, error) {
+	if err := w.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("proof: nothing can be proven about this model: %w", err)
+	}
+	t0 := time.Now()
+	t, err := circuit.Fold(cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	foldSeconds := time.Since(t0).Seconds()
+	fits := mechanism.FitNeurons(t)
+	return Explained(cfg, w, t, foldSeconds, fits, mechanism.Clusters(t, fits))
+}
+
+// Explained builds the Model from tables folded and fits made elsewhere
+// (analysis.Model.Proof), so that nothing is folded or fitted twice; it adds
+// the tables' rounding bounds (circuit.Errors). foldSeconds is the time the
+// folding took, for the report.
+func Explained(cfg config.Config, w checkpoint.Tensors, t *circuit.Tables, foldSeconds float64, fits []mechanism.NeuronFit, clusters []mechanism.Cluster) (*Model, error) {
 	if cfg.Act != config.ReLU {
 		return nil, fmt.Errorf("proof: the strategies are written for ReLU; this model uses %q", cfg.Act)
 	}
 	if err := w.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("proof: nothing can be proven about this model: %w", err)
 	}
-	t, err := circuit.Fold(cfg, w)
-	if err != nil {
-		return nil, err
+	if len(fits) != cfg.DMLP || t.M != cfg.DMLP || t.P != cfg.P {
+		return nil, fmt.Errorf("proof: tables of %d×%d neurons and %d fits for a model of p = %d with %d neurons", t.P, t.M, len(fits), cfg.P, cfg.DMLP)
 	}
 	e, err := circuit.Errors(cfg, w)
 	if err != nil {
@@ -70,9 +91,7 @@ func NewModel(cfg config.Config, w checkpoint.Tensors) (*Model, error) {
 	if err := e.CheckFinite(); err != nil {
 		return nil, fmt.Errorf("proof: rounding bounds: %w", err)
 	}
-	m := &Model{P: cfg.P, M: cfg.DMLP, T: t, Err: e}
-	m.Fits = mechanism.FitNeurons(t)
-	m.Clusters = mechanism.Clusters(t, m.Fits)
+	m := &Model{P: cfg.P, M: cfg.DMLP, T: t, Err: e, Fits: fits, Clusters: clusters, FoldSeconds: foldSeconds, cfg: cfg, w: w}
 	p, d, h, dh, mm := int64(cfg.P), int64(cfg.DModel), int64(cfg.NHeads), int64(cfg.DHead), int64(cfg.DMLP)
 	// R, V, OV for two positions, then A, B (x W_in), La, Lb (x W_U), U = W_out W_U.
 	m.FoldFLOPs = 2*(2*p*d*h*dh+2*p*h*dh*d) + 2*(2*p*d*mm) + 2*(2*p*d*p) + 2*mm*d*p
@@ -229,16 +248,22 @@ type Report struct {
 // Run proves with each strategy (all of Strategies() when none is given)
 // and always includes brute force for the reference figures.
 func Run(cfg config.Config, w checkpoint.Tensors, strategies ...Strategy) (*Report, error) {
-	t0 := time.Now()
 	m, err := NewModel(cfg, w)
 	if err != nil {
 		return nil, err
 	}
+	return RunModel(m, strategies...)
+}
+
+// RunModel is Run on a model already folded and fitted.
+func RunModel(m *Model, strategies ...Strategy) (*Report, error) {
+	cfg, w := m.cfg, m.w
 	if len(strategies) == 0 {
 		strategies = Strategies()
 	}
-	r := &Report{FoldFLOPs: m.FoldFLOPs, FoldSeconds: time.Since(t0).Seconds(), ForwardPassFLOPs: ForwardPassFLOPs(cfg),
+	r := &Report{FoldFLOPs: m.FoldFLOPs, FoldSeconds: m.FoldSeconds, ForwardPassFLOPs: ForwardPassFLOPs(cfg),
 		PM: int64(cfg.P) * int64(cfg.P) * int64(cfg.DMLP)}
+	var err error
 	if r.ForwardPassSeconds, _, err = timeForwardPass(cfg, w); err != nil {
 		return nil, err
 	}

@@ -330,10 +330,11 @@ func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error)
 	c := r.Config
 	row := Row{Name: r.Name, P: c.P, Width: c.DMLP, Alpha: c.Alpha, Act: c.Act, Seed: c.Seed, Epochs: ck.Epoch,
 		TrainSeconds: ck.Meta.WallSeconds, SeedBatch: max(ck.Meta.SeedBatch, 1)}
-	rep, err := analysis.Analyze(be, ck)
+	am, err := analysis.OpenCheckpoint(be, ck)
 	if err != nil {
 		return row, err
 	}
+	rep := am.Report
 	if m, ok := ck.Last(); ok {
 		row.HeldoutAccuracy = m.HeldoutAcc
 	}
@@ -361,7 +362,11 @@ func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error)
 		row.PhaseDoublingError, row.OffsetOver2R = rep.PhaseDoublingError, rep.MedianOffset
 	}
 	if c.Alpha == 1 && c.Act == config.ReLU {
-		pr, err := proof.Run(c, ck.Params)
+		pm, err := am.Proof()
+		if err != nil {
+			return row, err
+		}
+		pr, err := proof.RunModel(pm)
 		if err != nil {
 			return row, err
 		}
