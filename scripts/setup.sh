@@ -3,7 +3,8 @@
 # of this project's kind (Go already installed):
 #   - Jupyter (nbconvert + client) from Debian packages, used as /usr/bin/jupyter;
 #   - KaTeX (libjs-katex, fonts-katex), which scripts/nbhtml inlines into the
-#     HTML exports so that their math is typeset offline, anywhere;
+#     HTML exports so that their math is typeset offline, anywhere; and
+#     fonts-liberation, the font the figures' text is laid out for;
 #   - GoNB v0.11.4 and goimports v0.52.0 from tools/gonb (a tools module),
 #     gopls v0.23.0 from tools/gopls, into $(go env GOPATH)/bin;
 #   - the GoNB kernel registration (raw errors, so compile errors read well in logs).
@@ -22,13 +23,14 @@ if ! /usr/bin/jupyter nbconvert --version >/dev/null 2>&1; then
 	$sudo apt-get update -qq
 	$sudo apt-get install -y -qq --no-install-recommends jupyter-nbconvert jupyter-client >/dev/null
 fi
-if [ ! -f /usr/share/javascript/katex/katex.min.js ] || [ ! -f /usr/share/fonts/truetype/katex/KaTeX_Main-Regular.woff2 ]; then
-	echo "setup: installing KaTeX (Debian packages libjs-katex, fonts-katex)"
+if [ ! -f /usr/share/javascript/katex/katex.min.js ] || [ ! -f /usr/share/fonts/truetype/katex/KaTeX_Main-Regular.woff2 ] \
+	|| [ ! -d /usr/share/fonts/truetype/liberation ]; then
+	echo "setup: installing KaTeX and Liberation fonts (Debian packages libjs-katex, fonts-katex, fonts-liberation)"
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo="sudo"
 	export DEBIAN_FRONTEND=noninteractive
 	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends libjs-katex fonts-katex >/dev/null
+	$sudo apt-get install -y -qq --no-install-recommends libjs-katex fonts-katex fonts-liberation >/dev/null
 fi
 
 want_gonb=v0.11.4

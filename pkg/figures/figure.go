@@ -86,6 +86,10 @@ func (f *Figure) SVG() ([]byte, error) {
 	// show sharp cells, not be smoothed.
 	out := bytes.ReplaceAll(buf.Bytes(), []byte("data:image/jpg;base64,iVBOR"), []byte("data:image/png;base64,iVBOR"))
 	out = bytes.ReplaceAll(out, []byte("<image "), []byte(`<image preserveAspectRatio="none" style="image-rendering:pixelated" `))
+	// Text is placed with Liberation Serif's metrics: name the fonts with the
+	// same metrics (Times New Roman, Times) before a viewer's default, which
+	// is usually wider and pushes labels out of their boxes.
+	out = bytes.ReplaceAll(out, []byte("font-family:Liberation Serif;"), []byte("font-family:'Liberation Serif','Times New Roman',Times,serif;"))
 	return out, nil
 }
 
