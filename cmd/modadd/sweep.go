@@ -136,6 +136,8 @@ func runSweep(args []string) error {
 	shard := fs.String("shard", "0/1", "run the I-th of N disjoint parts (I/N), for job arrays")
 	batch := fs.Int("batch", -1, "train up to N seeds of a grid point together in one graph (default: all of them on XLA, 1 on the pure-Go backend, where batching gains nothing)")
 	quiet := fs.Bool("q", false, "no progress bars")
+	weightsOnly := fs.Bool("weights-only", false, "save finished runs without optimiser state (smaller; cannot be trained further)")
+	measureOnly := fs.Bool("measure-only", false, "train nothing: tabulate the runs already trained to their epochs, skip the others")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -201,7 +203,8 @@ func runSweep(args []string) error {
 	fmt.Fprintf(os.Stderr, "sweep: %d runs in the grid, %d in shard %d/%d, up to %d seeds at a time, into %s\n", len(runs), len(mine), i, n, max(*batch, 1), *out)
 	ctx, stop := stopContext()
 	defer stop()
-	rows, err := sweep.Execute(mine, *out, sweep.Options{Backend: be, Shard: i, Shards: n, Batch: *batch, Progress: !*quiet, Log: os.Stderr, Context: ctx})
+	rows, err := sweep.Execute(mine, *out, sweep.Options{Backend: be, Shard: i, Shards: n, Batch: *batch, Progress: !*quiet, Log: os.Stderr, Context: ctx,
+		WeightsOnly: *weightsOnly, MeasureOnly: *measureOnly})
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("interrupted after %d finished runs; the runs in training saved a checkpoint: run the same command to resume", len(rows))
 	}

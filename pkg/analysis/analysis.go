@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 

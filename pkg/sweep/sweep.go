@@ -200,6 +200,13 @@ type Options struct {
 	// Context stops the sweep when cancelled: the runs in training save a
 	// checkpoint first, and the next Execute resumes them.
 	Context context.Context
+	// WeightsOnly saves each finished run without its optimiser state
+	// (a third of the size; it can no longer be trained further).
+	WeightsOnly bool
+	// MeasureOnly trains nothing: the runs trained to their epochs are
+	// measured and tabulated, the others skipped (while other processes
+	// train them, for example).
+	MeasureOnly bool
 }
 
 // Execute trains (or reloads), analyses and proves each run under dir/runs,
@@ -234,9 +241,14 @@ func Execute(runs []Run, dir string, opts Options) ([]Row, error) {
 			j++
 		}
 		group := runs[k:j]
-		cks, err := trainGroup(be, group, dir, k, len(runs), opts)
-		if err != nil {
-			return rows, err
+		var cks []*checkpoint.Checkpoint
+		if opts.MeasureOnly {
+			group, cks = trained(group, dir, opts.Log)
+		} else {
+			var err error
+			if cks, err = trainGroup(be, group, dir, k, len(runs), opts); err != nil {
+				return rows, err
+			}
 		}
 		for i, r := range group {
 			row, err := measure(be, r, cks[i])
@@ -275,6 +287,25 @@ func checkSameGrid(table string, runs []Run) error {
 	return nil
 }
 
+// trained returns the runs of group trained to their epochs, with their
+// checkpoints, and logs the others as skipped.
+func trained(group []Run, dir string, log io.Writer) ([]Run, []*checkpoint.Checkpoint) {
+	var runs []Run
+	var cks []*checkpoint.Checkpoint
+	for _, r := range group {
+		ck, err := checkpoint.Load(filepath.Join(dir, "runs", r.Name))
+		switch {
+		case err != nil && log != nil:
+			fmt.Fprintf(log, "sweep: %s skipped (not trained: %v)\n", r.Name, err)
+		case err == nil && ck.Epoch < r.Config.Epochs && log != nil:
+			fmt.Fprintf(log, "sweep: %s skipped (trained %d of %d epochs)\n", r.Name, ck.Epoch, r.Config.Epochs)
+		case err == nil && ck.Epoch >= r.Config.Epochs:
+			runs, cks = append(runs, r), append(cks, ck)
+		}
+	}
+	return runs, cks
+}
+
 func sameUpToSeed(a, b config.Config) bool {
 	a.Seed = b.Seed
 	return a == b
@@ -309,7 +340,7 @@ func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts
 			fmt.Fprintf(opts.Log, "sweep: run %d/%d %s (%s)\n", first+i+1, n, r.Name, state)
 		}
 	}
-	topts := train.Options{Backend: be, Progress: opts.Progress && pending > 0, Command: "modadd sweep", Context: opts.Context}
+	topts := train.Options{Backend: be, Progress: opts.Progress && pending > 0, Command: "modadd sweep", Context: opts.Context, WeightsOnly: opts.WeightsOnly}
 	if len(group) == 1 {
 		topts.Dir = dirs[0]
 		ck, err := train.Train(group[0].Config, topts)

@@ -325,3 +325,35 @@ func TestSummaries(t *testing.T) {
 		t.Fatalf("proof table %v %v", h, cells)
 	}
 }
+
+// TestMeasureOnly: -measure-only trains nothing; it tabulates the runs
+// already trained and skips the others. WeightsOnly saves finished runs
+// without optimiser state.
+func TestMeasureOnly(t *testing.T) {
+	runs, _ := tinyGrid(t).Runs()
+	runs = runs[:2]
+	dir := t.TempDir()
+	var log bytes.Buffer
+	rows, err := Execute(runs, dir, Options{MeasureOnly: true, Log: &log})
+	if err != nil || len(rows) != 0 || strings.Count(log.String(), "skipped") != 2 {
+		t.Fatalf("nothing trained: %d rows, %v\n%s", len(rows), err, log.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runs")); err == nil {
+		t.Fatal("measure-only created runs")
+	}
+	if _, err := Execute(runs[:1], t.TempDir(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Execute(runs[:1], dir, Options{WeightsOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := checkpoint.Load(filepath.Join(dir, "runs", runs[0].Name))
+	if err != nil || !ck.WeightsOnly() {
+		t.Fatalf("weights-only run: %v", err)
+	}
+	log.Reset()
+	rows, err = Execute(runs, dir, Options{MeasureOnly: true, Log: &log, Shard: 1, Shards: 3})
+	if err != nil || len(rows) != 1 || rows[0].Name != runs[0].Name || !strings.Contains(log.String(), runs[1].Name+" skipped") {
+		t.Fatalf("one trained: %d rows, %v\n%s", len(rows), err, log.String())
+	}
+}

@@ -498,7 +498,6 @@ func (r *Trainer) Close() {
 // Epoch is the number of steps taken.
 func (r *Trainer) Epoch() int { return r.epoch }
 
-
 // Losses are the models' training losses before the last step.
 func (r *Trainer) Losses() []float64 { return r.losses }
 
