@@ -134,10 +134,14 @@ func PhaseCircles(fits []mechanism.NeuronFit, clusters []mechanism.Cluster, minS
 		}
 		labels.TextStyle[0].XAlign, labels.TextStyle[2].XAlign = draw.XLeft, draw.XRight
 		p.Add(labels)
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1.35, 1.35, -1.25, 1.25
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1.3, 1.3, -1.3, 1.3
 		row = append(row, p)
 	}
-	return &Figure{Name: "phase-circles", Plots: [][]*plot.Plot{row}, Width: vg.Length(3.3*float64(len(row))) * vg.Inch, Height: 3.6 * vg.Inch}
+	// Square data areas, so that the circles are round: the height less
+	// the title and the padding is each panel's width.
+	const h = 3.9
+	side := h - 0.36
+	return &Figure{Name: "phase-circles", Plots: [][]*plot.Plot{row}, Width: vg.Length(side*float64(len(row))+0.2*float64(len(row)-1)+0.2) * vg.Inch, Height: h * vg.Inch}
 }
 
 // QuadratureErrorByAngle plots each cluster's rule error |G(x) − ideal(x)|
@@ -237,15 +241,14 @@ func CorrectLogitMaps(titles []string, p int, logits [][]float64) (*Figure, erro
 		Width: vg.Length(5.2*float64(len(logits))) * vg.Inch, Height: 4.6 * vg.Inch}, nil
 }
 
-// FourierLogits is the 2D Fourier spectrum of the logits over the inputs:
+// FourierEnergy is the 2D Fourier spectrum of the logits over the inputs:
 // for each class c the table logit(a, b, c) (centred over the classes) is
 // expanded in the products basis_i(a)·basis_j(b) of the real Fourier basis
 // of Z_p, and the energy is summed over c and over the cos/sin pairs of each
-// frequency pair (k_a, k_b), shown as a share of the total on a log colour
-// scale. logits is the row-major [p², p] table (row a·p + b). A model that
-// adds with a few frequencies puts its energy on a few diagonal cells
-// (k, k), the products cos(w a)cos(w b) ± sin(w a)sin(w b) of cos(w(a+b−c)).
-func FourierLogits(title string, p int, logits []float64) (*Figure, error) {
+// frequency pair: share[k_b][k_a] is the share of the total energy at
+// frequency k_a in a and k_b in b (0 the constant). logits is the row-major
+// [p², p] table (row a·p + b).
+func FourierEnergy(p int, logits []float64) ([][]float64, error) {
 	if len(logits) != p*p*p {
 		return nil, fmt.Errorf("figures: %d logits, want p³ = %d", len(logits), p*p*p)
 	}
@@ -281,14 +284,33 @@ func FourierLogits(title string, p int, logits []float64) (*Figure, error) {
 			}
 		}
 	}
+	if total > 0 {
+		for _, r := range energy {
+			for i := range r {
+				r[i] /= total
+			}
+		}
+	}
+	return energy, nil
+}
+
+// FourierLogits shows FourierEnergy on a log colour scale. A model that
+// adds with a few frequencies puts its energy on a few diagonal cells
+// (k, k), the products cos(w a)cos(w b) ± sin(w a)sin(w b) of cos(w(a+b−c)).
+func FourierLogits(title string, p int, logits []float64) (*Figure, error) {
+	energy, err := FourierEnergy(p, logits)
+	if err != nil {
+		return nil, err
+	}
+	nk := len(energy)
 	const floor = -6
 	z := make([][]float64, nk)
 	for kb := range z {
 		z[kb] = make([]float64, nk)
 		for ka := range z[kb] {
 			z[kb][ka] = floor
-			if total > 0 && energy[kb][ka] > 0 {
-				z[kb][ka] = math.Max(floor, math.Log10(energy[kb][ka]/total))
+			if energy[kb][ka] > 0 {
+				z[kb][ka] = math.Max(floor, math.Log10(energy[kb][ka]))
 			}
 		}
 	}

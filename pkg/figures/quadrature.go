@@ -143,16 +143,19 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 			n0, n1 := float64(c.N[0]), float64(c.N[len(c.N)-1])
 			// Reference slopes through the first equispaced and random points.
 			for _, ref := range []struct {
-				name string
-				y0   float64
-				pow  float64
-			}{{"∝ 1/N²", c.Equi[0], -2}, {"∝ 1/√N", c.Random[0], -0.5}} {
+				name   string
+				y0     float64
+				pow    float64
+				dashes []vg.Length
+			}{{"∝ 1/N²", c.Equi[0], -2, []vg.Length{vg.Points(5), vg.Points(3)}},
+				{"∝ 1/√N", c.Random[0], -0.5, []vg.Length{vg.Points(1.5), vg.Points(2)}}} {
 				if ref.y0 <= 0 {
 					continue
 				}
 				l, _ := plotter.NewLine(plotter.XYs{{X: logv(n0), Y: logv(ref.y0 * 1.6)}, {X: logv(n1), Y: logv(ref.y0 * 1.6 * math.Pow(n1/n0, ref.pow))}})
 				l.Color = grey
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+				l.Width = vg.Points(1.2)
+				l.Dashes = ref.dashes
 				p.Add(l)
 				if ci == 0 {
 					lg.Add(ref.name, l)

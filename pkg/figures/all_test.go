@@ -1,0 +1,122 @@
+package figures
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/quadrature"
+)
+
+// pizzaTables is a small folded model whose neurons are single-frequency
+// waves (two clusters, k = 1 and 2), with a little noise.
+func pizzaTables(p, m int) *circuit.Tables {
+	rng := rand.New(rand.NewPCG(1, 2))
+	t := &circuit.Tables{P: p, M: m, Act: config.ReLU, C: make([]float64, m), L0: make([]float64, p)}
+	t.A, t.B, t.La, t.Lb = make([][]float64, p), make([][]float64, p), make([][]float64, p), make([][]float64, p)
+	for a := range p {
+		t.A[a], t.B[a], t.La[a], t.Lb[a] = make([]float64, m), make([]float64, m), make([]float64, p), make([]float64, p)
+	}
+	t.U = make([][]float64, m)
+	for i := range m {
+		k := 1 + i%2
+		phi := 2 * math.Pi * rng.Float64()
+		w := 2 * math.Pi * float64(k) / float64(p)
+		for a := range p {
+			t.A[a][i] = math.Cos(w*float64(a)+phi) + 0.01*rng.NormFloat64()
+			t.B[a][i] = math.Cos(w*float64(a)+phi) + 0.01*rng.NormFloat64()
+		}
+		t.U[i] = make([]float64, p)
+		for c := range p {
+			t.U[i][c] = math.Cos(w*float64(c) + 2*phi)
+		}
+	}
+	return t
+}
+
+// TestFiguresValidSVG renders every figure of the package on small data and
+// checks that each SVG is valid UTF-8 and well-formed XML.
+func TestFiguresValidSVG(t *testing.T) {
+	const p, m = 11, 24
+	tb := pizzaTables(p, m)
+	fits := mechanism.FitNeurons(tb)
+	clusters := mechanism.Clusters(tb, fits)
+	if len(clusters) == 0 {
+		t.Fatal("no clusters")
+	}
+	we := checkpoint.Tensor{Shape: []int{p, 4}, Data: make([]float64, p*4)}
+	for i := range we.Data {
+		we.Data[i] = math.Cos(float64(i))
+	}
+	rule := quadrature.Rule{Nodes: []float64{0, 1, 2, 3, 4, 5}, Weights: []float64{1, 1, 2, 1, 1, 1}}
+	logits := tb.AllLogits()
+	ideal, err := IdealVsActual(tb, fits, clusters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps, err := CorrectLogitMaps([]string{"a", "b"}, p, [][]float64{logits, logits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spectrum, err := FourierLogits("spectrum ε", p, logits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ne := NodeErrors{K: 1, N: []int{4, 8, 16}, Model: []float64{1, 0.5, 0.2}, Equi: []float64{0.5, 0.1, 0.01}, Random: []float64{1, 0.7, 0.5}, Full: 0.1}
+	figs := map[string]*Figure{
+		"training":   TrainingCurves("δ run", history()),
+		"progress":   Progress("run", []int{0, 10, 20}, []float64{4, 1, 0.1}, []float64{4, 2, 1}, []float64{4, 1, 0.1}, []float64{4, 5, 6}, []float64{0, 0.5, 0.9}, []float64{0.2, 0.8, 0.99}),
+		"spectrum":   EmbeddingSpectrum(we, 1, 2),
+		"neurons":    NeuronFrequencies(p, fits),
+		"preact":     PreActivation(tb, fits[0]),
+		"phase":      PhaseDoubling(fits, clusters, 1),
+		"circles":    PhaseCircles(fits, clusters, 1),
+		"ideal":      ideal,
+		"pizza":      PizzaLogits(tb, clusters, 1, 0),
+		"rectangles": QuadratureRectangles("rule", rule, config.ReLU.Func(), 0.3),
+		"by-angle":   QuadratureErrorByAngle([]int{1}, []quadrature.Rule{rule}, config.ReLU.Func(), 2/(3*math.Pi), p),
+		"nodes":      ErrorVsNodesClusters("", []NodeErrors{ne, ne}),
+		"nodes-one":  ErrorVsNodes("one", ne.N, ne.Model, ne.Equi, ne.Random),
+		"maps":       maps,
+		"fourier":    spectrum,
+	}
+	for name, f := range figs {
+		svg, err := f.SVG()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		validSVG(t, name, svg)
+		// A second rendering gives the same document (titles are restored).
+		again, _ := f.SVG()
+		if string(again) != string(svg) {
+			t.Errorf("%s: a second rendering differs", name)
+		}
+	}
+}
+
+func TestByFrequency(t *testing.T) {
+	order := ByFrequency(59, 15)
+	for j, a := range order {
+		if 15*a%59 != j {
+			t.Fatalf("position %d holds %d: 15·%d mod 59 = %d", j, a, a, 15*a%59)
+		}
+	}
+}
+
+func TestLog10Ticks(t *testing.T) {
+	ts := log10Ticks{plain: true}.Ticks(2, 4)
+	var labels []string
+	for _, tk := range ts {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if len(labels) != 3 || labels[0] != "100" || labels[2] != "10000" {
+		t.Fatalf("labels %v", labels)
+	}
+}
