@@ -7,6 +7,7 @@
 #   build/figures/*.svg          every figure the notebooks show
 #   docs/notebooks/NAME.ipynb    a copy of the executed notebook, committed so
 #                                that a reader sees every figure on the code host
+#   docs/figures/*.svg           copies of the key figures that README.md shows
 # then checks that every figure written is valid SVG and that no notebook shows
 # an error (scripts/nbhtml/check.py).
 # Stops at the first failing notebook and prints the failing cell's error.
@@ -18,7 +19,9 @@ bash scripts/setup.sh
 export PATH="$(go env GOROOT)/bin:$(go env GOPATH)/bin:$PATH"
 export MODADD_ROOT="$root" MODADD_FIGURES="$root/build/figures"
 out="$root/build/notebooks"
-mkdir -p "$out" "$MODADD_FIGURES" "$root/docs/notebooks"
+mkdir -p "$out" "$MODADD_FIGURES" "$root/docs/notebooks" "$root/docs/figures"
+# The figures README.md shows, refreshed whenever their notebook runs.
+key_figures=(02-pizza-logits 02-phase-doubling 03-quadrature-rectangles 03-error-vs-nodes)
 # Results cached by notebook cells (nb.Cached) are recomputed once per full run.
 rm -rf "$root/build/cache"
 # Build the library once so that the first cell does not pay for it.
@@ -50,6 +53,11 @@ for nb in "${nbs[@]}"; do
 	/usr/bin/python3 scripts/nbhtml/nbhtml.py "$out" "$out/$name.ipynb" >>"$out/$name.log" 2>&1 || {
 		echo "== $name: HTML export failed:" >&2; tail -n 20 "$out/$name.log" >&2; exit 1; }
 	cp "$out/$name.ipynb" "docs/notebooks/$name.ipynb"
+	for f in "${key_figures[@]}"; do
+		if [ "${f%%-*}" = "${name%%-*}" ] && [ -f "$MODADD_FIGURES/$f.svg" ]; then
+			cp "$MODADD_FIGURES/$f.svg" "docs/figures/$f.svg"
+		fi
+	done
 	executed+=("$out/$name.ipynb")
 	echo "== $name: ok in $(( $(date +%s) - start )) s -> build/notebooks/$name.html"
 done

@@ -59,23 +59,25 @@ func EmbeddingSpectrum(WE checkpoint.Tensor, clusters ...int) *Figure {
 	}
 	pl := Bars("Fourier energy of the token embedding", "frequency k", "share of the embedding's energy", ks, vs, AllColor)
 	if len(clusters) > 0 {
-		lg := NewInset(true, true)
-		var seen [3]bool
+		var lines [3]*plotter.Line
 		for k := 1; k <= p/2; k++ {
 			if kind[k] == 0 {
 				continue
 			}
-			col, name := TrainColor, "a cluster's frequency k"
+			col := TrainColor
 			if kind[k] == 2 {
-				col, name = HeldoutColor, "2k mod p (folded) of a cluster's k"
+				col = HeldoutColor
 			}
-			l := addBar(pl, float64(k), share[k], col)
-			if !seen[kind[k]] {
-				lg.Add(name, l)
-				seen[kind[k]] = true
+			lines[kind[k]] = addBar(pl, float64(k), share[k], col)
+		}
+		lg := NewInset(true, true)
+		for i, name := range []string{"", "a cluster's frequency k", "2k mod p (folded) of a cluster's k"} {
+			if lines[i] != nil {
+				lg.Add(name, lines[i])
 			}
 		}
 		pl.Add(lg)
+		pl.Y.Max *= 1.3 // room for the legend above the bars
 	}
 	return Row("embedding-spectrum", pl)
 }
@@ -141,18 +143,12 @@ func mainClusters(clusters []mechanism.Cluster, minSize int) []mechanism.Cluster
 // wraps (one polyline would draw the jumps as vertical lines).
 func phaseLine(p *plot.Plot) *plotter.Line {
 	var first *plotter.Line
-	for _, seg := range [][2]float64{{-math.Pi, -math.Pi / 2}, {-math.Pi / 2, math.Pi / 2}, {math.Pi / 2, math.Pi}} {
+	// Each piece with its own shift of 2φ back into (−π, π].
+	for _, seg := range [][3]float64{{-math.Pi, -math.Pi / 2, 2 * math.Pi}, {-math.Pi / 2, math.Pi / 2, 0}, {math.Pi / 2, math.Pi, -2 * math.Pi}} {
 		var xy plotter.XYs
 		for i := 0; i <= 50; i++ {
 			x := seg[0] + (seg[1]-seg[0])*float64(i)/50
-			y := 2 * x
-			switch {
-			case x < -math.Pi/2:
-				y += 2 * math.Pi
-			case x > math.Pi/2:
-				y -= 2 * math.Pi
-			}
-			xy = append(xy, plotter.XY{X: x, Y: y})
+			xy = append(xy, plotter.XY{X: x, Y: 2*x + seg[2]})
 		}
 		l, _ := plotter.NewLine(xy)
 		l.Color = AllColor

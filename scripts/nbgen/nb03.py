@@ -65,31 +65,61 @@ for _, c := range in.Clusters {
 	rows = append(rows, []string{fmt.Sprint(c.K), fmt.Sprint(c.Neurons), fmt.Sprintf("%.4f", c.QuadratureError), fmt.Sprintf("%.5f", c.EquispacedError), fmt.Sprintf("%.4f", c.RandomError)})
 }
 nb.Table([]string{"cluster k", "nodes N", "model's rule", "N equispaced", "N random (mean of 20)"}, rows)"""),
-("markdown", r"""The rectangles of the largest cluster under the integrand at one half-angle (width $2\pi w_i/W$,
-height the integrand at the neuron's phase):"""),
+("markdown", r"""The rule of the largest cluster under the integrand at one half-angle. Neurons crowd at some
+phases and leave gaps at others, so one rectangle per neuron would pile up; instead the circle is cut
+into equal bins, and each bin's rectangle has for area the sum of its neurons' terms
+$2\pi (w_i/W)\, h(\varphi_i)$. The rectangles add up to the rule's value as the curve's area is the
+integral; tops above or below the curve are where the neurons' weight is denser or sparser than even."""),
 ("code", """%%
 _, in := open()
 c := in.Clusters[0]
-nb.Show("03-quadrature-rectangles", figures.QuadratureRectangles(fmt.Sprintf("cluster k = %d: %d neurons as rectangles", c.K, c.Neurons), c.Rule, config.ReLU.Func(), 0.3))"""),
-("markdown", r"""How does the error fall with the number of nodes? Random subsets of the cluster's own neurons
-(weights rescaled to the same total) against equispaced nodes, whose error falls like $1/N^2$
-(about $6.5/N^2$: only the aliased harmonics $n \equiv \pm 2 \pmod N$ of ReLU(cos) survive), and
-random nodes, like $1/\sqrt N$:"""),
+title := fmt.Sprintf("cluster k = %d: %d neurons as rectangles", c.K, c.Neurons)
+nb.Show("03-quadrature-rectangles", figures.QuadratureRectangles(title, c.Rule, config.ReLU.Func(), 0.3))"""),
+("markdown", r"""The rule's error is not the same at every half-angle $x$: it is the worst value over the $2p$
+half-angles that the inputs reach (the dots) that the table above reports."""),
+("code", """%%
+m, in := open()
+var ks []int
+var rules []quadrature.Rule
+for _, c := range in.Clusters {
+	ks, rules = append(ks, c.K), append(rules, c.Rule)
+}
+nb.Show("03-quadrature-error-by-angle", figures.QuadratureErrorByAngle(ks, rules, config.ReLU.Func(), in.A2, m.Report.P))"""),
+("markdown", r"""How does the error fall with the number of nodes $N$? Random subsets of each cluster's own
+neurons (weights rescaled to the same total) against equispaced nodes and uniform random nodes. For
+random nodes the error falls like $1/\sqrt N$. For equispaced nodes it falls like $1/N^2$: the sum over
+$N$ equispaced phases keeps, besides the $\cos 2u$ term that the integral keeps, only the harmonics
+$n \equiv \pm 2 \pmod N$ of $\mathrm{ReLU}(\cos u)$, whose coefficients fall like $1/n^2$. Relative to
+the $\cos 2u$ term, $|a_n|/a_2 \approx 3/n^2$; summing over the aliases $n = mN \pm 2$ gives
+$\sum_m 6/(mN)^2 = \pi^2/N^2$ for even $N$. For odd $N$ the aliases $N \pm 2$ are odd harmonics, which
+$\mathrm{ReLU}(\cos u)$ lacks (beyond $\cos u$ itself), so only even $m$ count: $\pi^2/(4N^2) \approx 2.5/N^2$
+at worst over all $x$, and about $2.3/N^2$ at the $2p$ half-angles the inputs reach. Measured:"""),
+("code", """%%
+relu, a2 := config.ReLU.Func(), 2/(3*math.Pi)
+var rows [][]string
+for _, n := range []int{16, 17, 64, 65, 172, 181} {
+	e := quadrature.Equispaced(n, 1, 0).Error(relu, a2, 59)
+	rows = append(rows, []string{fmt.Sprint(n), fmt.Sprintf("%.3g", e), fmt.Sprintf("%.3f", e*float64(n*n))})
+}
+nb.Table([]string{"N equispaced nodes", "worst relative error (2p half-angles)", "N² × error"}, rows)
+fmt.Printf("π² = %.3f, π²/4 = %.3f\\n", math.Pi*math.Pi, math.Pi*math.Pi/4)"""),
 ("code", """%%
 _, in := open()
-for i, c := range in.Clusters {
-	var ns []int
-	var model, equi, random []float64
+var all []figures.NodeErrors
+for _, c := range in.Clusters {
+	e := figures.NodeErrors{K: c.K, Full: c.QuadratureError}
 	for _, s := range c.ErrorVsN {
-		ns, model, equi, random = append(ns, s.N), append(model, s.Model), append(equi, s.Equispaced), append(random, s.Random)
+		e.N, e.Model = append(e.N, s.N), append(e.Model, s.Model)
+		e.Equi, e.Random = append(e.Equi, s.Equispaced), append(e.Random, s.Random)
 	}
-	if i == 0 {
-		nb.Show("03-error-vs-nodes", figures.ErrorVsNodes(fmt.Sprintf("cluster k = %d", c.K), ns, model, equi, random))
-	}
-	fmt.Printf("k = %d: subsets of half the cluster err %.3f on average, the whole cluster %.4f\\n", c.K, c.ErrorVsN[len(c.ErrorVsN)-2].Model, c.QuadratureError)
-}"""),
-("markdown", r"""The model's rule is far better than random nodes, but only as a whole: its subsets are no better
-than random ones. The nodes are not spread like an equispaced grid; the weights and phases of the
+	all = append(all, e)
+	sub := c.ErrorVsN[len(c.ErrorVsN)-2]
+	fmt.Printf("k = %d: random subsets of %d of its %d neurons (%.0f%%) err %.3f on average; the whole cluster %.4f\\n",
+		c.K, sub.N, c.Neurons, 100*float64(sub.N)/float64(c.Neurons), sub.Model, c.QuadratureError)
+}
+nb.Show("03-error-vs-nodes", figures.ErrorVsNodesClusters("", all))"""),
+("markdown", r"""The model's rule is far better than random nodes, but only as a whole: its random subsets, even
+of 128 neurons (printed above), do little better than random nodes. The nodes are not spread like an equispaced grid; the weights and phases of the
 whole cluster are arranged so that their errors cancel.
 
 ## The MLP against the integral, over all inputs
@@ -157,8 +187,8 @@ nb.Table([]string{"activation", "π a₂ at amplitude 1", "π a₂ at amplitude 
 ("markdown", r"""### Checked on trained models
 
 The shipped models `p59-pizza-{gelu,abs,square}-seed0` are the default model with another activation,
-trained for 2,000 epochs (about 4 minutes each on two cores; `modadd train -seed 0 -epochs 2000 -set
-act=ACT`). For each, the ideal built from its own $a_2(A)$ (per neuron, at its amplitude
+trained for 2,000 epochs (`modadd train -seed 0 -epochs 2000 -set act=ACT`; the table shows each
+model's recorded training time on two cores). For each, the ideal built from its own $a_2(A)$ (per neuron, at its amplitude
 $2r_i|\cos\delta|$) is compared with its MLP, as in notebook 2."""),
 ("code", """%%
 var rows [][]string
@@ -169,7 +199,7 @@ for _, act := range []string{"relu", "abs", "square", "gelu"} {
 	}
 	m, err := analysis.Open(dir)
 	if err != nil {
-		rows = append(rows, []string{act, "not shipped", "", "", ""})
+		rows = append(rows, []string{act, "not shipped", "", "", "", ""})
 		continue
 	}
 	r := m.Report
@@ -179,7 +209,9 @@ for _, act := range []string{"relu", "abs", "square", "gelu"} {
 			main++
 		}
 	}
-	rows = append(rows, []string{act, fmt.Sprint(m.Checkpoint.Epoch), fmt.Sprintf("%.4f", r.Accuracy), fmt.Sprintf("%d clusters, %d neurons", main, r.NeuronsInMainClusters), fmt.Sprintf("%.3f", r.IdealLogitFVE)})
+	rows = append(rows, []string{act, fmt.Sprint(m.Checkpoint.Epoch), fmt.Sprintf("%.0f s", m.Checkpoint.Meta.WallSeconds),
+		fmt.Sprintf("%.4f", r.Accuracy), fmt.Sprintf("%d clusters, %d neurons", main, r.NeuronsInMainClusters),
+		fmt.Sprintf("%.3f", r.IdealLogitFVE)})
 }
-nb.Table([]string{"activation", "epochs", "accuracy", "main clusters", "FVE of the ideal (its own a₂)"}, rows)"""),
+nb.Table([]string{"activation", "epochs", "training time", "accuracy", "main clusters", "FVE of the ideal (its own a₂)"}, rows)"""),
 ]
