@@ -550,3 +550,18 @@ func Figure(rows []Row) *figures.Figure {
 	p.Legend.Left = true // bottom left: the corner neither pizzas nor clocks occupy
 	return figures.Row("sweep-gs-di", p)
 }
+
+// Lookup finds, in the sweep directories under root (root/*/runs/*), a
+// run of the same model as cfg (config.SameModel) trained to at least
+// cfg.Epochs, so that a notebook can show a shipped run instead of
+// training it again. It returns the run's directory.
+func Lookup(root string, cfg config.Config) (string, bool) {
+	dirs, _ := filepath.Glob(filepath.Join(root, "*", "runs", "*"))
+	for _, d := range dirs {
+		ck, err := checkpoint.Load(d)
+		if err == nil && ck.Config.SameModel(cfg) == nil && ck.Epoch >= cfg.Epochs {
+			return d, true
+		}
+	}
+	return "", false
+}

@@ -357,3 +357,27 @@ func TestMeasureOnly(t *testing.T) {
 		t.Fatalf("one trained: %d rows, %v\n%s", len(rows), err, log.String())
 	}
 }
+
+// TestLookup finds a trained run of the same model, and nothing for
+// another seed or more epochs than it was trained.
+func TestLookup(t *testing.T) {
+	runs, _ := tinyGrid(t).Runs()
+	root := t.TempDir()
+	if _, err := Execute(runs[:1], filepath.Join(root, "s1"), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := runs[0].Config
+	cfg.EvalEvery = 3 // intervals do not make another model
+	if d, ok := Lookup(root, cfg); !ok || filepath.Base(d) != runs[0].Name {
+		t.Fatalf("lookup: %q %v", d, ok)
+	}
+	other := cfg
+	other.Seed = 99
+	longer := cfg
+	longer.Epochs++
+	for _, c := range []config.Config{other, longer} {
+		if d, ok := Lookup(root, c); ok {
+			t.Fatalf("found %s for %+v", d, c)
+		}
+	}
+}

@@ -7,8 +7,9 @@ CELLS = [
 Everything so far used one model. Here you change the parameters and rerun the whole pipeline:
 train, analyse, prove. The runs are small (p = 31, 256 neurons, 1,500 epochs: about half a
 minute each on two cores) and cached under `build/runs/`: a second run of this notebook reuses them
-(training resumes from the checkpoint and stops at once). Edit the first code cell and run the
-notebook again."""),
+(training resumes from the checkpoint and stops at once), and a configuration that the shipped
+sweep tables under `results/` already hold (notebook 6) is loaded from there instead of trained.
+Edit the first code cell and run the notebook again."""),
 SETUP,
 ("code", """import (
 	"crypto/sha256"
@@ -21,6 +22,7 @@ SETUP,
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/nb"
 	"github.com/modadd/modadd/pkg/proof"
+	"github.com/modadd/modadd/pkg/sweep"
 	"github.com/modadd/modadd/pkg/train"
 )
 
@@ -30,9 +32,13 @@ const (
 	epochs     = 1500
 )
 
-// runDir is where a config's run is cached: build/runs/ under a hash of the
-// config, so equal configs share a run.
+// runDir is where a config's run is: a shipped run of the same model under
+// results/ if there is one, else build/runs/ under a hash of the config, so
+// equal configs share a run.
 func runDir(cfg config.Config) string {
+	if d, ok := sweep.Lookup(nb.Path("results"), cfg); ok {
+		return d
+	}
 	return nb.Path("build", "runs", fmt.Sprintf("%x", sha256.Sum256([]byte(cfg.String())))[:12])
 }
 
@@ -84,7 +90,7 @@ for i, ck := range cks {
 	r := nb.Must1(analysis.Analyze(be, ck))
 	var ks string
 	for _, c := range r.Clusters {
-		if len(c.Neurons) >= 256/50 {
+		if c.IsMain(cfg.DMLP) {
 			ks += fmt.Sprintf("%d(%d) ", c.K, len(c.Neurons))
 		}
 	}
