@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -49,6 +50,9 @@ import (
 type Arc struct {
 	// Compact selects arc-compact.
 	Compact bool
+	// T is the number of Fourier terms of U_i kept per neuron (0 or 1: one,
+	// at the fit's frequency; more: the T largest).
+	T int
 	// Tiers are increasing quantiles of τ_i, ending at 1, that split each
 	// cluster into arcs of its own (nil: 0.5, 0.75, 0.9, 1).
 	Tiers []float64
@@ -56,10 +60,14 @@ type Arc struct {
 
 // Name implements Strategy.
 func (s Arc) Name() string {
+	name := "arc"
 	if s.Compact {
-		return "arc-compact"
+		name = "arc-compact"
 	}
-	return "arc"
+	if s.T > 1 {
+		name += fmt.Sprintf("-U/%d", s.T)
+	}
+	return name
 }
 
 // arcCluster is one cluster's neurons sorted by phase with their prefix
@@ -72,7 +80,6 @@ type arcCluster struct {
 	idx        []int     // tight neurons, sorted by phase
 	phi        []float64 // their phases in [0, 2π)
 	slots      int       // distinct U frequencies among them
-	slot       []int     // local slot of each sorted neuron
 	gslot      []int     // local slot → global slot
 	// pa[a], pb[b]: [(n+1)·2·slots] prefix sums of A_i(a)·û_i; pc of c_i·û_i.
 	pa, pb [][]float64
@@ -89,10 +96,10 @@ type arcCluster struct {
 }
 
 type arcNeuron struct {
-	f      int // global slot of û_i
-	re, im float64
-	rho    float64 // spread of U_i − û_i e^{iw c} (with rounding)
-	spr    float64 // spread of U_i (with the tables' rounding)
+	terms []term  // û_i: Fourier terms of U_i, f their global slots
+	amp   float64 // Σ |re| + |im| over the terms
+	rho   float64 // spread of U_i − û_i e^{iw c} (with rounding)
+	spr   float64 // spread of U_i (with the tables' rounding)
 	// exact[j] is the residual r_i(K[j]) of damaged class K[j], explained
 	// exactly.
 	exact []float64
@@ -124,35 +131,52 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var freqs []int
 	var kRound float64 // the tables' rounding, as an input-independent bound
 	resAll, slack := make([][]float64, M), make([]float64, M)
+	T := max(s.T, 1)
 	for i := 0; i < M; i++ {
-		f := m.Fits[i]
-		ku := f.KU
-		sl, ok := slotOf[ku]
-		if !ok {
-			sl = len(freqs)
-			slotOf[ku] = sl
-			freqs = append(freqs, ku)
+		// The frequencies of û_i: the fit's (the hint) for one term, else the
+		// T largest of U_i's spectrum (a full DFT per neuron, counted).
+		ks := []int{m.Fits[i].KU}
+		if T > 1 {
+			sp := fourier.Analyze(t.U[i])
+			waves := append([]fourier.Wave(nil), sp.Waves...)
+			sort.Slice(waves, func(x, y int) bool { return waves[x].R > waves[y].R })
+			ks = ks[:0]
+			for _, w := range waves[:min(T, len(waves))] {
+				ks = append(ks, w.K)
+			}
+			flops += int64(p) * int64(p) * 4
 		}
-		var re, im float64
-		for c := 0; c < p; c++ {
-			kc := (ku * c) % p
-			re += t.U[i][c] * cosT[kc]
-			im -= t.U[i][c] * sinT[kc]
-		}
-		norm := 2 / float64(p)
-		if 2*ku == p || ku == 0 {
-			norm = 1 / float64(p)
-		}
-		re, im = re*norm, im*norm // U_i(c) ≈ Re[(re + i·im) e^{iw c}]
-		res := make([]float64, p)
-		for c := 0; c < p; c++ {
-			kc := (ku * c) % p
-			res[c] = t.U[i][c] - (re*cosT[kc] - im*sinT[kc])
+		res := append([]float64(nil), t.U[i]...)
+		var terms []term
+		var amp float64
+		for _, ku := range ks {
+			sl, ok := slotOf[ku]
+			if !ok {
+				sl = len(freqs)
+				slotOf[ku] = sl
+				freqs = append(freqs, ku)
+			}
+			var re, im float64
+			for c := 0; c < p; c++ {
+				kc := (ku * c) % p
+				re += t.U[i][c] * cosT[kc]
+				im -= t.U[i][c] * sinT[kc]
+			}
+			norm := 2 / float64(p)
+			if 2*ku == p || ku == 0 {
+				norm = 1 / float64(p)
+			}
+			re, im = re*norm, im*norm // U_i(c) ≈ Σ Re[(re + i·im) e^{iw c}]
+			for c := 0; c < p; c++ {
+				kc := (ku * c) % p
+				res[c] -= re*cosT[kc] - im*sinT[kc]
+			}
+			terms = append(terms, term{sl, re, im})
+			amp += math.Abs(re) + math.Abs(im)
 		}
 		uErr := 2 * maxAbs(e.U[i])
-		amp := math.Abs(re) + math.Abs(im)
-		resAll[i], slack[i] = res, uErr+2*circuit.Gamma(p+8)*(amp+maxAbs(t.U[i]))
-		neur[i] = arcNeuron{f: sl, re: re, im: im, spr: spread(t.U[i]) + uErr}
+		resAll[i], slack[i] = res, uErr+2*circuit.Gamma(2*len(ks)*p+8)*(amp+maxAbs(t.U[i]))
+		neur[i] = arcNeuron{terms: terms, amp: amp, spr: spread(t.U[i]) + uErr}
 		var dmax, hmax float64
 		for x := 0; x < p; x++ {
 			dmax = math.Max(dmax, e.A[x][i]+g2*math.Abs(t.A[x][i]))
@@ -186,7 +210,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		}
 	}
 	flops += int64(M) * int64(p) * 6
-	flops += int64(M) * int64(p) * 16
+	flops += int64(M) * int64(p) * 16 * int64(T)
 	F := len(freqs)
 
 	// Clusters: phases, τ_i, the cut-off, and the prefix sums.
@@ -270,12 +294,12 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			for _, n := range tight {
 				ac.idx = append(ac.idx, n.i)
 				ac.phi = append(ac.phi, n.phi)
-				g := neur[n.i].f
-				if _, ok := local[g]; !ok {
-					local[g] = len(ac.gslot)
-					ac.gslot = append(ac.gslot, g)
+				for _, tm := range neur[n.i].terms {
+					if _, ok := local[tm.f]; !ok {
+						local[tm.f] = len(ac.gslot)
+						ac.gslot = append(ac.gslot, tm.f)
+					}
 				}
-				ac.slot = append(ac.slot, local[g])
 			}
 			ac.slots = len(ac.gslot)
 			n := len(tight)
@@ -285,9 +309,11 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				for j, i := range ac.idx {
 					copy(out[(j+1)*width:(j+2)*width], out[j*width:(j+1)*width])
 					v := val(i)
-					sl := ac.slot[j]
-					out[(j+1)*width+2*sl] += v * neur[i].re
-					out[(j+1)*width+2*sl+1] += v * neur[i].im
+					for _, tm := range neur[i].terms {
+						sl := local[tm.f]
+						out[(j+1)*width+2*sl] += v * tm.re
+						out[(j+1)*width+2*sl+1] += v * tm.im
+					}
 				}
 				return out
 			}
@@ -343,7 +369,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	sa, sb, sra, srb := make([]float64, p), make([]float64, p), make([]float64, p), make([]float64, p)
 	var sc, src float64
 	for i := 0; i < M; i++ {
-		amp := math.Abs(neur[i].re) + math.Abs(neur[i].im)
+		amp := neur[i].amp
 		for _, v := range neur[i].exact {
 			amp += math.Abs(v) // covers the rounding of the damaged classes' sums
 		}
@@ -480,8 +506,10 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						for jj, v := range nn.exact {
 							kx[jj] += d * v
 						}
-						zr[nn.f] += d * nn.re
-						zi[nn.f] += d * nn.im
+						for _, tm := range nn.terms {
+							zr[tm.f] += d * tm.re
+							zi[tm.f] += d * tm.im
+						}
 						resid += d * nn.rho
 					}
 					ops += int64(r.hi-r.lo) * 12
@@ -499,8 +527,10 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					for jj, v := range nn.exact {
 						kx[jj] += h * v
 					}
-					zr[nn.f] += h * nn.re
-					zi[nn.f] += h * nn.im
+					for _, tm := range nn.terms {
+						zr[tm.f] += h * tm.re
+						zi[tm.f] += h * tm.im
+					}
 					resid += h * nn.rho
 				}
 				ops += int64(len(loose)) * 9

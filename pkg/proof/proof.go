@@ -155,9 +155,10 @@ type Strategy interface {
 var ErrUnknownStrategy = errors.New("proof: unknown strategy")
 
 // Strategies returns the default frontier: brute force, the linear bound,
-// and the Fourier-compressed unembedding with 1, 2, 4 and 8 terms.
+// the arc strategies (compact, and with 1 and 4 Fourier terms of U per
+// neuron) and the Fourier-compressed unembedding with 1, 2, 4 and 8 terms.
 func Strategies() []Strategy {
-	return []Strategy{BruteForce{}, Linear{}, Arc{Compact: true}, Arc{}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
+	return []Strategy{BruteForce{}, Linear{}, Arc{Compact: true}, Arc{}, Arc{T: 4}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
 }
 
 // ByName finds a strategy of Strategies by name, or "fourier-U/T" for any T.
@@ -171,7 +172,13 @@ func ByName(name string) (Strategy, error) {
 	if _, err := fmt.Sscanf(name, "fourier-U/%d", &t); err == nil && t >= 1 {
 		return FourierU{T: t}, nil
 	}
-	return nil, fmt.Errorf("%w %q: use brute-force, linear or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
+	if _, err := fmt.Sscanf(name, "arc-U/%d", &t); err == nil && t >= 1 {
+		return Arc{T: t}, nil
+	}
+	if _, err := fmt.Sscanf(name, "arc-compact-U/%d", &t); err == nil && t >= 1 {
+		return Arc{Compact: true, T: t}, nil
+	}
+	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc, arc-compact, arc-U/T, arc-compact-U/T or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
 }
 
 // spread is max − min.
