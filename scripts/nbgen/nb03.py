@@ -14,7 +14,7 @@ $G$ is a **quadrature rule**: nodes at the neurons' phases $\varphi_i$, weights 
 $$\frac{W}{2\pi}\int_{-\pi}^{\pi}\mathrm{ReLU}(\cos(x+\varphi))\,e^{2i\varphi}\,d\varphi = \frac{W}{3\pi}e^{-2ix},
 \qquad W = \sum_i w_i,$$
 which follows from the identity $\int_{-\pi}^{\pi}\mathrm{ReLU}(\cos u)\cos(2u+\psi)\,du = \tfrac23\cos\psi$.
-Each neuron is one rectangle under the curve. This notebook checks the identity, reads each cluster
+Each neuron is one term of the sum, a rectangle under the curve. This notebook checks the identity, reads each cluster
 of the shipped model as a quadrature rule, and measures how good a rule it is."""),
 SETUP,
 ("markdown", r"""## The identity and the Fourier series of ReLU(cos u)
@@ -149,7 +149,7 @@ $\psi = 2\varphi$: the quadrature); and the integral (the difference is the harm
 ReLU(cos) leaking through the uneven phases). The links telescope to the total gap, but they need
 not add up: parts can cancel."""),
 ("code", """%%
-_, in := open()
+m, in := open()
 s := in.Secondary
 header := []string{"link"}
 for _, c := range in.Clusters {
@@ -165,9 +165,11 @@ for _, part := range s.Parts {
 	rows = append(rows, append(row, fmt.Sprintf("%.4f", part.Total)))
 }
 nb.Table(header, rows)
-fmt.Printf("correct-class output (averaged over a+b), spread over a−b: ideal %.2f, actual %.2f\\n", s.CorrectLogitSpreadIdeal, s.CorrectLogitSpreadActual)"""),
+fmt.Printf("correct-class output (averaged over a+b), spread over a−b: ideal %.2f, actual %.2f\\n", s.CorrectLogitSpreadIdeal, s.CorrectLogitSpreadActual)
+fv := m.Report.MedianFVE
+fmt.Printf("median share of a neuron's A, B, U explained by its single-frequency fit: %.3f, %.3f, %.3f\\n", fv[0], fv[1], fv[2])"""),
 ("markdown", r"""The largest link is the secondary Fourier components: individually small (each neuron's fit
-explains about 98% of its variance) but coherent across the hundreds of neurons of a cluster, and
+explains about 98% or more of its variance, printed above) but coherent across the hundreds of neurons of a cluster, and
 they partly cancel the offset's effect. The last line measures the cross-cluster compensation: each
 ideal cluster's output is modulated by $|\cos(w_k(a-b)/2)|$, so the ideal total correct logit varies
 strongly with $a - b$; the actual clusters make it nearly flat.
