@@ -5,8 +5,9 @@
 #   build/notebooks/NAME.html    its HTML export (scripts/nbhtml: math typeset
 #                                offline, Go highlighting, no setup cell)
 #   build/figures/*.svg          every figure the notebooks show
-#   docs/notebooks/NAME.ipynb    a copy of the executed notebook, committed so
-#                                that a reader sees every figure on the code host
+#   docs/notebooks/NAME.ipynb    a copy of the executed notebook (figures as PNG),
+#                                committed so that a reader sees every figure on
+#                                the code host
 #   docs/figures/*.svg           copies of the key figures that README.md shows
 # then checks that every figure written is valid SVG and that no notebook shows
 # an error (scripts/nbhtml/check.py).
@@ -52,7 +53,8 @@ for nb in "${nbs[@]}"; do
 	fi
 	/usr/bin/python3 scripts/nbhtml/nbhtml.py "$out" "$out/$name.ipynb" >>"$out/$name.log" 2>&1 || {
 		echo "== $name: HTML export failed:" >&2; tail -n 20 "$out/$name.log" >&2; exit 1; }
-	cp "$out/$name.ipynb" "docs/notebooks/$name.ipynb"
+	/usr/bin/python3 scripts/nbhtml/nbhtml.py --docs docs/notebooks "$out/$name.ipynb" >>"$out/$name.log" 2>&1 || {
+		echo "== $name: the copy under docs/notebooks failed:" >&2; tail -n 20 "$out/$name.log" >&2; exit 1; }
 	for f in "${key_figures[@]}"; do
 		if [ "${f%%-*}" = "${name%%-*}" ] && [ -f "$MODADD_FIGURES/$f.svg" ]; then
 			cp "$MODADD_FIGURES/$f.svg" "docs/figures/$f.svg"

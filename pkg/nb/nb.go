@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 
 	"github.com/modadd/modadd/pkg/figures"
 	"github.com/modadd/modadd/pkg/progress"
@@ -61,9 +62,12 @@ func Must1[T any](v T, err error) T {
 	return v
 }
 
-// Show displays the figure in the notebook (as SVG) and saves it as
+// Show displays the figure in the notebook and saves it as
 // FiguresDir()/name.svg; outside a notebook it only saves it and prints the
-// path.
+// path. The notebook gets the SVG (as HTML, which Jupyter and its HTML
+// export show) and a PNG of it in the same output: viewers that drop or
+// mangle inline SVG, such as code hosts' notebook previews, show the PNG
+// (scripts/nbhtml keeps only the PNG in the copies under docs/notebooks).
 func Show(name string, f *figures.Figure) {
 	f.Name = name
 	path, err := f.Save(FiguresDir(), "svg")
@@ -71,11 +75,18 @@ func Show(name string, f *figures.Figure) {
 	if progress.InNotebook() {
 		svg, err := os.ReadFile(path)
 		Must(err)
-		gonbui.DisplaySVG(string(svg))
+		data := map[protocol.MIMEType]any{protocol.MIMETextHTML: "<div>" + string(svg) + "</div>"}
+		if png, err := f.PNG(PNGDPI); err == nil {
+			data[protocol.MIMEImagePNG] = png
+		}
+		gonbui.SendData(&protocol.DisplayData{Data: data})
 		return
 	}
 	fmt.Println("figure:", path)
 }
+
+// PNGDPI is the resolution of the PNG that Show adds to each figure.
+const PNGDPI = 90
 
 // Markdown displays markdown text (printed as is outside a notebook).
 func Markdown(md string) {

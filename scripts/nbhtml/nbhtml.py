@@ -1,6 +1,11 @@
 """Exports executed notebooks to HTML that a reader can open anywhere.
 
 Usage: /usr/bin/python3 scripts/nbhtml/nbhtml.py OUTDIR EXECUTED.ipynb ...
+       /usr/bin/python3 scripts/nbhtml/nbhtml.py --docs DIR EXECUTED.ipynb ...
+
+With --docs it writes DIR/NAME.ipynb instead: the executed notebook for
+reading on the code host, where each figure keeps only its PNG (nb.Show
+sends SVG and PNG; code hosts' previews drop or mangle inline SVG).
 
 Writes OUTDIR/NAME.html for each executed notebook, and first restores the Go
 language_info in the notebook itself (the GoNB kernel reports an empty
@@ -102,9 +107,27 @@ def export(path, outdir, head):
     return out
 
 
+def docs_copy(path, outdir):
+    """Writes outdir/NAME.ipynb: path with its figures as PNG only."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if "image/png" in data and "<svg" in data.get("text/html", ""):
+                del data["text/html"]
+    out = os.path.join(outdir, os.path.basename(path))
+    nbformat.write(nb, out + ".tmp")
+    os.replace(out + ".tmp", out)
+    return out
+
+
 def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
+    if sys.argv[1] == "--docs":
+        for path in sys.argv[3:]:
+            print(docs_copy(path, sys.argv[2]))
+        return
     outdir = sys.argv[1]
     head = katex_head()
     for path in sys.argv[2:]:
