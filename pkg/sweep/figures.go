@@ -65,6 +65,8 @@ func ClustersFigure(name string, rows []Row) (*figures.Figure, error) {
 	p1 := figures.Bars("main clusters per model", "number of main clusters", "models", xs, vs, figures.TrainColor)
 	p1.X.Min, p1.X.Max = float64(lo)-0.7, float64(hi)+0.7
 	p1.Y.Max = maxOf(vs) * 1.15
+	p1.X.Tick.Marker = plot.ConstantTicks(intTicks(lo, hi, 1))
+	p1.Y.Tick.Marker = plot.ConstantTicks(intTicks(0, int(p1.Y.Max), max(1, int(p1.Y.Max)/6)))
 	xs, vs = nil, nil
 	for k := 1; k <= maxP/2; k++ {
 		xs, vs = append(xs, k), append(vs, float64(freq[k]))
@@ -72,7 +74,17 @@ func ClustersFigure(name string, rows []Row) (*figures.Figure, error) {
 	p2 := figures.Bars("frequencies of the main clusters", "frequency k", "models with a cluster at k", xs, vs, figures.HeldoutColor)
 	p2.X.Min, p2.X.Max = 0, float64(maxP/2)+1
 	p2.Y.Max = maxOf(vs) * 1.15
+	p2.Y.Tick.Marker = plot.ConstantTicks(intTicks(0, int(p2.Y.Max), max(1, int(p2.Y.Max)/6)))
 	return figures.Row(name, p1, p2), nil
+}
+
+// intTicks labels lo, lo+step, ..., hi.
+func intTicks(lo, hi, step int) []plot.Tick {
+	var ts []plot.Tick
+	for v := lo; v <= hi; v += step {
+		ts = append(ts, plot.Tick{Value: float64(v), Label: strconv.Itoa(v)})
+	}
+	return ts
 }
 
 func maxOf(x []float64) float64 {
@@ -159,9 +171,10 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 		ml.Color = figures.HeldoutColor
 		ml.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 		p1.Add(ml)
-		p1.Legend.Add(fmt.Sprintf("median model margin %.3g (a bound above it certifies little)", med), ml)
+		p1.Legend.Add(fmt.Sprintf("median margin %.3g", med), ml)
 	}
-	p1.Legend.Top, p1.Legend.Left = true, true
+	// The points lie above the diagonal: the bottom right is empty.
+	p1.Legend.Top, p1.Legend.Left = false, false
 	p2 := figures.Scatter("certified accuracy, per run", "strategy", "certified inputs (%)", nil, certs)
 	p2.X.Min, p2.X.Max, p2.Y.Min, p2.Y.Max = -0.6, float64(len(names))-0.4, -3, 103
 	var ticks []plot.Tick
@@ -208,9 +221,10 @@ func AlphaMapFigure(name string, rows []Row) (*figures.Figure, error) {
 			label string
 			x     float64
 			v     float64
-		}{{"Zhong et al. clock", 0, ref(measures.ZhongClock)}, {"Zhong et al. pizza", 1, ref(measures.ZhongPizza)}} {
+			shape draw.GlyphDrawer
+		}{{"Zhong et al. clock", 0, ref(measures.ZhongClock), draw.BoxGlyph{}}, {"Zhong et al. pizza", 1, ref(measures.ZhongPizza), draw.PyramidGlyph{}}} {
 			s, _ := plotter.NewScatter(plotter.XYs{{X: rr.x, Y: rr.v}})
-			s.GlyphStyle.Shape, s.GlyphStyle.Radius = draw.PyramidGlyph{}, vg.Points(4)
+			s.GlyphStyle.Shape, s.GlyphStyle.Radius = rr.shape, vg.Points(4)
 			p.Add(s)
 			p.Legend.Add(rr.label, s)
 		}
