@@ -172,7 +172,8 @@ func (r *Report) Text() string {
 		kf = append(kf, fmt.Sprintf("%d (%.0f%%)", k.K, 100*k.Fraction))
 	}
 	fmt.Fprintf(&b, "key frequencies of the embedding: %s\n", strings.Join(kf, ", "))
-	fmt.Fprintf(&b, "\nprior work's metrics (Zhong et al.: pizza has GS ≈ 0.99, DI ≈ 0.35; clock GS ≈ 0.5, DI ≈ 0.85)\n")
+	fmt.Fprintf(&b, "\nprior work's metrics (Zhong et al.'s medians: pizza GS %.3f, DI %.3f; clock GS %.3f, DI %.3f)\n",
+		measures.ZhongPizza.GradientSymmetricity, measures.ZhongPizza.DistanceIrrelevance, measures.ZhongClock.GradientSymmetricity, measures.ZhongClock.DistanceIrrelevance)
 	fmt.Fprintf(&b, "  gradient symmetricity %.3f\n  distance irrelevance  %.3f\n  circularity           %.3f\n", r.GradientSymmetricity, r.DistanceIrrelevance, r.Circularity)
 	fmt.Fprintf(&b, "  train loss %.3g, restricted loss %.3g, excluded loss %.3g (Nanda et al.)\n", r.TrainLoss, r.RestrictedLoss, r.ExcludedLoss)
 	if !r.Circuit {
@@ -195,6 +196,37 @@ func (r *Report) Text() string {
 		fmt.Fprintf(&b, "  total %7.3f   %9.3f   %10.3f\n", r.IdealLogitFVE, r.IdealMaxError, r.IdealMeanError)
 	}
 	return b.String()
+}
+
+// Table is the report's headline numbers as a two-column table (metric,
+// value) for a notebook; Text has everything.
+func (r *Report) Table() (header []string, cells [][]string) {
+	f := func(name, format string, v float64) { cells = append(cells, []string{name, fmt.Sprintf(format, v)}) }
+	f("accuracy on all pairs", "%.4f", r.Accuracy)
+	f("smallest / median margin", "%.2f", r.MinMargin)
+	cells[len(cells)-1][1] += fmt.Sprintf(" / %.2f", r.MedianMargin)
+	var kf []string
+	for _, k := range r.KeyFrequencies {
+		kf = append(kf, fmt.Sprintf("%d (%.0f%%)", k.K, 100*k.Fraction))
+	}
+	cells = append(cells, []string{"key frequencies of the embedding", strings.Join(kf, ", ")})
+	f("gradient symmetricity", "%.3f", r.GradientSymmetricity)
+	f("distance irrelevance", "%.3f", r.DistanceIrrelevance)
+	f("circularity", "%.3f", r.Circularity)
+	if r.Circuit {
+		var cs []string
+		for _, c := range r.Clusters {
+			if c.IsMain(len(r.Fits)) {
+				cs = append(cs, fmt.Sprintf("k = %d (%d)", c.K, len(c.Neurons)))
+			}
+		}
+		cells = append(cells, []string{"main clusters (neurons)", strings.Join(cs, ", ")})
+		cells = append(cells, []string{"median single-frequency FVE of A, B, U", fmt.Sprintf("%.3f, %.3f, %.3f", r.MedianFVE[0], r.MedianFVE[1], r.MedianFVE[2])})
+		f("median phase-doubling error |ψ − 2φ| (rad)", "%.4f", r.PhaseDoublingError)
+		f("ideal pizza logits: FVE", "%.3f", r.IdealLogitFVE)
+		f("ideal pizza logits: largest error", "%.2f", r.IdealMaxError)
+	}
+	return []string{"metric", "value"}, cells
 }
 
 // Model bundles a loaded model with its folded tables and its report: what

@@ -283,49 +283,77 @@ func Robustness(rows []proof.RobustnessRow) *Figure {
 
 // BoundVsActual plots, for several models (seeds) and strategies, each
 // certificate's bound against the actual largest error it bounds, on log
-// scales: a sound bound lies above the diagonal, a tight one near it.
-func BoundVsActual(title string, strategies []string, certs [][]*proof.Certificate) *Figure {
+// scales: a sound bound lies above the diagonal, a tight one near it. One
+// colour per strategy, one marker shape per model (named by models); the
+// dotted line is the median margin: a bound above it certifies little.
+func BoundVsActual(title string, strategies, models []string, certs [][]*proof.Certificate, margin float64) *Figure {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "actual largest error"
 	p.Y.Label.Text = "bound"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = powerTicks{}, powerTicks{}
-	groups := make([]plotter.XYs, len(strategies))
+	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+	cols := Palette(len(strategies))
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, model := range certs {
+	for mi, model := range certs {
 		for _, c := range model {
 			for j, s := range strategies {
-				if c.Strategy == s && c.ActualMaxError > 0 {
-					groups[j] = append(groups[j], plotter.XY{X: c.ActualMaxError, Y: c.Bound})
-					lo, hi = math.Min(lo, math.Min(c.ActualMaxError, c.Bound)), math.Max(hi, math.Max(c.ActualMaxError, c.Bound))
+				if c.Strategy != s || !(c.ActualMaxError > 0) {
+					continue
 				}
+				sc, err := plotter.NewScatter(plotter.XYs{{X: c.ActualMaxError, Y: c.Bound}})
+				if err != nil {
+					continue
+				}
+				sc.GlyphStyle.Color = cols[j]
+				sc.GlyphStyle.Radius = vg.Points(3.5)
+				sc.GlyphStyle.Shape = shapes[mi%len(shapes)]
+				p.Add(sc)
+				if mi == 0 {
+					p.Legend.Add(s, sc)
+				}
+				lo, hi = math.Min(lo, math.Min(c.ActualMaxError, c.Bound)), math.Max(hi, math.Max(c.ActualMaxError, c.Bound))
 			}
 		}
 	}
-	cols := Palette(len(strategies))
-	for j, g := range groups {
-		s, err := plotter.NewScatter(g)
-		if err != nil {
+	for mi, name := range models {
+		sc, err := plotter.NewScatter(plotter.XYs{{X: 1, Y: 1}})
+		if err != nil || mi >= len(certs) {
 			continue
 		}
-		s.GlyphStyle.Color = cols[j]
-		s.GlyphStyle.Radius = vg.Points(3.5)
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		p.Legend.Add(strategies[j], s)
+		sc.GlyphStyle.Color = AllColor
+		sc.GlyphStyle.Radius = vg.Points(3.5)
+		sc.GlyphStyle.Shape = shapes[mi%len(shapes)]
+		p.Legend.Add(name, legendOnly{sc})
 	}
 	if lo < hi {
-		d, _ := plotter.NewLine(plotter.XYs{{X: lo / 2, Y: lo / 2}, {X: hi * 2, Y: hi * 2}})
+		lo, hi = math.Min(lo, margin)/2, math.Max(hi, margin)*2
+		d, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
 		d.Color = AllColor
 		d.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(d)
 		p.Legend.Add("bound = actual", d)
+		if margin > 0 {
+			m, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: margin}, {X: hi, Y: margin}})
+			m.Color = HeldoutColor
+			m.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+			p.Add(m)
+			p.Legend.Add(fmt.Sprintf("median margin %.3g", margin), m)
+		}
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
 	}
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.Top, p.Legend.Left = false, false
 	p.Add(plotter.NewGrid())
 	return Row("bound-vs-actual", p)
 }
+
+// legendOnly draws a legend thumbnail of a plotter without drawing it on
+// the plot (the marker key for models).
+type legendOnly struct{ t plot.Thumbnailer }
+
+// Thumbnail implements plot.Thumbnailer.
+func (l legendOnly) Thumbnail(c *draw.Canvas) { l.t.Thumbnail(c) }
 
 // ticks125 labels 1, 2 and 5 times powers of ten (a log axis spanning less
 // than two decades gets readable ticks), as 2e+07.
