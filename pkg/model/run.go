@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend "go"
@@ -17,39 +18,108 @@ import (
 	"github.com/modadd/modadd/pkg/zp"
 )
 
-// DefaultBackend is the backend used when $GOMLX_BACKEND is unset: the pure-Go
-// backend, with its operations run one at a time. simplego v0.26.0 can
-// deadlock when it runs independent operations in parallel and several of
-// them are DotGenerals waiting for workers of the same small pool (seen on
-// 2 cores); each DotGeneral still uses all cores.
-const DefaultBackend = "go:ops_sequential"
+// SequentialBackend runs the pure-Go backend's operations one at a time
+// (only the matrix products use several cores, inside themselves). It was
+// the default until 2026-11-30 and computes the same bits as
+// ParallelBackend (bench/README.md, "Parallelism").
+const SequentialBackend = "go:ops_sequential"
+
+// ParallelBackend runs independent operations of a graph concurrently, on
+// an unbounded worker pool. simplego v0.26.0 runs each operation as a task
+// of its worker pool (exec.go:639), and a matrix product (or Erf) then waits
+// inside that task for sub-tasks it queues on the same pool
+// (dotgeneral_small.go:191, dotgeneral_large.go:384). The default pool holds
+// 2 tasks per core (workerspool.go:63): on 2 cores, four concurrent products
+// fill it and each waits for a free slot forever (workerspool.go:84-85).
+// With parallelism=-1 the pool never makes a task wait (workerspool.go:72),
+// so it cannot deadlock. No operation's arithmetic depends on the
+// parallelism (the products split only output blocks and batches; the
+// contraction is summed in one fixed order), so it computes the same bits as
+// SequentialBackend (tested here and in bench/). Caveat: `go test -race`
+// reports data races inside simplego's parallel executor (exec.go:430 reads
+// a use count without the lock exec.go:474-478 writes it under); they
+// decide only whether an operation may overwrite an input no other
+// operation still needs (bench/README.md, "Parallelism").
+const ParallelBackend = "go:ops_parallel,parallelism=-1"
+
+// DefaultBackend is the backend used when $GOMLX_BACKEND is unset.
+const DefaultBackend = ParallelBackend
 
 // BackendConfig returns the backend configuration in use: $GOMLX_BACKEND, or
-// DefaultBackend. A bare "go" gets ops_sequential added, for the reason above.
+// DefaultBackend; configurations of the pure-Go backend pass through
+// SafeConfig.
 func BackendConfig() string {
 	cfg, ok := os.LookupEnv(backends.ConfigEnvVar)
 	if !ok || cfg == "" {
 		return DefaultBackend
 	}
+	return SafeConfig(cfg)
+}
+
+// SafeConfig makes a configuration of the pure-Go backend ("go" or
+// "go:options") deadlock-free and returns other backends' unchanged. A bare
+// "go" becomes DefaultBackend. Unless the options run operations one at a
+// time (ops_sequential) or without workers (parallelism=0), simplego may run
+// them in parallel (ops_parallel, or by default when one graph executes at a
+// time), so a bounded pool (parallelism=N, or none given: 2 tasks per core)
+// is replaced by the unbounded one, parallelism=-1 (see ParallelBackend).
+func SafeConfig(cfg string) string {
 	name, opts, _ := strings.Cut(cfg, ":")
-	if name == "go" && !strings.Contains(opts, "ops_") {
-		if opts == "" {
-			return DefaultBackend
-		}
-		return cfg + ",ops_sequential"
+	if name != "go" {
+		return cfg
 	}
-	return cfg
+	if opts == "" {
+		return DefaultBackend
+	}
+	var out []string
+	safe := false
+	for _, o := range strings.Split(opts, ",") {
+		switch o {
+		case "":
+			continue
+		case "ops_sequential", "parallelism=0", "parallelism=-1":
+			safe = true
+		}
+		out = append(out, o)
+	}
+	if safe {
+		return "go:" + strings.Join(out, ",")
+	}
+	var kept []string
+	for _, o := range out {
+		if !strings.HasPrefix(o, "parallelism=") {
+			kept = append(kept, o)
+		}
+	}
+	return "go:" + strings.Join(append(kept, "parallelism=-1"), ",")
 }
 
 // Backend returns the GoMLX backend named by BackendConfig: "go" (the
-// default) or "xla:PLUGIN" in binaries built with -tags xla. It installs
-// pkg/dotgrad's gradients of Dot and DotGeneral (10x faster training on the
-// pure-Go backend, bench/README.md) for every graph built afterwards.
-func Backend() (b backends.Backend, err error) {
+// default) or "xla:PLUGIN" in binaries built with -tags xla. See NewBackend.
+func Backend() (backends.Backend, error) { return NewBackend(BackendConfig()) }
+
+// stdoutMu serialises NewBackend's silencing of os.Stdout.
+var stdoutMu sync.Mutex
+
+// NewBackend returns the GoMLX backend of the given configuration (as
+// $GOMLX_BACKEND would name it; pure-Go configurations pass through
+// SafeConfig). It installs pkg/dotgrad's gradients of Dot and DotGeneral
+// (10x faster training on the pure-Go backend, bench/README.md) for every
+// graph built afterwards. simplego prints "parallelism set to N" on
+// standard output when given parallelism=N, which would corrupt the
+// commands' JSON output: os.Stdout points to the null device meanwhile.
+func NewBackend(cfg string) (b backends.Backend, err error) {
 	dotgrad.Install()
-	cfg := BackendConfig()
+	cfg = SafeConfig(cfg)
 	var newErr error
-	err = Try(func() { b, newErr = backends.NewWithConfig(cfg) })
+	create := func() {
+		err = Try(func() { b, newErr = backends.NewWithConfig(cfg) })
+	}
+	if strings.HasPrefix(cfg, "go:") && strings.Contains(cfg, "parallelism=") {
+		quietStdout(create)
+	} else {
+		create()
+	}
 	if err == nil {
 		err = newErr
 	}
@@ -61,6 +131,24 @@ func Backend() (b backends.Backend, err error) {
 		return nil, fmt.Errorf("model: cannot start backend %q: %v%s; registered backends: %v", cfg, err, hint, backends.List())
 	}
 	return b, nil
+}
+
+// quietStdout runs f with os.Stdout on the null device.
+func quietStdout(f func()) {
+	stdoutMu.Lock()
+	defer stdoutMu.Unlock()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		f()
+		return
+	}
+	saved := os.Stdout
+	os.Stdout = null
+	defer func() {
+		os.Stdout = saved
+		null.Close()
+	}()
+	f()
 }
 
 // Try runs f, turning a GoMLX panic into an error.
