@@ -13,7 +13,7 @@ help:
 	@echo "make bench      training-step and forward-pass benchmarks (bench/README.md)"
 	@echo "make bench-compare  modadd against PyTorch on this CPU, the default training run (EPOCHS=200 ROUNDS=3; installs python3-torch)"
 	@echo "make docker-test  build the Docker image and run a notebook inside it (needs a Docker engine)"
-	@echo "make models     retrain the shipped models under models/ (about 25 min each on 2 cores)"
+	@echo "make models     the commands that made the shipped models under models/ (about 25 min each on 2 cores)"
 
 run:
 	bash scripts/notebooks.sh
@@ -47,8 +47,15 @@ bench:
 bench-compare:
 	GO="$(GO)" bash scripts/bench-compare.sh
 
+# The commands of README's "Shipped models" table; each model is retrained
+# only if its directory is gone (rm -r models/NAME first).
 models: build
 	./bin/modadd train -seed 0 -weights-only -out models/p59-pizza-seed0
+	./bin/modadd train -p 31 -seed 0 -epochs 3000 -weights-only -out models/p31-pizza-seed0
+	./bin/modadd train -seed 0 -epochs 2000 -set act=gelu -weights-only -out models/p59-pizza-gelu-seed0
+	./bin/modadd train -seed 0 -epochs 2000 -set act=abs -weights-only -out models/p59-pizza-abs-seed0
+	./bin/modadd train -seed 0 -epochs 2000 -set act=square -weights-only -out models/p59-pizza-square-seed0
+	./bin/modadd train -config clock -seed 0 -epochs 5000 -weights-only -out models/p59-clock-seed0
 
 docker-test:
 	bash scripts/docker-test.sh
