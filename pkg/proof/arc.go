@@ -74,7 +74,6 @@ func (s Arc) Name() string {
 // sums. Prefix arrays have n+1 entries; complex ones hold re, im per slot.
 type arcCluster struct {
 	k   int
-	tau float64 // cut-off τ: the tier's largest τ_i
 	// cutA[a], cutB[b]: cut-offs valid at every input with that a (b).
 	cutA, cutB []float64
 	idx        []int     // tight neurons, sorted by phase
@@ -213,10 +212,27 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	flops += int64(M) * int64(p) * 16 * int64(T)
 	F := len(freqs)
 
-	// Clusters: phases, τ_i, the cut-off, and the prefix sums.
+	// Clusters: phases, τ_i, the cut-off, and the prefix sums. Neurons in
+	// no cluster, and neurons whose gate is never certain (r_i = 0 or a
+	// non-finite τ_i), are loose: evaluated exactly (arc) or bounded
+	// (arc-compact) on every input.
 	var loose []int
 	var clusters []*arcCluster
 	tauMin, tauMax := math.Inf(1), 0.0
+	covered := make([]bool, M)
+	for _, cl := range m.Clusters {
+		for _, i := range cl.Neurons {
+			if i < 0 || i >= M || covered[i] {
+				return nil, fmt.Errorf("proof: the clusters do not split the %d neurons (neuron %d listed twice or out of range)", M, i)
+			}
+			covered[i] = true
+		}
+	}
+	for i, ok := range covered {
+		if !ok {
+			loose = append(loose, i)
+		}
+	}
 	for _, cl := range m.Clusters {
 		type nt struct {
 			i          int
@@ -242,9 +258,10 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			// The slack 1e-9·r covers the rounding of the phases and of
 			// the arc's ends (a neuron at an end has |p̂_i| ≈ 0).
 			E := (ea+eb+math.Abs(t.C[i])+e.C[i])*(1+1e-9) + 1e-9*r
-			tau := math.Inf(1)
-			if r > 0 {
-				tau = E / (2 * r) * (1 + 1e-9)
+			tau := E / (2 * r) * (1 + 1e-9)
+			if !(r > 0) || math.IsInf(tau, 0) || math.IsNaN(tau) {
+				loose = append(loose, i)
+				continue
 			}
 			ns = append(ns, nt{i: i, phi: math.Mod(mechanism.Wrap(ph)+2*math.Pi, 2*math.Pi), tau: tau, E: E, r: r,
 				ea: ea, eb: eb, ec: (math.Abs(t.C[i])+e.C[i])*(1+1e-9) + 1e-9*r, resA: resA, resB: resB})
@@ -252,8 +269,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		flops += int64(len(cl.Neurons)) * int64(p) * 14
 		// Tiers by τ_i: each tier is an arc of its own whose windows are
 		// sized by its largest τ, so that a few loose neurons do not widen
-		// every window. The top tier's τ ≥ 1 makes its window the whole
-		// circle: those neurons are always uncertain.
+		// every window (at an input where the cut exceeds |cos(w d/2)| the
+		// window is the whole circle). In arc-compact a tier whose largest
+		// τ_i is 1 or more is loose: its windows would always be whole.
 		sort.Slice(ns, func(x, y int) bool { return ns[x].tau < ns[y].tau })
 		if len(ns) > 0 {
 			tauMin, tauMax = math.Min(tauMin, ns[0].tau), math.Max(tauMax, ns[len(ns)-1].tau)
@@ -273,7 +291,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				}
 				continue
 			}
-			ac := &arcCluster{k: cl.K, tau: cut}
+			ac := &arcCluster{k: cl.K}
 			tight := tier
 			// Per-input cut-offs: |e_i(a, b)| ≤ resA_i(a) + max resB_i + c_i
 			// and ≤ max resA_i + resB_i(b) + c_i, so min(cutA[a], cutB[b])
@@ -436,7 +454,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			clear(zr)
 			clear(zi)
 			clear(kx)
-			var resid, gate float64
+			var resid, gate, gateScale float64
 			var ops int64
 			// Each prefix difference is within γ of twice the absolute sum
 			// of all terms; up to two ranges per sum: a factor 8.
@@ -488,6 +506,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				if s.Compact {
 					for _, r := range win {
 						gate += ac.ww[r.hi] - ac.ww[r.lo]
+						gateScale += ac.ww[len(ac.ww)-1]
 						windowed += int64(r.hi - r.lo)
 					}
 					ops += 4
@@ -558,7 +577,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			// whose absolute values are bounded by zscale and rscale; each
 			// logit adds 2F + 3 terms; the tables' own rounding is kRound.
 			gm := circuit.Gamma(2*M + 16)
-			round := 2*(gm*zscale+circuit.Gamma(2*F+8)*(zabs+dsA[a]+dsB[b]+ds0)+derrA[a]+derrB[b]+derr0) + gm*(rscale+4*gate) + kRound
+			round := 2*(gm*zscale+circuit.Gamma(2*F+8)*(zabs+dsA[a]+dsB[b]+ds0)+derrA[a]+derrB[b]+derr0) + gm*(rscale+4*gate+4*gateScale) + kRound
 			resid = math.Max(resid, 0) // a sum of non-negative terms, up to rounding (in round)
 			eps[a*p+b] = roundUp(resid+gate+round, 8)
 			budget.add(resid, gate, round)
@@ -568,6 +587,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	flops += perInput
 	cert := m.certify(s.Name(), eps, expl, flops)
 	cert.DamagedClasses = K
+	if math.IsInf(tauMin, 1) {
+		tauMin = 0 // no tight neuron
+	}
 	cert.Details = map[string]float64{"tau_min": tauMin, "tau_max": tauMax,
 		"window_share": float64(windowed) / float64(p*p*M), "loose_share": float64(len(loose)) / float64(M)}
 	cert.Seconds = time.Since(t0).Seconds()

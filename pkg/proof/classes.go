@@ -39,8 +39,8 @@ type classResiduals struct {
 
 // damagedClasses returns the classes whose total deviation
 // T(c) = Σ_i |r_i(c) − median_c' r_i(c')| exceeds four times the median of
-// T and at least 10% above the largest of the others' typical size: at most
-// maxDamaged of them, largest first. An ordinary model has none.
+// T: at most maxDamaged of them (the largest). An ordinary model has none;
+// the median class never is one.
 func damagedClasses(res [][]float64, p int) []int {
 	T := make([]float64, p)
 	for _, r := range res {
@@ -109,8 +109,7 @@ func newClassExtras(K []int, p int) *classExtras {
 	return ce
 }
 
-// at is X(c) at input k (zero for c ∉ K), rounded up for the sum that
-// produced it (n terms).
+// at is X(c) at input k (zero for c ∉ K); finish has rounded it up.
 func (ce *classExtras) at(k, c int) float64 {
 	if ce == nil || ce.slot[c] < 0 {
 		return 0

@@ -164,7 +164,9 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 					row[c] += kx[j]
 				}
 				// Rounding: Z accumulates m·T terms, each logit 2F + 3 more.
-				round := 2 * (circuit.Gamma(M*s.T+2*F+8)*zscale + circuit.Gamma(4)*dscale + derr + circuit.Gamma(M+4)*kscale)
+				// Each logit starts from the direct paths and adds 2F terms
+				// (and one for a damaged class): γ over those on their sizes.
+				round := 2 * (circuit.Gamma(M*s.T+2*F+8)*zscale + circuit.Gamma(2*F+8)*(dscale+zscale+kscale) + derr + circuit.Gamma(M+4)*kscale)
 				eps[a*p+b] = roundUp(resid+dh+round, 8)
 				budget.add(resid, dh, round)
 			}
@@ -175,9 +177,9 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 			ce.finish(M)
 			flops += P * P * int64(M*len(cr.K)*2)
 		}
+		flops += P * P * int64(M*len(K)*4+len(K))
 		cert := m.certifyClasses(s.Name(), eps, ce, expl, flops)
 		cert.DamagedClasses = K
-		flops += P * P * int64(M*len(K)*4+len(K))
 		cert.Seconds = time.Since(t0).Seconds()
 		cert.Budget = budget.terms()
 		m.check(cert, expl)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/model"
 )
 
@@ -354,5 +355,59 @@ func TestDamagedColumn(t *testing.T) {
 	checkSound(t, "damaged column", ck.Config, w)
 	if _, err := (Perturbation{Kind: "column", From: 3, To: 3}).Apply(ck.Config, w); err == nil {
 		t.Error("a column mixed into itself accepted")
+	}
+}
+
+// TestArcDegenerateNeurons: a neuron whose fit has no amplitude (its
+// pre-activation is its bias alone) has no certain gate and must be
+// evaluated, not assumed linear; neurons missing from the clusters are
+// loose; a neuron in two clusters is refused. (Counterexamples found in
+// review: the first made arc certify wrongly.)
+func TestArcDegenerateNeurons(t *testing.T) {
+	for _, bias := range []float64{1, -1} {
+		rng := rand.New(rand.NewPCG(7, 7))
+		cfg, w := plantedPizza(31, 32, 0, rng)
+		d, m := cfg.DModel, cfg.DMLP
+		for i := range w {
+			switch w[i].Name {
+			case "W_in":
+				for k := 0; k < d; k++ {
+					w[i].Data[k*m+0] = 0
+				}
+			case "b_in":
+				w[i].Data[0] = bias
+			}
+		}
+		checkSound(t, fmt.Sprintf("zero-amplitude neuron, bias %v", bias), cfg, w)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	cfg, w := plantedPizza(31, 32, 0, rng)
+	full, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := append([]mechanism.Cluster(nil), full.Clusters...)
+	partial[0].Neurons = partial[0].Neurons[1:]
+	pm, err := Explained(cfg, w, full.T, 0, full.Fits, partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Strategy{Arc{}, Arc{Compact: true}} {
+		c, err := s.Prove(pm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Sound {
+			t.Errorf("%s with a neuron in no cluster: bound %v below the actual error %v", s.Name(), c.Bound, c.ActualMaxError)
+		}
+	}
+	twice := append([]mechanism.Cluster(nil), full.Clusters...)
+	twice[0].Neurons = append(append([]int(nil), twice[0].Neurons...), twice[0].Neurons[0])
+	pm2, err := Explained(cfg, w, full.T, 0, full.Fits, twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Arc{}).Prove(pm2); err == nil {
+		t.Error("a neuron listed twice was accepted")
 	}
 }

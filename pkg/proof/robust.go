@@ -83,7 +83,8 @@ type RobustnessRow struct {
 }
 
 // Robustness proves every perturbed model with each strategy (all of
-// Strategies() when none is given).
+// Strategies() when none is given). A certificate found unsound by the
+// brute-force check (a bug, never expected) is an error, not a row.
 func Robustness(cfg config.Config, w checkpoint.Tensors, perts []Perturbation, strategies ...Strategy) ([]RobustnessRow, error) {
 	if len(strategies) == 0 {
 		strategies = Strategies()
@@ -103,6 +104,9 @@ func Robustness(cfg config.Config, w checkpoint.Tensors, perts []Perturbation, s
 			c, err := s.Prove(m)
 			if err != nil {
 				return nil, err
+			}
+			if !c.Sound {
+				return nil, fmt.Errorf("proof: %s is unsound on the model perturbed by %s (bound %v, actual error %v): please report this", c.Strategy, q, c.Bound, c.ActualMaxError)
 			}
 			row.Strategies = append(row.Strategies, c.Strategy)
 			row.Certified = append(row.Certified, c.CertifiedAccuracy)
