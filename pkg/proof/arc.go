@@ -73,7 +73,7 @@ func (s Arc) Name() string {
 // arcCluster is one cluster's neurons sorted by phase with their prefix
 // sums. Prefix arrays have n+1 entries; complex ones hold re, im per slot.
 type arcCluster struct {
-	k   int
+	k int
 	// cutA[a], cutB[b]: cut-offs valid at every input with that a (b).
 	cutA, cutB []float64
 	idx        []int     // tight neurons, sorted by phase
