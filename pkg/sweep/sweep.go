@@ -293,10 +293,17 @@ func trained(group []Run, dir string, log io.Writer) ([]Run, []*checkpoint.Check
 	var runs []Run
 	var cks []*checkpoint.Checkpoint
 	for _, r := range group {
-		ck, err := checkpoint.Load(filepath.Join(dir, "runs", r.Name))
+		rd := filepath.Join(dir, "runs", r.Name)
+		if !checkpoint.Exists(rd) {
+			if log != nil {
+				fmt.Fprintf(log, "sweep: %s skipped (not trained yet)\n", r.Name)
+			}
+			continue
+		}
+		ck, err := checkpoint.Load(rd)
 		switch {
 		case err != nil && log != nil:
-			fmt.Fprintf(log, "sweep: %s skipped (not trained: %v)\n", r.Name, err)
+			fmt.Fprintf(log, "sweep: %s skipped (%v)\n", r.Name, err)
 		case err == nil && ck.Epoch < r.Config.Epochs && log != nil:
 			fmt.Fprintf(log, "sweep: %s skipped (trained %d of %d epochs)\n", r.Name, ck.Epoch, r.Config.Epochs)
 		case err == nil && ck.Epoch >= r.Config.Epochs:
