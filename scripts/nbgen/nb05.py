@@ -145,12 +145,31 @@ for _, z := range []struct {
 nb.Table([]string{"alpha", "accuracy", "gradient symmetricity", "distance irrelevance", "circularity"}, rows)"""),
 ("markdown", r"""The small clock sits on the clock side in distance irrelevance but not in gradient
 symmetricity, and its circularity is low, unlike the p = 59 clock shipped in `models/` (notebook 2).
-Two things differ. First, training length: the same run continued to 4,000 epochs moves GS down and
-circularity up (notebook 6 has the pizza–clock map over $\alpha$). Second, circularity as Zhong et
-al. define it asks each leading principal component of the embedding to be a single Fourier
-frequency; these models use four key frequencies of nearly equal weight, so the leading components
-are nearly degenerate and mix them, and the score falls although the embedding is still made of
-circles (the key frequencies hold most of its energy)."""),
+Two things differ. The first is training length: `models/p31-clock-seed0` is the same run (seed 0,
+α = 0) continued to 6,000 epochs. The second is the metric: circularity as Zhong et al. define it
+asks each leading principal component of the embedding to be a single Fourier frequency. The cell
+prints both runs' metrics, the weights of their key frequencies, and circularity over more principal
+components."""),
+("code", """%%
+be := nb.Must1(model.Backend())
+for _, ck := range []*checkpoint.Checkpoint{nb.Must1(checkpoint.Load(runDir(small("p=31;d_mlp=256;alpha=0")))), nb.Must1(checkpoint.Load(nb.Path("models", "p31-clock-seed0")))} {
+	r := nb.Must1(analysis.Analyze(be, ck))
+	var kf []string
+	for _, k := range r.KeyFrequencies {
+		kf = append(kf, fmt.Sprintf("%d: %.2f", k.K, k.Fraction))
+	}
+	fmt.Printf("epoch %d: GS %.3f, DI %.3f, circularity %.3f; key frequencies (share of the embedding's energy) %v\n", ck.Epoch, r.GradientSymmetricity, r.DistanceIrrelevance, r.Circularity, kf)
+	for _, n := range []int{2, 4, 8} {
+		c := nb.Must1(measures.Circularity(ck.Params.Must("W_E"), n))
+		fmt.Printf("    circularity over %d principal components: %.3f\n", n, c)
+	}
+}"""),
+("markdown", r"""Longer training moves the small clock towards Zhong et al.'s clock: GS falls and circularity
+rises. And its embedding is made of circles all along: a handful of key frequencies of nearly equal
+weight hold most of its energy, but with nearly equal weights the leading principal components are
+nearly degenerate and mix frequencies, which is what lowers the circularity score (the p = 59 clock
+has fewer, less equal key frequencies). The pizza–clock map of notebook 6 shows GS and DI over the
+attention rate α at this size."""),
 ("markdown", r"""For larger grids (many seeds, p, widths) use the command line, which checkpoints every run:
 `go run ./cmd/modadd train -p 31 -seeds 0-9 -set "d_mlp=256" -out runs/p31` trains ten seeds in one
 graph into `runs/p31/seed0` ... `seed9`; `modadd analyze`, `modadd prove` and `modadd figures` take
