@@ -166,7 +166,7 @@ func TestDotGradient(t *testing.T) {
 
 func newBackend(t *testing.T) backends.Backend {
 	Install() // this package's gradients; withStock swaps GoMLX's in
-	// Sequential ops: see model.DefaultBackend (simplego can deadlock otherwise).
+	// Sequential ops: a bounded parallel pool can deadlock (model.SafeConfig).
 	b, err := backends.NewWithConfig("go:ops_sequential")
 	if err != nil {
 		t.Fatal(err)
