@@ -158,10 +158,10 @@ for _, ck := range []*checkpoint.Checkpoint{nb.Must1(checkpoint.Load(runDir(smal
 	for _, k := range r.KeyFrequencies {
 		kf = append(kf, fmt.Sprintf("%d: %.2f", k.K, k.Fraction))
 	}
-	fmt.Printf("epoch %d: GS %.3f, DI %.3f, circularity %.3f; key frequencies (share of the embedding's energy) %v\n", ck.Epoch, r.GradientSymmetricity, r.DistanceIrrelevance, r.Circularity, kf)
+	fmt.Printf("epoch %d: GS %.3f, DI %.3f, circularity %.3f; key frequencies (share of the embedding's energy) %v\\n", ck.Epoch, r.GradientSymmetricity, r.DistanceIrrelevance, r.Circularity, kf)
 	for _, n := range []int{2, 4, 8} {
 		c := nb.Must1(measures.Circularity(ck.Params.Must("W_E"), n))
-		fmt.Printf("    circularity over %d principal components: %.3f\n", n, c)
+		fmt.Printf("    circularity over %d principal components: %.3f\\n", n, c)
 	}
 }"""),
 ("markdown", r"""Longer training moves the small clock towards Zhong et al.'s clock: GS falls and circularity
