@@ -11,6 +11,8 @@ bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$bad" ]; then
 	echo "not gofmt-clean:"; echo "$bad"; exit 1
 fi
+echo "== notebooks match their sources (scripts/nbgen)"
+python3 scripts/nbgen/gen.py --check
 echo "== go vet"
 go vet ./...
 echo "== go build (CGO_ENABLED=0)"
