@@ -147,7 +147,7 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 	cost := plot.New()
 	cost.Title.Text = "cost after folding ÷ brute force's"
 	cost.X.Label.Text, cost.Y.Label.Text = "p", "proof FLOPs ÷ brute-force proof FLOPs"
-	cost.Y.Scale, cost.Y.Tick.Marker = plot.LogScale{}, powerTicks{}
+	cost.Y.Scale, cost.Y.Tick.Marker = plot.LogScale{}, ticks125{}
 	cert := plot.New()
 	cert.Title.Text = "certified accuracy"
 	cert.X.Label.Text, cert.Y.Label.Text = "p", "certified inputs (%)"
@@ -186,7 +186,7 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 			l.Color, s.Color = cols[j], cols[j]
 			s.Shape = draw.CircleGlyph{}
 			pl.Add(l, s)
-			if k == 0 {
+			if k == 1 {
 				pl.Legend.Add(n, l, s)
 			}
 		}
@@ -196,7 +196,10 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 		pl.X.Min, pl.X.Max = float64(ps[0])*0.9, float64(ps[len(ps)-1])*1.05
 		pl.Add(plotter.NewGrid())
 	}
-	cost.Legend.Top, cost.Legend.Left = false, true
+	// The certified shares sit at 0 or 100%: the middle of the right
+	// panel is free for the legend.
+	cert.Legend.Top, cert.Legend.Left = false, false
+	cert.Legend.YOffs = vg.Points(30)
 	return Row("proof-scaling", cost, cert)
 }
 
