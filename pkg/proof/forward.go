@@ -34,7 +34,7 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 	logits := make([]float64, p*p*p)
 	r := [2][]float64{make([]float64, d), make([]float64, d)}
 	q, k, v := make([]float64, dh), [2][]float64{make([]float64, dh), make([]float64, dh)}, [2][]float64{make([]float64, dh), make([]float64, dh)}
-	x, hid, y := make([]float64, d), make([]float64, m), make([]float64, d)
+	x, hid, y, z := make([]float64, d), make([]float64, m), make([]float64, d), make([]float64, dh)
 	// proj computes out = in·W[hh] + bias[hh] for a [h, d, dh] weight.
 	proj := func(out, in, W, bias []float64, hh int) {
 		for j := 0; j < dh; j++ {
@@ -69,10 +69,13 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 				mx := math.Max(sc[0], sc[1])
 				e0, e1 := math.Exp(sc[0]-mx), math.Exp(sc[1]-mx)
 				pat := [2]float64{cfg.Alpha*C + (1-cfg.Alpha)*e0/(e0+e1), cfg.Alpha*C + (1-cfg.Alpha)*e1/(e0+e1)}
+				for t := 0; t < dh; t++ {
+					z[t] = pat[0]*v[0][t] + pat[1]*v[1][t]
+				}
 				for i := 0; i < d; i++ {
 					var s float64
 					for t := 0; t < dh; t++ {
-						s += (pat[0]*v[0][t] + pat[1]*v[1][t]) * WO[(hh*dh+t)*d+i]
+						s += z[t] * WO[(hh*dh+t)*d+i]
 					}
 					x[i] += s
 				}
@@ -112,9 +115,9 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 func ForwardPassFLOPs(cfg config.Config) int64 {
 	d, h, dh, m, p := int64(cfg.DModel), int64(cfg.NHeads), int64(cfg.DHead), int64(cfg.DMLP), int64(cfg.P)
 	// Per head: 5 projections (2·d·dh), 2 scores (2·dh + 1), softmax and
-	// pattern (18), the pattern-weighted values through W_O (5·d·dh) and
-	// d additions into x.
-	perHead := 10*d*dh + 2*(2*dh+1) + 18 + 5*d*dh + d
+	// pattern (18), the pattern-weighted value (3·dh), through W_O (2·d·dh)
+	// and d additions into x.
+	perHead := 10*d*dh + 2*(2*dh+1) + 18 + 3*dh + 2*d*dh + d
 	per := 3*d + h*perHead + m*(2*d+1) + d*(2*m+1) + p*2*d
 	return p * p * per
 }

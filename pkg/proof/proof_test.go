@@ -317,9 +317,10 @@ func TestForwardPass(t *testing.T) {
 			}
 		}
 		d, h, dh, m, p := int64(cfg.DModel), int64(cfg.NHeads), int64(cfg.DHead), int64(cfg.DMLP), int64(cfg.P)
-		// The products alone: 15 d·dh per head, 2d·m twice, 2d·p.
-		products := p * p * (h*15*d*dh + 4*d*m + 2*d*p)
-		if flops < products || flops > products+p*p*(h*(4*dh+22+d)+3*d+m+d) {
+		// The products alone: 12 d·dh per head (5 projections, W_O), 2d·m
+		// twice, 2d·p; the rest is O(dh + d + m) per head and input.
+		products := p * p * (h*12*d*dh + 4*d*m + 2*d*p)
+		if flops < products || flops > products+p*p*(h*(7*dh+22+d)+3*d+m+d) {
 			t.Fatalf("FLOPs %d, products %d", flops, products)
 		}
 	}
