@@ -401,12 +401,12 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 	loss := r.lossFunc()
 	nT, nF := len(r.trainIdx), len(r.frozenIdx)
 	err := model.Try(func() {
-		r.step = MustNewExec(be, func(in []*Node) []*Node {
-			// in: decay, stepSize, invSqrtBC2, then params, frozen, m, v.
-			g := in[0].Graph()
-			decay, stepSize, invSqrtBC2 := in[0], in[1], in[2]
-			ps := in[3 : 3+nT]
-			loss := loss(r.assemble(ps, in[3+nT:3+nT+nF])) // scalar, or [S]
+		r.step = MustNewExec(be, func(flat []*Node) []*Node {
+			in := splitStep(flat, nT, nF)
+			g := in.decay.Graph()
+			decay, stepSize, invSqrtBC2 := in.decay, in.stepSize, in.invSqrtBC2
+			ps := in.params
+			loss := loss(r.assemble(ps, in.frozen)) // scalar, or [S]
 			total := loss
 			if seeds {
 				total = ReduceAllSum(loss)
@@ -417,13 +417,15 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 			eps := Scalar(g, r.dtype, cfg.Eps)
 			for k, p := range ps {
 				gr := grads[k]
-				m := Add(MulScalar(in[3+nT+nF+k], cfg.Beta1), MulScalar(gr, 1-cfg.Beta1))
-				v := Add(MulScalar(in[3+2*nT+nF+k], cfg.Beta2), MulScalar(Square(gr), 1-cfg.Beta2))
+				m := Add(MulScalar(in.m[k], cfg.Beta1), MulScalar(gr, 1-cfg.Beta1))
+				v := Add(MulScalar(in.v[k], cfg.Beta2), MulScalar(Square(gr), 1-cfg.Beta2))
 				// PyTorch's AdamW: p ← p(1 − lr·wd) − (lr/bc1)·m / (√v/√bc2 + eps).
 				upd := Div(m, Add(Mul(Sqrt(v), invSqrtBC2), eps))
 				newP = append(newP, Sub(Mul(p, decay), Mul(upd, stepSize)))
 				newM, newV = append(newM, m), append(newV, v)
 			}
+			// Outputs: the loss, then the new params, m and v (Step reads them
+			// back in this order).
 			out = append(out, newP...)
 			out = append(out, newM...)
 			return append(out, newV...)
@@ -436,6 +438,26 @@ func newTrainer(cks []*checkpoint.Checkpoint, be backends.Backend, seeds bool) (
 		return nil, fmt.Errorf("train: building the training graph: %w", err)
 	}
 	return r, nil
+}
+
+// stepInputs names the inputs of the step graph. Step passes them flat, in
+// this order: the three scalars, then the trainable params, the frozen
+// ones, and AdamW's m and v (one per trainable param).
+type stepInputs struct {
+	decay, stepSize, invSqrtBC2 *Node
+	params, frozen, m, v        []*Node
+}
+
+// splitStep names the flat inputs of the step graph (nT trainable, nF
+// frozen parameters).
+func splitStep(in []*Node, nT, nF int) stepInputs {
+	if len(in) != 3+3*nT+nF {
+		panic(fmt.Sprintf("train: the step graph has %d inputs, want %d", len(in), 3+3*nT+nF))
+	}
+	at := 3
+	next := func(n int) []*Node { at += n; return in[at-n : at] }
+	return stepInputs{decay: in[0], stepSize: in[1], invSqrtBC2: in[2],
+		params: next(nT), frozen: next(nF), m: next(nT), v: next(nT)}
 }
 
 // lossFunc returns the training loss of the weights: a scalar for one model,
@@ -533,6 +555,7 @@ func (r *Trainer) Step() (float64, error) {
 		}
 		return tensors.FromValue(float32(x))
 	}
+	// The order of stepInputs.
 	args := []any{scalar(1 - lr*cfg.WeightDecay), scalar(lr / bc1), scalar(1 / math.Sqrt(bc2))}
 	for _, group := range [][]*tensors.Tensor{r.params, r.frozen, r.m, r.v} {
 		for _, x := range group {
