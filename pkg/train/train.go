@@ -640,9 +640,15 @@ func (r *Trainer) Checkpoints() []*checkpoint.Checkpoint {
 	return r.cks
 }
 
-// Checkpoint is Checkpoints for a trainer of one model (the first model's
-// checkpoint for a seed batch).
-func (r *Trainer) Checkpoint() *checkpoint.Checkpoint { return r.Checkpoints()[0] }
+// Checkpoint is the checkpoint of a trainer of one model. A seed batch has
+// several: it panics there (use Checkpoints) rather than pick one.
+func (r *Trainer) Checkpoint() *checkpoint.Checkpoint {
+	cks := r.Checkpoints()
+	if len(cks) != 1 {
+		panic(fmt.Sprintf("train: Checkpoint on a batch of %d models: use Checkpoints", len(cks)))
+	}
+	return cks[0]
+}
 
 // Metrics measures the live parameters of each model on its train and
 // held-out pairs and on all pairs.
