@@ -14,7 +14,8 @@ It reads two tables that ship with the repository (it trains nothing):
   $\alpha$ from softmax ($\alpha = 0$, clock) to constant ($\alpha = 1$, pizza), several seeds each.
 
 Both tables are resumable sweeps: rerun the command in their README to extend them, then rerun this
-notebook."""),
+notebook. The p = 59 sweep is planned for 24 seeds and grows across sessions; the first cell prints
+how many models the shipped table holds."""),
 SETUP,
 ("code", """import (
 	"fmt"
@@ -44,8 +45,8 @@ func count(rows []sweep.Row, ok func(sweep.Row) bool) int {
 %%
 rows := table("p59-pizza-seeds")
 sort.Slice(rows, func(i, j int) bool { return rows[i].Seed < rows[j].Seed })
-fmt.Printf("%d models of p = %d, %d neurons, trained %d to %d epochs\\n", len(rows), rows[0].P, rows[0].Width,
-	rows[0].Epochs, rows[len(rows)-1].Epochs)
+fmt.Printf("%d models of p = %d, %d neurons, seeds %d to %d, trained %d epochs each\\n", len(rows), rows[0].P, rows[0].Width,
+	rows[0].Seed, rows[len(rows)-1].Seed, rows[0].Epochs)
 fmt.Printf("accuracy 1 on all pairs: %d of %d\\n", count(rows, func(r sweep.Row) bool { return r.Accuracy == 1 }), len(rows))
 nb.Table(sweep.SeedTable(rows))"""),
 ("markdown", r"""## Clusters and their frequencies
