@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
-	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -136,45 +135,21 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		// T largest of U_i's spectrum (a full DFT per neuron, counted).
 		ks := []int{m.Fits[i].KU}
 		if T > 1 {
-			sp := fourier.Analyze(t.U[i])
-			waves := append([]fourier.Wave(nil), sp.Waves...)
-			sort.Slice(waves, func(x, y int) bool { return waves[x].R > waves[y].R })
-			ks = ks[:0]
-			for _, w := range waves[:min(T, len(waves))] {
-				ks = append(ks, w.K)
-			}
+			ks = topFrequencies(t.U[i], T)
 			flops += int64(p) * int64(p) * 4
 		}
-		res := append([]float64(nil), t.U[i]...)
-		var terms []term
-		var amp float64
-		for _, ku := range ks {
-			sl, ok := slotOf[ku]
+		terms, res, amp, sl := compressU(t.U[i], ks, cosT, sinT)
+		for j, tm := range terms {
+			g, ok := slotOf[tm.f]
 			if !ok {
-				sl = len(freqs)
-				slotOf[ku] = sl
-				freqs = append(freqs, ku)
+				g = len(freqs)
+				slotOf[tm.f] = g
+				freqs = append(freqs, tm.f)
 			}
-			var re, im float64
-			for c := 0; c < p; c++ {
-				kc := (ku * c) % p
-				re += t.U[i][c] * cosT[kc]
-				im -= t.U[i][c] * sinT[kc]
-			}
-			norm := 2 / float64(p)
-			if 2*ku == p || ku == 0 {
-				norm = 1 / float64(p)
-			}
-			re, im = re*norm, im*norm // U_i(c) ≈ Σ Re[(re + i·im) e^{iw c}]
-			for c := 0; c < p; c++ {
-				kc := (ku * c) % p
-				res[c] -= re*cosT[kc] - im*sinT[kc]
-			}
-			terms = append(terms, term{sl, re, im})
-			amp += math.Abs(re) + math.Abs(im)
+			terms[j].f = g
 		}
 		uErr := 2 * maxAbs(e.U[i])
-		resAll[i], slack[i] = res, uErr+2*circuit.Gamma(2*len(ks)*p+8)*(amp+maxAbs(t.U[i]))
+		resAll[i], slack[i] = res, uErr+sl
 		neur[i] = arcNeuron{terms: terms, amp: amp, spr: spread(t.U[i]) + uErr}
 		var dmax, hmax float64
 		for x := 0; x < p; x++ {
@@ -429,6 +404,19 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	zr, zi := make([]float64, F), make([]float64, F)
 	nk := len(K)
 	kx := make([]float64, nk)
+	// addNeuron adds d times a neuron's explanation (its Fourier terms and
+	// its damaged classes' residuals) to the input's sums and returns its
+	// residual weight d·ρ_i.
+	addNeuron := func(nn arcNeuron, d float64) float64 {
+		for jj, v := range nn.exact {
+			kx[jj] += d * v
+		}
+		for _, tm := range nn.terms {
+			zr[tm.f] += d * tm.re
+			zi[tm.f] += d * tm.im
+		}
+		return d * nn.rho
+	}
 	var perInput int64 // operations spent per input, summed
 	var windowed int64 // window neurons, summed over the inputs
 	budget := newBudget(
@@ -521,15 +509,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						if inRanges(j, arc) {
 							d = h - pre // replace the linear guess by the exact value
 						}
-						nn := neur[i]
-						for jj, v := range nn.exact {
-							kx[jj] += d * v
-						}
-						for _, tm := range nn.terms {
-							zr[tm.f] += d * tm.re
-							zi[tm.f] += d * tm.im
-						}
-						resid += d * nn.rho
+						resid += addNeuron(neur[i], d)
 					}
 					ops += int64(r.hi-r.lo) * 12
 					windowed += int64(r.hi - r.lo)
@@ -541,16 +521,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				}
 			} else {
 				for _, i := range loose {
-					h := math.Max(t.A[a][i]+t.B[b][i]+t.C[i], 0)
-					nn := neur[i]
-					for jj, v := range nn.exact {
-						kx[jj] += h * v
-					}
-					for _, tm := range nn.terms {
-						zr[tm.f] += h * tm.re
-						zi[tm.f] += h * tm.im
-					}
-					resid += h * nn.rho
+					resid += addNeuron(neur[i], math.Max(t.A[a][i]+t.B[b][i]+t.C[i], 0))
 				}
 				ops += int64(len(loose)) * 9
 			}

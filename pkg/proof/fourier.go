@@ -31,6 +31,48 @@ type term struct {
 	re, im float64 // s·cos ψ, s·sin ψ
 }
 
+// topFrequencies returns the frequencies of u's t largest Fourier terms (a
+// full DFT: about 4p² FLOPs).
+func topFrequencies(u []float64, t int) []int {
+	waves := append([]fourier.Wave(nil), fourier.Analyze(u).Waves...)
+	sort.Slice(waves, func(x, y int) bool { return waves[x].R > waves[y].R })
+	var ks []int
+	for _, w := range waves[:min(t, len(waves))] {
+		ks = append(ks, w.K)
+	}
+	return ks
+}
+
+// compressU writes u ≈ Σ_k Re[(re + i·im) e^{2πikc/p}] over the frequencies
+// ks (each coefficient a direct sum, about 4p FLOPs) and returns the terms
+// (f = k), the residual u − Σ terms evaluated as the explanation evaluates
+// them (cosine tables), Σ |re| + |im|, and a bound on the residual's own
+// rounding (3 operations per term and class, on values of size ≤ amp + |u|).
+func compressU(u []float64, ks []int, cosT, sinT []float64) (terms []term, res []float64, amp, slack float64) {
+	p := len(u)
+	res = append([]float64(nil), u...)
+	for _, k := range ks {
+		var re, im float64
+		for c := 0; c < p; c++ {
+			kc := (k * c) % p
+			re += u[c] * cosT[kc]
+			im -= u[c] * sinT[kc]
+		}
+		norm := 2 / float64(p)
+		if 2*k == p || k == 0 {
+			norm = 1 / float64(p)
+		}
+		re, im = re*norm, im*norm
+		for c := 0; c < p; c++ {
+			kc := (k * c) % p
+			res[c] -= re*cosT[kc] - im*sinT[kc]
+		}
+		terms = append(terms, term{k, re, im})
+		amp += math.Abs(re) + math.Abs(im)
+	}
+	return terms, res, amp, 2 * circuit.Gamma(3*len(ks)+4) * (amp + maxAbs(u))
+}
+
 // Prove implements Strategy.
 func (s FourierU) Prove(m *Model) (*Certificate, error) {
 	if s.T < 1 {
@@ -47,28 +89,14 @@ func (s FourierU) Prove(m *Model) (*Certificate, error) {
 		used := map[int]bool{}
 		var flops int64 = m.FoldFLOPs + int64(M*p*p*2)
 		for i := 0; i < M; i++ {
-			sp := fourier.Analyze(t.U[i])
-			waves := append([]fourier.Wave(nil), sp.Waves...)
-			sort.Slice(waves, func(x, y int) bool { return waves[x].R > waves[y].R })
-			if len(waves) > s.T {
-				waves = waves[:s.T]
-			}
-			res := append([]float64(nil), t.U[i]...)
-			for _, w := range waves {
-				// R cos(wc + ψ) = Re[e^{iwc}·R e^{iψ}].
-				terms[i] = append(terms[i], term{w.K, w.R * math.Cos(w.Phase), w.R * math.Sin(w.Phase)})
-				used[w.K] = true
-				for c := range res {
-					res[c] -= w.Eval(c, p)
-				}
+			var res []float64
+			var sl float64
+			terms[i], res, _, sl = compressU(t.U[i], topFrequencies(t.U[i], s.T), cosT, sinT)
+			for _, tm := range terms[i] {
+				used[tm.f] = true
 			}
 			uErr := 2 * maxAbs(e.U[i])
-			var sum float64
-			for _, w := range waves {
-				sum += w.R
-			}
-			// The residual is computed in float64: γ over T terms of size ≤ Σ R.
-			resAll[i], slack[i] = res, uErr+2*circuit.Gamma(2*len(waves)+4)*(sum+maxAbs(t.U[i]))
+			resAll[i], slack[i] = res, uErr+sl
 			spr[i] = spread(t.U[i]) + uErr
 		}
 		// Damaged classes are explained exactly (Û_i(c) = U_i(c)): their
