@@ -244,7 +244,8 @@ type Report struct {
 	BruteForceFLOPs   int64   `json:"brute_force_flops"`
 	BruteForceSeconds float64 `json:"brute_force_seconds"`
 	// ForwardPassFLOPs and ForwardPassSeconds: a plain float64 forward pass
-	// on every input (ForwardPass), measured in the same run.
+	// on every input (ForwardPass), measured in the same run by Run (not by
+	// RunModel).
 	ForwardPassFLOPs   int64   `json:"forward_pass_flops"`
 	ForwardPassSeconds float64 `json:"forward_pass_seconds"`
 	// PM is p²·m, the number of (input, neuron) pairs: a strategy whose
@@ -259,21 +260,26 @@ func Run(cfg config.Config, w checkpoint.Tensors, strategies ...Strategy) (*Repo
 	if err != nil {
 		return nil, err
 	}
-	return RunModel(m, strategies...)
+	r, err := RunModel(m, strategies...)
+	if err != nil {
+		return nil, err
+	}
+	if r.ForwardPassSeconds, _, err = timeForwardPass(cfg, w); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// RunModel is Run on a model already folded and fitted.
+// RunModel is Run on a model already folded and fitted, without timing the
+// plain forward pass (ForwardPassSeconds stays 0: a sweep does not pay a
+// forward pass per run for a column it does not keep).
 func RunModel(m *Model, strategies ...Strategy) (*Report, error) {
-	cfg, w := m.cfg, m.w
+	cfg := m.cfg
 	if len(strategies) == 0 {
 		strategies = Strategies()
 	}
 	r := &Report{FoldFLOPs: m.FoldFLOPs, FoldSeconds: m.FoldSeconds, ForwardPassFLOPs: ForwardPassFLOPs(cfg),
 		PM: int64(cfg.P) * int64(cfg.P) * int64(cfg.DMLP)}
-	var err error
-	if r.ForwardPassSeconds, _, err = timeForwardPass(cfg, w); err != nil {
-		return nil, err
-	}
 	haveBF := false
 	for _, s := range strategies {
 		c, err := s.Prove(m)
