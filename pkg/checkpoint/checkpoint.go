@@ -325,34 +325,68 @@ func Load(dir string) (*Checkpoint, error) {
 	return c, nil
 }
 
-func (c *Checkpoint) decode(r io.Reader) error {
+// readHeader reads the magic line and the JSON header at the start of a
+// state file, leaving br at the tensor data.
+func readHeader(r io.Reader) (*bufio.Reader, header, error) {
+	var h header
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return err
+		return nil, h, err
 	}
 	br := bufio.NewReader(zr)
 	m := make([]byte, len(magic))
 	if _, err := io.ReadFull(br, m); err != nil || string(m) != magic {
-		return errors.New("not a modadd state file (bad magic)")
+		return nil, h, errors.New("not a modadd state file (bad magic)")
 	}
 	var n uint32
 	if err := binary.Read(br, binary.LittleEndian, &n); err != nil {
-		return err
+		return nil, h, err
 	}
 	if n > 1<<26 {
-		return fmt.Errorf("header length %d is implausible", n)
+		return nil, h, fmt.Errorf("header length %d is implausible", n)
 	}
 	// Grown as the bytes arrive: a length field alone allocates nothing.
 	hj, err := io.ReadAll(io.LimitReader(br, int64(n)))
 	if err != nil {
-		return err
+		return nil, h, err
 	}
 	if len(hj) != int(n) {
-		return fmt.Errorf("header of %d bytes ends after %d: %v", n, len(hj), io.ErrUnexpectedEOF)
+		return nil, h, fmt.Errorf("header of %d bytes ends after %d: %v", n, len(hj), io.ErrUnexpectedEOF)
 	}
-	var h header
 	if err := json.Unmarshal(hj, &h); err != nil {
-		return fmt.Errorf("header: %v", err)
+		return nil, h, fmt.Errorf("header: %v", err)
+	}
+	return br, h, nil
+}
+
+// Peek reads a model directory's config and the epoch its state file
+// records, without reading the weights: for finding a model among many
+// (Load checks everything when it is used).
+func Peek(dir string) (config.Config, int, error) {
+	cfg := config.Default()
+	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return cfg, 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return cfg, 0, fmt.Errorf("checkpoint: %s: %v", filepath.Join(dir, ConfigFile), err)
+	}
+	f, err := os.Open(filepath.Join(dir, StateFile))
+	if err != nil {
+		return cfg, 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer f.Close()
+	_, h, err := readHeader(f)
+	if err != nil {
+		return cfg, 0, fmt.Errorf("checkpoint: %s: %v", filepath.Join(dir, StateFile), err)
+	}
+	return cfg, h.Epoch, nil
+}
+
+func (c *Checkpoint) decode(r io.Reader) error {
+	br, h, err := readHeader(r)
+	if err != nil {
+		return err
 	}
 	var width int
 	switch h.DType {

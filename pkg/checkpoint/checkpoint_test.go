@@ -351,3 +351,21 @@ func TestSaveRefusesNonFinite(t *testing.T) {
 		t.Fatalf("Save of a NaN weight: %v", err)
 	}
 }
+
+// TestPeek reads what Load reads of the config and the epoch, and fails
+// on a damaged state header.
+func TestPeek(t *testing.T) {
+	dir := t.TempDir()
+	c := filled(small(), true)
+	if err := Save(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	cfg, epoch, err := Peek(dir)
+	if err != nil || cfg != c.Config || epoch != c.Epoch {
+		t.Fatalf("Peek: %v %d %v", cfg, epoch, err)
+	}
+	os.WriteFile(filepath.Join(dir, StateFile), []byte("not gzip"), 0o644)
+	if _, _, err := Peek(dir); err == nil {
+		t.Fatal("a damaged state file was peeked")
+	}
+}

@@ -565,8 +565,8 @@ func Figure(rows []Row) *figures.Figure {
 func Lookup(root string, cfg config.Config) (string, bool) {
 	dirs, _ := filepath.Glob(filepath.Join(root, "*", "runs", "*"))
 	for _, d := range dirs {
-		ck, err := checkpoint.Load(d)
-		if err == nil && ck.Config.SameModel(cfg) == nil && ck.Epoch >= cfg.Epochs {
+		c, epoch, err := checkpoint.Peek(d) // the config and epoch only: no weights
+		if err == nil && c.SameModel(cfg) == nil && epoch >= cfg.Epochs {
 			return d, true
 		}
 	}
