@@ -329,10 +329,8 @@ func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts
 		rd := filepath.Join(dir, "runs", r.Name)
 		dirs, seeds = append(dirs, rd), append(seeds, r.Config.Seed)
 		done := false
-		if checkpoint.Exists(rd) {
-			if ck, err := checkpoint.Load(rd); err == nil && ck.Epoch >= r.Config.Epochs {
-				done = true
-			}
+		if _, epoch, err := checkpoint.Peek(rd); err == nil && epoch >= r.Config.Epochs {
+			done = true // for the log: training loads and checks it
 		}
 		if !done {
 			pending++
