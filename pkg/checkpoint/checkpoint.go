@@ -171,6 +171,11 @@ func (c *Checkpoint) check() error {
 	if err := c.checkShapes(); err != nil {
 		return err
 	}
+	return c.checkFinite()
+}
+
+// checkFinite refuses NaN or ±Inf in the weights or the AdamW moments.
+func (c *Checkpoint) checkFinite() error {
 	for _, g := range []Tensors{c.Params, c.AdamM, c.AdamV} {
 		if err := g.CheckFinite(); err != nil {
 			return err
@@ -314,10 +319,8 @@ func Load(dir string) (*Checkpoint, error) {
 	if err := c.checkShapes(); err != nil {
 		return nil, fmt.Errorf("checkpoint: %s does not match %s: %w", statePath, cfgPath, err)
 	}
-	for _, g := range []Tensors{c.Params, c.AdamM, c.AdamV} {
-		if err := g.CheckFinite(); err != nil {
-			return nil, fmt.Errorf("%w (in %s)", err, statePath)
-		}
+	if err := c.checkFinite(); err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, statePath)
 	}
 	if mb, err := os.ReadFile(filepath.Join(dir, MetaFile)); err == nil {
 		_ = json.Unmarshal(mb, &c.Meta) // informational only
