@@ -151,9 +151,9 @@ nb.Show("04-scaling", figures.ProofScaling(ps, reports))"""),
 How gracefully does a certificate degrade when the model is not exactly a pizza? Two
 perturbations that keep the model accurate: Gaussian noise on $W_{in}$ and $W_{out}$ (a multiple of
 each matrix's mean absolute weight), and one unembedding column damaged by another,
-$W_U[:,3] \mathrel{+}= \beta\, W_U[:,4]$. Before the per-class bounds, half a column took every
-cheap strategy to 0%, because the residual of one class entered every input's bound as a maximum over
-classes."""),
+$W_U[:,3] \mathrel{+}= \beta\, W_U[:,4]$. A bound that took each neuron's residual as its largest
+over all classes would let the one damaged class spoil every input's certificate; the per-class
+bounds explain the damaged class exactly instead (the certificates name it)."""),
 ("code", """%%
 ck := model("p59-pizza-seed0")
 perts := []proof.Perturbation{{Kind: "noise"}}
