@@ -344,7 +344,9 @@ func BoundVsActual(title string, strategies, models []string, certs [][]*proof.C
 			p.Add(m)
 			p.Legend.Add(fmt.Sprintf("median margin %.3g", margin), m)
 		}
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
+		// Room to the right of the lines for the legend (sound bounds lie
+		// above the diagonal, so the bottom right is empty).
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi*60, lo, hi
 	}
 	p.Legend.Top, p.Legend.Left = false, false
 	p.Add(plotter.NewGrid())
