@@ -3,8 +3,10 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
+	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/proof"
@@ -42,6 +44,43 @@ func BenchmarkProofScaling(b *testing.B) {
 				}
 				b.ReportMetric(float64(c.FLOPs), "flops")
 				b.ReportMetric(float64(c.FLOPs)/float64(bf.FLOPs), "x-bruteforce")
+			})
+		}
+	}
+}
+
+// BenchmarkProofShipped times every proof strategy on the shipped ReLU
+// pizza models. Besides ns/op (which includes checking the certificate
+// against brute force, outside the proof), it reports the proof's own
+// measured seconds ("proof-s", Certificate.Seconds) and their ratio to
+// brute force's measured in the same iteration ("x-bf-seconds").
+func BenchmarkProofShipped(b *testing.B) {
+	for _, dir := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0"} {
+		ck, err := checkpoint.Load(filepath.Join("..", "models", dir))
+		if err != nil {
+			continue // p113 is trained separately (models/README)
+		}
+		m, err := proof.NewModel(ck.Config, ck.Params)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, s := range proof.Strategies() {
+			b.Run(dir+"/"+s.Name(), func(b *testing.B) {
+				var sec, bfSec float64
+				for i := 0; i < b.N; i++ {
+					bf, err := proof.BruteForce{}.Prove(m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					c, err := s.Prove(m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					sec += c.Seconds
+					bfSec += bf.Seconds
+				}
+				b.ReportMetric(sec/float64(b.N), "proof-s")
+				b.ReportMetric(sec/bfSec, "x-bf-seconds")
 			})
 		}
 	}

@@ -362,6 +362,21 @@ func readHeader(r io.Reader) (*bufio.Reader, header, error) {
 	return br, h, nil
 }
 
+// Dirs lists the model directories directly under root: those holding a
+// state file (a directory whose first checkpoint is still being written
+// has none yet), sorted.
+func Dirs(root string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(root, "*", StateFile))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	dirs := make([]string, len(files))
+	for i, f := range files {
+		dirs[i] = filepath.Dir(f)
+	}
+	return dirs, nil
+}
+
 // Peek reads a model directory's config and the epoch its state file
 // records, without reading the weights: for finding a model among many
 // (Load checks everything when it is used).

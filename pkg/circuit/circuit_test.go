@@ -79,7 +79,7 @@ func TestFoldRandom(t *testing.T) {
 }
 
 func TestFoldShipped(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join("..", "..", "models", "*"))
+	dirs, _ := checkpoint.Dirs(filepath.Join("..", "..", "models"))
 	for _, dir := range dirs {
 		ck, err := checkpoint.Load(dir)
 		if err != nil {

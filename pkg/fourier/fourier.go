@@ -20,6 +20,7 @@ package fourier
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Basis holds the orthonormal real Fourier basis of Z_p.
@@ -67,6 +68,26 @@ func Cos(k, x, p int) float64 {
 // Sin is sin(2πkx/p), reduced like Cos.
 func Sin(k, x, p int) float64 {
 	return math.Sin(2 * math.Pi * float64(mod(k*x, p)) / float64(p))
+}
+
+// tables caches Tables by p.
+var tables sync.Map // int -> [2][]float64
+
+// Tables returns cos(2πj/p) and sin(2πj/p) for j = 0..p−1, bit for bit
+// the values of Cos(k, x, p) and Sin(k, x, p) at j = kx mod p: a loop over
+// k and x reads them instead of calling math.Cos p² times. The slices are
+// shared: do not modify them.
+func Tables(p int) (cos, sin []float64) {
+	if t, ok := tables.Load(p); ok {
+		cs := t.([2][]float64)
+		return cs[0], cs[1]
+	}
+	cos, sin = make([]float64, p), make([]float64, p)
+	for j := range cos {
+		cos[j], sin[j] = Cos(1, j, p), Sin(1, j, p)
+	}
+	tables.Store(p, [2][]float64{cos, sin})
+	return cos, sin
 }
 
 func mod(a, p int) int {
@@ -170,11 +191,16 @@ func Analyze(f []float64) Spectrum {
 	for _, v := range f {
 		s.Var += (v - s.Mean) * (v - s.Mean)
 	}
+	cos, sin := Tables(p)
 	for k := 1; k <= p/2; k++ {
 		var a, bb float64
-		for x, v := range f {
-			a += v * Cos(k, x, p)
-			bb += v * Sin(k, x, p)
+		j := 0 // k·x mod p
+		for _, v := range f {
+			a += v * cos[j]
+			bb += v * sin[j]
+			if j += k; j >= p {
+				j -= p
+			}
 		}
 		scale := 2 / float64(p)
 		if 2*k == p {

@@ -168,12 +168,67 @@ func Median(x []float64) float64 {
 	if len(x) == 0 {
 		return math.NaN()
 	}
-	y := append([]float64(nil), x...)
-	sort.Float64s(y)
-	if len(y)%2 == 1 {
-		return y[len(y)/2]
+	return medianInPlace(append([]float64(nil), x...))
+}
+
+// medianInPlace is Median of y, reordering y.
+func medianInPlace(y []float64) float64 {
+	if len(y) == 0 {
+		return math.NaN()
 	}
-	return (y[len(y)/2-1] + y[len(y)/2]) / 2
+	for _, v := range y {
+		if v != v { // NaN: order as sort.Float64s does (first)
+			sort.Float64s(y)
+			if len(y)%2 == 1 {
+				return y[len(y)/2]
+			}
+			return (y[len(y)/2-1] + y[len(y)/2]) / 2
+		}
+	}
+	// Quickselect: the order statistics without sorting (proofs take a
+	// median per neuron).
+	n := len(y)
+	hi := nthSmallest(y, n/2)
+	if n%2 == 1 {
+		return hi
+	}
+	lo := y[0] // y[:n/2] now holds the n/2 smallest
+	for _, v := range y[1 : n/2] {
+		lo = max(lo, v)
+	}
+	return (lo + hi) / 2
+}
+
+// nthSmallest reorders y (no NaN) so that y[k] is its k-th smallest value,
+// with no larger value before it and no smaller after, and returns y[k].
+func nthSmallest(y []float64, k int) float64 {
+	lo, hi := 0, len(y)-1
+	for lo < hi {
+		pivot := y[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for y[i] < pivot {
+				i++
+			}
+			for y[j] > pivot {
+				j--
+			}
+			if i <= j {
+				y[i], y[j] = y[j], y[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return y[k]
+		}
+	}
+	return y[k]
 }
 
 // Profile is a cluster's ideal output amplitude as a function of the

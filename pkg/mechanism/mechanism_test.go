@@ -2,6 +2,8 @@ package mechanism
 
 import (
 	"math"
+	"math/rand/v2"
+	"sort"
 	"testing"
 
 	"github.com/modadd/modadd/pkg/circuit"
@@ -149,5 +151,38 @@ func TestA2(t *testing.T) {
 				t.Errorf("%s: a₂(%v) = %v, want %v", act, amp, got, want)
 			}
 		}
+	}
+}
+
+// TestMedianSelect checks the quickselect median against sorting, on
+// random lengths with ties, signed zeros and infinities.
+func TestMedianSelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for trial := 0; trial < 2000; trial++ {
+		n := 1 + rng.IntN(80)
+		x := make([]float64, n)
+		for i := range x {
+			switch rng.IntN(6) {
+			case 0:
+				x[i] = float64(rng.IntN(3)) // ties
+			case 1:
+				x[i] = math.Inf(1 - 2*rng.IntN(2))
+			default:
+				x[i] = rng.NormFloat64()
+			}
+		}
+		y := append([]float64(nil), x...)
+		sort.Float64s(y)
+		want := y[n/2]
+		if n%2 == 0 {
+			want = (y[n/2-1] + y[n/2]) / 2
+		}
+		got := Median(x)
+		if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("Median(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if got := Median([]float64{1, math.NaN(), 2}); got != 1 { // sorted: NaN, 1, 2
+		t.Fatalf("Median with a NaN = %v, want 1 (as sort.Float64s orders it)", got)
 	}
 }

@@ -138,7 +138,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			ks = topFrequencies(t.U[i], T)
 			flops += int64(p) * int64(p) * 4
 		}
-		terms, res, amp, sl := compressU(t.U[i], ks, cosT, sinT)
+		res := make([]float64, p)
+		terms, amp, sl := compressU(t.U[i], ks, cosT, sinT, nil, res)
 		for j, tm := range terms {
 			g, ok := slotOf[tm.f]
 			if !ok {
@@ -153,13 +154,13 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		neur[i] = arcNeuron{terms: terms, amp: amp, spr: spread(t.U[i]) + uErr}
 		var dmax, hmax float64
 		for x := 0; x < p; x++ {
-			dmax = math.Max(dmax, e.A[x][i]+g2*math.Abs(t.A[x][i]))
+			dmax = max(dmax, e.A[x][i]+g2*math.Abs(t.A[x][i]))
 		}
 		dB := 0.0
 		for x := 0; x < p; x++ {
-			dB = math.Max(dB, e.B[x][i]+g2*math.Abs(t.B[x][i]))
+			dB = max(dB, e.B[x][i]+g2*math.Abs(t.B[x][i]))
 		}
-		hmax = math.Max(0, maxOf(column(t.A, i))+maxOf(column(t.B, i))+t.C[i])
+		hmax = max(0, maxOf(column(t.A, i))+maxOf(column(t.B, i))+t.C[i])
 		kRound += (dmax + dB + e.C[i] + g2*math.Abs(t.C[i])) * (neur[i].spr + uErr)
 		kRound += hmax * uErr
 	}
@@ -180,7 +181,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	for i := range neur {
 		neur[i].rho = cr.base[i]
 		for _, d := range cr.D[i] {
-			neur[i].rho = math.Max(neur[i].rho, roundUp(cr.base[i]+2*d, 2))
+			neur[i].rho = max(neur[i].rho, roundUp(cr.base[i]+2*d, 2))
 		}
 	}
 	flops += int64(M) * int64(p) * 6
@@ -228,7 +229,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				ideal := r * (cosT[kx]*cph - sinT[kx]*sph) // r cos(wx + φ)
 				resA[x] = (math.Abs(t.A[x][i]-ideal)+e.A[x][i]+1e-12*(math.Abs(t.A[x][i])+r))*(1+1e-9) + 1e-9*r
 				resB[x] = (math.Abs(t.B[x][i]-ideal)+e.B[x][i]+1e-12*(math.Abs(t.B[x][i])+r))*(1+1e-9) + 1e-9*r
-				ea, eb = math.Max(ea, resA[x]), math.Max(eb, resB[x])
+				ea, eb = max(ea, resA[x]), max(eb, resB[x])
 			}
 			// The slack 1e-9·r covers the rounding of the phases and of
 			// the arc's ends (a neuron at an end has |p̂_i| ≈ 0).
@@ -249,7 +250,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		// τ_i is 1 or more is loose: its windows would always be whole.
 		sort.Slice(ns, func(x, y int) bool { return ns[x].tau < ns[y].tau })
 		if len(ns) > 0 {
-			tauMin, tauMax = math.Min(tauMin, ns[0].tau), math.Max(tauMax, ns[len(ns)-1].tau)
+			tauMin, tauMax = min(tauMin, ns[0].tau), max(tauMax, ns[len(ns)-1].tau)
 		}
 		start := 0
 		for _, qq := range tiers {
@@ -277,8 +278,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					continue
 				}
 				for x := 0; x < p; x++ {
-					ac.cutA[x] = math.Max(ac.cutA[x], (n.resA[x]+n.eb+n.ec)/(2*n.r)*(1+1e-9))
-					ac.cutB[x] = math.Max(ac.cutB[x], (n.ea+n.resB[x]+n.ec)/(2*n.r)*(1+1e-9))
+					ac.cutA[x] = max(ac.cutA[x], (n.resA[x]+n.eb+n.ec)/(2*n.r)*(1+1e-9))
+					ac.cutB[x] = max(ac.cutB[x], (n.ea+n.resB[x]+n.ec)/(2*n.r)*(1+1e-9))
 				}
 			}
 			flops += int64(len(tier)) * int64(p) * 8
@@ -384,8 +385,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			ma, mb := maxOf(column(t.A, i)), maxOf(column(t.B, i))
 			sp := neur[i].spr + 2*neur[i].rho
 			for x := 0; x < p; x++ {
-				looseA[x] += math.Max(0, t.A[x][i]+mb+t.C[i]) * sp
-				looseB[x] += math.Max(0, ma+t.B[x][i]+t.C[i]) * sp
+				looseA[x] += max(0, t.A[x][i]+mb+t.C[i]) * sp
+				looseB[x] += max(0, ma+t.B[x][i]+t.C[i]) * sp
 			}
 		}
 		flops += int64(len(loose)) * int64(p) * 10
@@ -400,7 +401,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	derr0, ds0 := maxAbs(e.L0), maxAbs(t.L0)
 
 	eps := make([]float64, p*p)
-	expl := make([]float64, p*p*p)
+	expl := m.logits()
 	zr, zi := make([]float64, F), make([]float64, F)
 	nk := len(K)
 	kx := make([]float64, nk)
@@ -459,7 +460,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					mu += math.Pi
 				}
 				arc = ranges(arcBuf[:0], ac.phi, mu-math.Pi/2, math.Pi)
-				ratio := math.Min(ac.cutA[a], ac.cutB[b]) / math.Abs(cd)
+				ratio := min(ac.cutA[a], ac.cutB[b]) / math.Abs(cd)
 				if ratio > 1-1e-6 {
 					win = append(winBuf[:0], rng{0, n})
 				} else {
@@ -504,7 +505,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					for j := r.lo; j < r.hi; j++ {
 						i := ac.idx[j]
 						pre := t.A[a][i] + t.B[b][i] + t.C[i]
-						h := math.Max(pre, 0)
+						h := max(pre, 0)
 						d := h
 						if inRanges(j, arc) {
 							d = h - pre // replace the linear guess by the exact value
@@ -517,11 +518,11 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			}
 			if s.Compact {
 				if looseA != nil {
-					gate += math.Min(looseA[a], looseB[b])
+					gate += min(looseA[a], looseB[b])
 				}
 			} else {
 				for _, i := range loose {
-					resid += addNeuron(neur[i], math.Max(t.A[a][i]+t.B[b][i]+t.C[i], 0))
+					resid += addNeuron(neur[i], max(t.A[a][i]+t.B[b][i]+t.C[i], 0))
 				}
 				ops += int64(len(loose)) * 9
 			}
@@ -549,7 +550,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			// logit adds 2F + 3 terms; the tables' own rounding is kRound.
 			gm := circuit.Gamma(2*M + 16)
 			round := 2*(gm*zscale+circuit.Gamma(2*F+8)*(zabs+dsA[a]+dsB[b]+ds0)+derrA[a]+derrB[b]+derr0) + gm*(rscale+4*gate+4*gateScale) + kRound
-			resid = math.Max(resid, 0) // a sum of non-negative terms, up to rounding (in round)
+			resid = max(resid, 0) // a sum of non-negative terms, up to rounding (in round)
 			eps[a*p+b] = roundUp(resid+gate+round, 8)
 			budget.add(resid, gate, round)
 			perInput += ops + 12

@@ -30,7 +30,12 @@ func (m *Model) evaluate() *evaluation {
 	for i := 0; i < M; i++ {
 		umax[i], uerr[i] = maxAbs(t.U[i]), maxAbs(e.U[i])
 	}
-	ev := &evaluation{logits: make([]float64, p*p*p), delta: make([]float64, p*p)}
+	ev := m.evalBuf
+	if ev == nil || len(ev.logits) != p*p*p {
+		ev = &evaluation{logits: make([]float64, p*p*p), delta: make([]float64, p*p)}
+	}
+	clear(ev.logits)
+	m.evalBuf = ev
 	g2, gm := circuit.Gamma(2), circuit.Gamma(M)
 	for a := 0; a < p; a++ {
 		for b := 0; b < p; b++ {
@@ -39,7 +44,7 @@ func (m *Model) evaluate() *evaluation {
 			for i := 0; i < M; i++ {
 				pre := t.A[a][i] + t.B[b][i] + t.C[i]
 				dpre := e.A[a][i] + e.B[b][i] + g2*(math.Abs(t.A[a][i])+math.Abs(t.B[b][i])+math.Abs(t.C[i]))
-				h := math.Max(pre, 0)
+				h := max(pre, 0)
 				dMLP += dpre*umax[i] + h*uerr[i]
 				scale += h * umax[i]
 				if h != 0 {
@@ -52,8 +57,8 @@ func (m *Model) evaluate() *evaluation {
 			for c := range row {
 				d := t.La[a][c] + t.Lb[b][c] + t.L0[c]
 				row[c] += d
-				dDirect = math.Max(dDirect, e.La[a][c]+e.Lb[b][c]+e.L0[c]+circuit.Gamma(3)*(math.Abs(t.La[a][c])+math.Abs(t.Lb[b][c])+math.Abs(t.L0[c])))
-				top = math.Max(top, math.Abs(row[c]))
+				dDirect = max(dDirect, e.La[a][c]+e.Lb[b][c]+e.L0[c]+circuit.Gamma(3)*(math.Abs(t.La[a][c])+math.Abs(t.Lb[b][c])+math.Abs(t.L0[c])))
+				top = max(top, math.Abs(row[c]))
 			}
 			ev.delta[a*p+b] = roundUp(dMLP+gm*scale+dDirect+circuit.Gamma(2)*(top+scale), M+8)
 		}
@@ -69,7 +74,7 @@ func margin(row []float64, cstar int) float64 {
 	mg := math.Inf(1)
 	for c, v := range row {
 		if c != cstar {
-			mg = math.Min(mg, row[cstar]-v)
+			mg = min(mg, row[cstar]-v)
 		}
 	}
 	return mg
@@ -103,7 +108,7 @@ func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 func maxOf(x []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
-		m = math.Max(m, v)
+		m = max(m, v)
 	}
 	return m
 }
@@ -124,6 +129,33 @@ func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl
 	for k := 0; k < p*p; k++ {
 		cs := (k/p + k%p) % p
 		row := expl[k*p : (k+1)*p]
+		if ce == nil {
+			// One ε for every competitor: certified when the margin exceeds
+			// it and every difference is finite (d − d ≠ 0 for ±Inf and NaN;
+			// NaN compares false both ways).
+			e, top := eps[k], row[cs]
+			ok, mg := isFinite(e) && e >= 0, math.Inf(1)
+			for cc, v := range row {
+				if cc == cs {
+					continue
+				}
+				d := top - v
+				if !(d > e) || d-d != 0 {
+					ok = false
+				}
+				if d < mg || d != d {
+					mg = d
+				}
+			}
+			c.Margin[k], c.Eps[k], c.Certified[k] = mg, e, ok && p > 1
+			if !isFinite(e) || !(e >= 0) {
+				c.Sound = false
+			}
+			if c.Bound < e || math.IsNaN(e) {
+				c.Bound = e
+			}
+			continue
+		}
 		c.Margin[k] = margin(row, cs)
 		// Certified when every competitor's margin exceeds its own ε.
 		ok := true
@@ -133,7 +165,7 @@ func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl
 				continue
 			}
 			e := eps[k] + ce.at(k, cc) + ce.at(k, cs)
-			worst = math.Max(worst, e)
+			worst = max(worst, e)
 			// A non-finite ε or margin proves nothing (and NaN compares
 			// false both ways).
 			if !(row[cs]-v > e) || !isFinite(e) || !isFinite(row[cs]-v) {
@@ -173,7 +205,7 @@ func (m *Model) check(c *Certificate, expl []float64) {
 		base := row[cs] - er[cs]
 		for cc := range row {
 			d := math.Abs((row[cc] - er[cc]) - base)
-			c.ActualMaxError = math.Max(c.ActualMaxError, d)
+			c.ActualMaxError = max(c.ActualMaxError, d)
 			bound := c.Eps[k]
 			if c.base != nil && cc != cs {
 				bound = c.base[k] + c.extras.at(k, cc) + c.extras.at(k, cs)

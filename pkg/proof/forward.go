@@ -66,7 +66,7 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 					}
 					sc[j] *= scale
 				}
-				mx := math.Max(sc[0], sc[1])
+				mx := max(sc[0], sc[1])
 				e0, e1 := math.Exp(sc[0]-mx), math.Exp(sc[1]-mx)
 				pat := [2]float64{cfg.Alpha*C + (1-cfg.Alpha)*e0/(e0+e1), cfg.Alpha*C + (1-cfg.Alpha)*e1/(e0+e1)}
 				for t := 0; t < dh; t++ {
@@ -85,7 +85,7 @@ func ForwardPass(cfg config.Config, w checkpoint.Tensors) ([]float64, int64, err
 				for i := 0; i < d; i++ {
 					s += x[i] * Win[i*m+j]
 				}
-				hid[j] = math.Max(s, 0)
+				hid[j] = max(s, 0)
 			}
 			for i := 0; i < d; i++ {
 				s := bout[i]

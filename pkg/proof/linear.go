@@ -61,20 +61,20 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 			if !inMain[i] {
 				hi := 0.0
 				for a := 0; a < p; a++ {
-					hi = math.Max(hi, t.A[a][i]+e.A[a][i])
+					hi = max(hi, t.A[a][i]+e.A[a][i])
 				}
 				hb := math.Inf(-1)
 				for b := 0; b < p; b++ {
-					hb = math.Max(hb, t.B[b][i]+e.B[b][i])
+					hb = max(hb, t.B[b][i]+e.B[b][i])
 				}
-				stray += roundUp(math.Max(0, hi+hb+t.C[i])*(spread(t.U[i])+uErr), 8)
+				stray += roundUp(max(0, hi+hb+t.C[i])*(spread(t.U[i])+uErr), 8)
 				continue
 			}
 			wave := fourier.Wave{K: f.K, R: f.R, Phase: f.Phi}
 			var ra, rb float64
 			for x := 0; x < p; x++ {
-				ra = math.Max(ra, math.Abs(t.A[x][i]-f.Alpha-wave.Eval(x, p))+e.A[x][i])
-				rb = math.Max(rb, math.Abs(t.B[x][i]-f.Beta-wave.Eval(x, p))+e.B[x][i])
+				ra = max(ra, math.Abs(t.A[x][i]-f.Alpha-wave.Eval(x, p))+e.A[x][i])
+				rb = max(rb, math.Abs(t.B[x][i]-f.Beta-wave.Eval(x, p))+e.B[x][i])
 			}
 			epsPre := roundUp(ra+rb+math.Abs(f.Alpha+f.Beta+t.C[i]), 8)
 			ures := make([]float64, p)
@@ -129,7 +129,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 				for ci, cl := range main {
 					s += g[ci][d] * (1 - fourier.Cos(cl.K, delta, p))
 				}
-				mg[d] = math.Min(mg[d], s)
+				mg[d] = min(mg[d], s)
 			}
 		}
 		flops += int64(p * p * len(main) * 3)
@@ -170,7 +170,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		// The explanation's logits E(a, b, c) = Σ_k g_k(d) cos(w_k(s − c)),
 		// only to measure the actual error (not part of the proof).
 		cosT := cosTable(p)
-		expl := make([]float64, p*p*p)
+		expl := m.logits()
 		for a := 0; a < p; a++ {
 			for b := 0; b < p; b++ {
 				d := ((a-b)%p + p) % p

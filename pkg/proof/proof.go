@@ -47,8 +47,14 @@ type Model struct {
 	FoldFLOPs   int64
 	FoldSeconds float64
 	eval        *evaluation
-	cfg         config.Config
-	w           checkpoint.Tensors
+	evalBuf     *evaluation // the last evaluation's storage, reused by BruteForce's timed run
+	// logitBuf is the explanation's logits ([p²][p]), reused by every
+	// strategy in turn (certify and check read it before the next one):
+	// a fresh 1.6 MB per proof costs page faults that brute force, which
+	// also reuses its buffer, would not pay.
+	logitBuf []float64
+	cfg      config.Config
+	w        checkpoint.Tensors
 }
 
 // NewModel folds and fits a model. The strategies need constant attention
@@ -96,6 +102,16 @@ func Explained(cfg config.Config, w checkpoint.Tensors, t *circuit.Tables, foldS
 	// R, V, OV for two positions, then A, B (x W_in), La, Lb (x W_U), U = W_out W_U.
 	m.FoldFLOPs = 2*(2*p*d*h*dh+2*p*h*dh*d) + 2*(2*p*d*mm) + 2*(2*p*d*p) + 2*mm*d*p
 	return m, nil
+}
+
+// logits returns the zeroed [p²][p] buffer for a strategy's explanation.
+func (m *Model) logits() []float64 {
+	n := m.P * m.P * m.P
+	if len(m.logitBuf) != n {
+		m.logitBuf = make([]float64, n)
+	}
+	clear(m.logitBuf)
+	return m.logitBuf
 }
 
 // Term is one line of an error budget: its largest value over the inputs.
@@ -185,7 +201,7 @@ func ByName(name string) (Strategy, error) {
 func spread(x []float64) float64 {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range x {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		lo, hi = min(lo, v), max(hi, v)
 	}
 	return hi - lo
 }
@@ -193,7 +209,7 @@ func spread(x []float64) float64 {
 func maxAbs(x []float64) float64 {
 	m := 0.0
 	for _, v := range x {
-		m = math.Max(m, math.Abs(v))
+		m = max(m, math.Abs(v))
 	}
 	return m
 }
@@ -218,7 +234,7 @@ func newBudget(names ...string) *budget {
 // add records one input's terms, in the order of the names.
 func (b *budget) add(values ...float64) {
 	for i, v := range values {
-		b.max[i] = math.Max(b.max[i], v)
+		b.max[i] = max(b.max[i], v)
 	}
 }
 

@@ -166,7 +166,7 @@ func TestPlantedPizzaCertified(t *testing.T) {
 // direct path), and adds perturbations to W_out along the sign of the
 // strategies' own residual directions. Nothing may be certified wrongly.
 func TestAdversarialShipped(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join("..", "..", "models", "*"))
+	dirs := shippedModels(t)
 	rng := rand.New(rand.NewPCG(9, 9))
 	for _, dir := range dirs {
 		ck, err := checkpoint.Load(dir)
@@ -411,4 +411,13 @@ func TestArcDegenerateNeurons(t *testing.T) {
 	if _, err := (Arc{}).Prove(pm2); err == nil {
 		t.Error("a neuron listed twice was accepted")
 	}
+}
+
+// shippedModels lists the model directories under models/.
+func shippedModels(t *testing.T) []string {
+	dirs, err := checkpoint.Dirs(filepath.Join("..", "..", "models"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no shipped models under models/ (%v)", err)
+	}
+	return dirs
 }

@@ -13,7 +13,7 @@ import (
 // TestShippedModels evaluates every model under models/: each must load,
 // match its recorded final metrics, and add correctly on all p² pairs.
 func TestShippedModels(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join("..", "..", "models", "*"))
+	dirs, _ := checkpoint.Dirs(filepath.Join("..", "..", "models"))
 	if len(dirs) == 0 {
 		t.Skip("no shipped models")
 	}
