@@ -104,7 +104,7 @@ func analyze(be backends.Backend, ck *checkpoint.Checkpoint) (*Report, *circuit.
 	pl := measures.ProgressLosses(logits, cfg.P, ks, split.Train)
 	r.RestrictedLoss, r.ExcludedLoss = pl.Restricted, pl.Excluded
 	r.DistanceIrrelevance = measures.DistanceIrrelevance(logits, cfg.P)
-	if r.GradientSymmetricity, err = measures.GradientSymmetricity(be, cfg, w, 100, 0); err != nil {
+	if r.GradientSymmetricity, err = model.GradientSymmetricity(be, cfg, w, 100, 0); err != nil {
 		return nil, nil, err
 	}
 	if r.Circularity, err = measures.Circularity(WE, 4); err != nil {

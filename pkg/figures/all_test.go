@@ -8,6 +8,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/config"
+	"github.com/modadd/modadd/pkg/measures"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/quadrature"
 )
@@ -68,8 +69,11 @@ func TestFiguresValidSVG(t *testing.T) {
 	}
 	ne := NodeErrors{K: 1, N: []int{4, 8, 16}, Model: []float64{1, 0.5, 0.2}, Equi: []float64{0.5, 0.1, 0.01}, Random: []float64{1, 0.7, 0.5}, Full: 0.1}
 	figs := map[string]*Figure{
-		"training":   TrainingCurves("δ run", history()),
-		"progress":   Progress("run", []int{0, 10, 20}, []float64{4, 1, 0.1}, []float64{4, 2, 1}, []float64{4, 1, 0.1}, []float64{4, 5, 6}, []float64{0, 0.5, 0.9}, []float64{0.2, 0.8, 0.99}),
+		"training": TrainingCurves("δ run", history()),
+		"progress": Progress("run", []measures.Point{
+			{Epoch: 0, TrainLoss: 4, HeldoutLoss: 4, Restricted: 4, Excluded: 4, KeyEnergy: 0, GradientSymmetricity: 0.2},
+			{Epoch: 10, TrainLoss: 1, HeldoutLoss: 2, Restricted: 1, Excluded: 5, KeyEnergy: 0.5, GradientSymmetricity: 0.8},
+			{Epoch: 20, TrainLoss: 0.1, HeldoutLoss: 1, Restricted: 0.1, Excluded: 6, KeyEnergy: 0.9, GradientSymmetricity: 0.99}}),
 		"spectrum":   EmbeddingSpectrum(we, 1, 2),
 		"neurons":    NeuronFrequencies(p, fits),
 		"preact":     PreActivation(tb, fits[0]),

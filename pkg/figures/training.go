@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/measures"
 )
 
 // Colours used for train / held-out / all throughout the project.
@@ -116,8 +117,8 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 // and held-out loss with the restricted loss (key frequencies only) and the
 // excluded loss (key frequencies removed), on a log scale; and the share of
 // the embedding's energy in the key frequencies with the gradient
-// symmetricity. Series are given as (epoch, value) lists.
-func Progress(title string, epochs []int, train, heldout, restricted, excluded, keyEnergy, gs []float64) *Figure {
+// symmetricity; one point per evaluation (analysis.Tracker's).
+func Progress(title string, pts []measures.Point) *Figure {
 	loss := lossPlot(title + ": progress measures")
 	other := plot.New()
 	other.Title.Text = "Fourier sparsity and symmetry"
@@ -132,10 +133,10 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 	// bottom-right corner is.
 	lossLegend, otherLegend := NewInset(false, true), NewInset(false, false)
 	cols := Palette(6)
-	add := func(p *plot.Plot, lg *Inset, name string, ys []float64, col int, floor float64) {
-		xy := make(plotter.XYs, 0, len(ys))
-		for i, y := range ys {
-			xy = append(xy, plotter.XY{X: float64(epochs[i]), Y: math.Max(y, floor)})
+	add := func(p *plot.Plot, lg *Inset, name string, get func(measures.Point) float64, col int, floor float64) {
+		xy := make(plotter.XYs, 0, len(pts))
+		for _, pt := range pts {
+			xy = append(xy, plotter.XY{X: float64(pt.Epoch), Y: math.Max(get(pt), floor)})
 		}
 		l, err := plotter.NewLine(xy)
 		if err != nil {
@@ -146,19 +147,16 @@ func Progress(title string, epochs []int, train, heldout, restricted, excluded, 
 		p.Add(l)
 		lg.Add(name, l)
 	}
-	lg := func(ys []float64) []float64 {
-		out := make([]float64, len(ys))
-		for i, y := range ys {
-			out[i] = logv(math.Max(y, 1e-12))
-		}
-		return out
+	// Losses on a log scale (floored at 1e-12).
+	lg := func(get func(measures.Point) float64) func(measures.Point) float64 {
+		return func(pt measures.Point) float64 { return logv(math.Max(get(pt), 1e-12)) }
 	}
-	add(loss, lossLegend, "train", lg(train), 0, -12)
-	add(loss, lossLegend, "held-out", lg(heldout), 1, -12)
-	add(loss, lossLegend, "restricted (key frequencies only)", lg(restricted), 2, -12)
-	add(loss, lossLegend, "excluded (key frequencies removed)", lg(excluded), 3, -12)
-	add(other, otherLegend, "embedding energy in the key frequencies", keyEnergy, 4, 0)
-	add(other, otherLegend, "gradient symmetricity", gs, 5, -1)
+	add(loss, lossLegend, "train", lg(func(pt measures.Point) float64 { return pt.TrainLoss }), 0, -12)
+	add(loss, lossLegend, "held-out", lg(func(pt measures.Point) float64 { return pt.HeldoutLoss }), 1, -12)
+	add(loss, lossLegend, "restricted (key frequencies only)", lg(func(pt measures.Point) float64 { return pt.Restricted }), 2, -12)
+	add(loss, lossLegend, "excluded (key frequencies removed)", lg(func(pt measures.Point) float64 { return pt.Excluded }), 3, -12)
+	add(other, otherLegend, "embedding energy in the key frequencies", func(pt measures.Point) float64 { return pt.KeyEnergy }, 4, 0)
+	add(other, otherLegend, "gradient symmetricity", func(pt measures.Point) float64 { return pt.GradientSymmetricity }, 5, -1)
 	loss.Add(lossLegend)
 	other.Add(otherLegend)
 	return &Figure{Name: "progress-measures", Plots: [][]*plot.Plot{{loss, other}}}

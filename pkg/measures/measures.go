@@ -1,23 +1,21 @@
 // Package measures computes the prior work's summary metrics of a modular
-// addition model (MECHANISM.md §6): Zhong et al.'s distance irrelevance,
-// gradient symmetricity and circularity, which tell pizza from clock, and
-// Nanda et al.'s restricted and excluded losses, progress measures over
-// training.
+// addition model (MECHANISM.md §6) from float64 logits and weights: Zhong et
+// al.'s distance irrelevance and circularity, which tell pizza from clock
+// (their gradient symmetricity needs gradients: model.GradientSymmetricity),
+// and Nanda et al.'s restricted and excluded losses, progress measures over
+// training (Point; analysis.Tracker records them while a model trains). It
+// needs no backend.
 package measures
 
 import (
 	"fmt"
 	"math"
 	"math/cmplx"
-	"math/rand/v2"
 
-	"github.com/gomlx/gomlx/backends"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
-	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/fourier"
-	"github.com/modadd/modadd/pkg/model"
 )
 
 // DistanceIrrelevance is Zhong et al.'s DI: with L[s][d] the correct-class
@@ -66,40 +64,6 @@ func Std(x []float64) float64 {
 		s += (v - mean) * (v - mean)
 	}
 	return math.Sqrt(s / float64(len(x)))
-}
-
-// GradientSymmetricity is Zhong et al.'s GS: the mean, over n random triples
-// (a, b, c) drawn from seed, of the cosine similarity between the gradients
-// of logit c with respect to the embedding at position 0 and at position 1.
-// Near 1 for pizza (the logit is symmetric in how it reads a and b).
-func GradientSymmetricity(be backends.Backend, cfg config.Config, w checkpoint.Tensors, n int, seed uint64) (float64, error) {
-	rng := rand.New(rand.NewPCG(seed, 0x6773))
-	a, b, c := make([]int32, n), make([]int32, n), make([]int32, n)
-	for i := range a {
-		a[i], b[i], c[i] = int32(rng.IntN(cfg.P)), int32(rng.IntN(cfg.P)), int32(rng.IntN(cfg.P))
-	}
-	g0, g1, err := model.EmbeddingGradients(be, cfg, w, a, b, c)
-	if err != nil {
-		return 0, err
-	}
-	var s float64
-	for i := range g0 {
-		s += cosine(g0[i], g1[i])
-	}
-	return s / float64(n), nil
-}
-
-func cosine(x, y []float64) float64 {
-	var xy, xx, yy float64
-	for i := range x {
-		xy += x[i] * y[i]
-		xx += x[i] * x[i]
-		yy += y[i] * y[i]
-	}
-	if xx == 0 || yy == 0 {
-		return 0
-	}
-	return xy / math.Sqrt(xx*yy)
 }
 
 // Circularity is Zhong et al.'s measure of how circular the embedding is:

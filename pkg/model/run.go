@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -322,4 +324,38 @@ func EmbeddingGradients(be backends.Backend, cfg config.Config, w checkpoint.Ten
 		g1 = FromTensor("g1", res[1]).Matrix()
 	})
 	return g0, g1, err
+}
+
+// GradientSymmetricity is Zhong et al.'s GS: the mean, over n random triples
+// (a, b, c) drawn from seed, of the cosine similarity between the gradients
+// of logit c with respect to the embedding at position 0 and at position 1.
+// Near 1 for pizza (the logit is symmetric in how it reads a and b).
+func GradientSymmetricity(be backends.Backend, cfg config.Config, w checkpoint.Tensors, n int, seed uint64) (float64, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x6773))
+	a, b, c := make([]int32, n), make([]int32, n), make([]int32, n)
+	for i := range a {
+		a[i], b[i], c[i] = int32(rng.IntN(cfg.P)), int32(rng.IntN(cfg.P)), int32(rng.IntN(cfg.P))
+	}
+	g0, g1, err := EmbeddingGradients(be, cfg, w, a, b, c)
+	if err != nil {
+		return 0, err
+	}
+	var s float64
+	for i := range g0 {
+		s += cosine(g0[i], g1[i])
+	}
+	return s / float64(n), nil
+}
+
+func cosine(x, y []float64) float64 {
+	var xy, xx, yy float64
+	for i := range x {
+		xy += x[i] * y[i]
+		xx += x[i] * x[i]
+		yy += y[i] * y[i]
+	}
+	if xx == 0 || yy == 0 {
+		return 0
+	}
+	return xy / math.Sqrt(xx*yy)
 }

@@ -158,7 +158,7 @@ func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl
 		}
 		c.Margin[k] = margin(row, cs)
 		// Certified when every competitor's margin exceeds its own ε.
-		ok := true
+		ok := eps[k] >= 0
 		worst := eps[k]
 		for cc, v := range row {
 			if cc == cs {

@@ -264,8 +264,9 @@ func (s FourierU) plan(m *Model) *fourierPlan {
 // h_k = max(ac[k] + b[k], 0): the residual weight and the first Fourier
 // term of a block of neurons sharing a frequency. Without a branch per
 // neuron (half of them are zero): g = x + |x| is 2·max(x, 0) exactly, and
-// halving the sums of g·w is exact too (NaN stays NaN; an overflow gives
-// Inf and so a bound that certifies nothing). Two neurons a step, into
+// halving the sums of g·w is exact too except for underflow, which the
+// absolute 2⁻¹⁰²² of roundUp covers (NaN stays NaN; an overflow gives Inf
+// and so a bound that certifies nothing). Two neurons a step, into
 // separate sums: the additions' latency bounds this loop.
 func blockSums(ac, b, rho, re, im []float64) (r, sr, si float64) {
 	n := len(ac)

@@ -45,13 +45,13 @@ The full 10,000 epochs take about half an hour on two CPU cores (the shipped mod
 time is printed further down), so here we watch the first 300 epochs of the same model (seed 1),
 evaluating every 20 epochs.
 
-Alongside, a `measures.Tracker` records Nanda et al.'s *progress measures* at every evaluation: the
+Alongside, an `analysis.Tracker` records Nanda et al.'s *progress measures* at every evaluation: the
 **restricted loss** keeps only the components of the logits along the embedding's key frequencies
 (as functions of $a+b$), the **excluded loss** removes them. When the restricted loss falls with the
 train loss while the excluded loss rises, the model computes with those frequencies, not by memory."""),
 ("code", """import (
+	"github.com/modadd/modadd/pkg/analysis"
 	"github.com/modadd/modadd/pkg/checkpoint"
-	"github.com/modadd/modadd/pkg/measures"
 )
 
 // firstEpoch is the first recorded epoch at which ok holds (-1: never).
@@ -69,7 +69,7 @@ cfg := config.Default()
 cfg.Seed = 1
 cfg.Epochs = 300
 cfg.EvalEvery = 20
-tracker := &measures.Tracker{Config: cfg}
+tracker := &analysis.Tracker{Config: cfg}
 opts := train.Options{Progress: true, OnMetrics: tracker.OnMetrics}
 ck := nb.Must1(train.Train(cfg, opts))
 nb.Must(tracker.Err)
@@ -87,14 +87,7 @@ fmt.Printf("held-out accuracy >= 0.9 first at epoch %d, >= 0.95 at epoch %d\\n",
 	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.HeldoutAcc >= 0.9 }),
 	firstEpoch(h, func(m checkpoint.Metrics) bool { return m.HeldoutAcc >= 0.95 }))
 nb.Show("01-live-run-curves", figures.TrainingCurves("live run, seed 1", h))
-var ep []int
-var tr, ho, re, ex, ke, gs []float64
-for _, pt := range tracker.Points {
-	ep, tr, ho = append(ep, pt.Epoch), append(tr, pt.TrainLoss), append(ho, pt.HeldoutLoss)
-	re, ex = append(re, pt.Restricted), append(ex, pt.Excluded)
-	ke, gs = append(ke, pt.KeyEnergy), append(gs, pt.GradientSymmetricity)
-}
-nb.Show("01-live-run-progress", figures.Progress("live run, seed 1", ep, tr, ho, re, ex, ke, gs))
+nb.Show("01-live-run-progress", figures.Progress("live run, seed 1", tracker.Points))
 first, end := tracker.Points[0], tracker.Points[len(tracker.Points)-1]
 fmt.Printf("excluded loss: %.2f at epoch %d, %.2f at epoch %d; restricted loss %.3g at the end\\n",
 	first.Excluded, first.Epoch, end.Excluded, end.Epoch, end.Restricted)"""),
