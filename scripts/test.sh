@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README, `make test`, .ci/run): formatting, vet,
+# the notebooks' Go compiled and vetted without running them (gocheck.py),
 # a cgo-free build, every Go test, then every notebook executed headlessly
 # (a broken notebook fails the tests; it installs Jupyter + GoNB first if
 # needed, see scripts/setup.sh). MODADD_SKIP_NOTEBOOKS=1 skips that last step.
@@ -13,6 +14,8 @@ if [ -n "$bad" ]; then
 fi
 echo "== notebooks match their sources (scripts/nbgen)"
 python3 scripts/nbgen/gen.py --check
+echo "== notebooks' Go compiles, vets and is gofmt-clean (scripts/nbgen/gocheck.py)"
+python3 scripts/nbgen/gocheck.py
 echo "== go vet"
 go vet ./...
 echo "== go build (CGO_ENABLED=0)"

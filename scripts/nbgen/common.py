@@ -3,7 +3,8 @@
 Each NN-*.py file here is the source of notebooks/NN-*.ipynb: prose and short
 cells calling the library. Regenerate the notebooks with `make notebooks-gen`
 (python3 scripts/nbgen/gen.py), which writes them without outputs; `make run`
-executes them.
+executes them. `python3 scripts/nbgen/gocheck.py` compiles, vets and gofmt-checks
+the cells' Go in seconds without running anything (`make test` runs it first).
 """
 import json
 # The notebooks are Go: GitHub, nbconvert and Jupyter highlight code by these.

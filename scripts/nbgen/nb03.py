@@ -29,7 +29,6 @@ $\pi\cdot\frac{2}{3\pi}\cos\psi$. Checked against adaptive Gauss–Legendre inte
 	"github.com/modadd/modadd/pkg/analysis"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/figures"
-	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/nb"
 	"github.com/modadd/modadd/pkg/quadrature"
 )
