@@ -3,6 +3,7 @@ package figures
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -122,5 +123,22 @@ func TestLog10Ticks(t *testing.T) {
 	}
 	if len(labels) != 3 || labels[0] != "100" || labels[2] != "10000" {
 		t.Fatalf("labels %v", labels)
+	}
+}
+
+// TestRefusedSeries: a series gonum refuses (NaN data) must not vanish
+// silently: the figure refuses to render and names the plot and series.
+func TestRefusedSeries(t *testing.T) {
+	f := Progress("nan run", []measures.Point{{Epoch: 0, TrainLoss: 1}, {Epoch: 10, TrainLoss: 0.5, KeyEnergy: math.NaN()}})
+	_, err := f.SVG()
+	if err == nil || !strings.Contains(err.Error(), "embedding energy in the key frequencies") || !strings.Contains(err.Error(), "NaN") {
+		t.Fatalf("SVG of a figure with NaN data: err = %v", err)
+	}
+	if _, err := f.Save(t.TempDir(), "png"); err == nil {
+		t.Fatal("Save of a figure with NaN data succeeded")
+	}
+	ok := Progress("fine run", []measures.Point{{Epoch: 0, TrainLoss: 1}, {Epoch: 10, TrainLoss: 0.5}})
+	if _, err := ok.SVG(); err != nil {
+		t.Fatal(err)
 	}
 }

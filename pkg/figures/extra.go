@@ -89,11 +89,11 @@ func PhaseCircles(fits []mechanism.NeuronFit, clusters []mechanism.Cluster, minS
 			a := 2 * math.Pi * float64(i) / 200
 			circle = append(circle, plotter.XY{X: math.Cos(a), Y: math.Sin(a)})
 		}
-		cl, _ := plotter.NewLine(circle)
+		cl := NewLine(p, "unit circle", circle)
 		cl.Color = grey
 		p.Add(cl)
 		for _, a := range []float64{0, math.Pi / 2} {
-			ax, _ := plotter.NewLine(plotter.XYs{{X: -1.1 * math.Cos(a), Y: -1.1 * math.Sin(a)}, {X: 1.1 * math.Cos(a), Y: 1.1 * math.Sin(a)}})
+			ax := NewLine(p, "axis", plotter.XYs{{X: -1.1 * math.Cos(a), Y: -1.1 * math.Sin(a)}, {X: 1.1 * math.Cos(a), Y: 1.1 * math.Sin(a)}})
 			ax.Color = color.Gray{Y: 220}
 			p.Add(ax)
 		}
@@ -113,21 +113,24 @@ func PhaseCircles(fits []mechanism.NeuronFit, clusters []mechanism.Cluster, minS
 			f := fits[i]
 			w := f.R * f.S / wmax
 			tip := plotter.XY{X: w * math.Cos(f.Phi), Y: w * math.Sin(f.Phi)}
-			l, _ := plotter.NewLine(plotter.XYs{{}, tip})
+			l := NewLine(p, fmt.Sprintf("neuron %d", i), plotter.XYs{{}, tip})
 			l.Color = spoke
 			l.Width = vg.Points(0.8)
 			p.Add(l)
 			tips = append(tips, tip)
 		}
-		s, _ := plotter.NewScatter(tips)
+		s := NewScatter(p, "neuron tips", tips)
 		s.GlyphStyle.Color = cols[ci]
 		s.GlyphStyle.Radius = vg.Points(1.5)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(s)
-		labels, _ := plotter.NewLabels(plotter.XYLabels{
+		labels, err := plotter.NewLabels(plotter.XYLabels{
 			XYs:    []plotter.XY{{X: 1.12, Y: 0}, {X: 0, Y: 1.12}, {X: -1.12, Y: 0}, {X: 0, Y: -1.12}},
 			Labels: []string{"0", "π/2", "π", "−π/2"},
 		})
+		if err != nil { // constant positions: cannot happen
+			panic(err)
+		}
 		for i := range labels.TextStyle {
 			labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
 			labels.TextStyle[i].Font.Size = vg.Points(10)
@@ -179,10 +182,10 @@ func QuadratureErrorByAngle(ks []int, rules []quadrature.Rule, act func(float64)
 			x := math.Pi * float64(j) / float64(p)
 			marks = append(marks, plotter.XY{X: x, Y: rel(x)})
 		}
-		l, _ := plotter.NewLine(curve)
+		l := NewLine(pl, fmt.Sprintf("cluster k = %d", ks[i]), curve)
 		l.Color = cols[i]
 		l.Width = vg.Points(1.2)
-		s, _ := plotter.NewScatter(marks)
+		s := NewScatter(pl, fmt.Sprintf("cluster k = %d nodes", ks[i]), marks)
 		s.GlyphStyle.Color = cols[i]
 		s.GlyphStyle.Radius = vg.Points(1.8)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}

@@ -64,6 +64,11 @@ func (f *Figure) check() error {
 		if len(r) != len(f.Plots[0]) {
 			return fmt.Errorf("figures: figure %q has rows of different lengths", f.Name)
 		}
+		for _, p := range r {
+			if err := refusedSeries(p); err != nil {
+				return fmt.Errorf("figures: figure %q, plot %q: series with data that cannot be drawn (NaN or Inf): %w", f.Name, p.Title.Text, err)
+			}
+		}
 	}
 	return nil
 }

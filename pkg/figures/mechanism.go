@@ -100,7 +100,7 @@ func Bars(title, xlabel, ylabel string, xs []int, values []float64, col color.Co
 // addBar draws one bar from 0 to y at x as a thick line with a flat top
 // (exact x positions, any number of bars); it returns the line for a legend.
 func addBar(p *plot.Plot, x, y float64, col color.Color) *plotter.Line {
-	l, _ := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: y}})
+	l := NewLine(p, fmt.Sprintf("bar at %g", x), plotter.XYs{{X: x, Y: 0}, {X: x, Y: y}})
 	l.Color = col
 	l.Width = vg.Points(4)
 	p.Add(l)
@@ -114,10 +114,7 @@ func Scatter(title, xlabel, ylabel string, names []string, groups []plotter.XYs)
 	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
 	cols := Palette(len(groups))
 	for i, g := range groups {
-		s, err := plotter.NewScatter(g)
-		if err != nil {
-			continue
-		}
+		s := NewScatter(p, fmt.Sprintf("group %d", i), g)
 		s.GlyphStyle.Color = cols[i]
 		s.GlyphStyle.Radius = vg.Points(1.6)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}

@@ -150,7 +150,7 @@ func phaseLine(p *plot.Plot) *plotter.Line {
 			x := seg[0] + (seg[1]-seg[0])*float64(i)/50
 			xy = append(xy, plotter.XY{X: x, Y: 2*x + seg[2]})
 		}
-		l, _ := plotter.NewLine(xy)
+		l := NewLine(p, "ψ = 2φ", xy)
 		l.Color = AllColor
 		l.Width = vg.Points(1)
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
@@ -190,13 +190,11 @@ func PhaseDoubling(fits []mechanism.NeuronFit, clusters []mechanism.Cluster, min
 		for _, i := range c.Neurons {
 			g = append(g, plotter.XY{X: fits[i].Phi, Y: fits[i].Psi})
 		}
-		s, err := plotter.NewScatter(g)
-		if err == nil {
-			s.GlyphStyle.Color = cols[ci]
-			s.GlyphStyle.Radius = vg.Points(2)
-			s.GlyphStyle.Shape = draw.CircleGlyph{}
-			p.Add(s)
-		}
+		s := NewScatter(p, fmt.Sprintf("cluster k = %d", c.K), g)
+		s.GlyphStyle.Color = cols[ci]
+		s.GlyphStyle.Radius = vg.Points(2)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
 		if ci == 0 {
 			lg := NewInset(true, true)
 			lg.Add("ψ = 2φ", line)

@@ -28,10 +28,7 @@ func Frontier(title string, r *proof.Report) *Figure {
 	cols := Palette(len(r.Strategies))
 	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, draw.RingGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
 	for i, c := range r.Strategies {
-		s, err := plotter.NewScatter(plotter.XYs{{X: float64(c.FLOPs), Y: c.CertifiedAccuracy}})
-		if err != nil {
-			continue
-		}
+		s := NewScatter(p, c.Strategy, plotter.XYs{{X: float64(c.FLOPs), Y: c.CertifiedAccuracy}})
 		s.GlyphStyle.Color = cols[i]
 		s.GlyphStyle.Radius = vg.Points(4.5)
 		s.GlyphStyle.Shape = shapes[i%len(shapes)]
@@ -43,7 +40,7 @@ func Frontier(title string, r *proof.Report) *Figure {
 		x    float64
 		name string
 	}{{bf, "brute force's cost"}, {bf / 10, "a tenth of it"}} {
-		line, _ := plotter.NewLine(plotter.XYs{{X: v.x, Y: -0.03}, {X: v.x, Y: 1.08}})
+		line := NewLine(p, v.name, plotter.XYs{{X: v.x, Y: -0.03}, {X: v.x, Y: 1.08}})
 		line.Dashes = []vg.Length{vg.Points(4 - 2*float64(i)), vg.Points(3)}
 		line.Color = AllColor
 		p.Add(line)
@@ -86,7 +83,7 @@ func Budget(c *proof.Certificate) *Figure {
 	names := make([]string, n)
 	for i, t := range c.Budget {
 		y := n - 1 - i // largest term on top
-		l, _ := plotter.NewLine(plotter.XYs{{X: floor, Y: float64(y)}, {X: math.Max(t.Value, floor), Y: float64(y)}})
+		l := NewLine(p, t.Name, plotter.XYs{{X: floor, Y: float64(y)}, {X: math.Max(t.Value, floor), Y: float64(y)}})
 		l.Color = TrainColor
 		l.Width = vg.Points(12)
 		p.Add(l)
@@ -94,7 +91,7 @@ func Budget(c *proof.Certificate) *Figure {
 	}
 	p.NominalY(names...)
 	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4+0.6
-	m, _ := plotter.NewLine(plotter.XYs{{X: c.MedianMargin, Y: -0.6}, {X: c.MedianMargin, Y: float64(n) + 0.2}})
+	m := NewLine(p, "median margin", plotter.XYs{{X: c.MedianMargin, Y: -0.6}, {X: c.MedianMargin, Y: float64(n) + 0.2}})
 	m.Color = HeldoutColor
 	m.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(m)
@@ -179,10 +176,7 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 		}
 		for k, pl := range []*plot.Plot{cost, cert} {
 			pts := []plotter.XYs{xc, xa}[k]
-			l, s, err := plotter.NewLinePoints(pts)
-			if err != nil {
-				continue
-			}
+			l, s := NewLinePoints(pl, n, pts)
 			l.Color, s.Color = cols[j], cols[j]
 			s.Shape = draw.CircleGlyph{}
 			pl.Add(l, s)
@@ -252,10 +246,7 @@ func Robustness(rows []proof.RobustnessRow) *Figure {
 				}
 			}
 			sort.Slice(xy, func(a, b int) bool { return xy[a].X < xy[b].X })
-			l, s, err := plotter.NewLinePoints(xy)
-			if err != nil {
-				continue
-			}
+			l, s := NewLinePoints(p, n, xy)
 			l.Color, s.Color = cols[j], cols[j]
 			l.Dashes = []vg.Length{vg.Points(float64(2 + j%3)), vg.Points(float64(j % 2))}
 			s.Shape = draw.CircleGlyph{}
@@ -305,10 +296,7 @@ func BoundVsActual(title string, strategies, models []string, certs [][]*proof.C
 				if c.Strategy != s || !(c.ActualMaxError > 0) {
 					continue
 				}
-				sc, err := plotter.NewScatter(plotter.XYs{{X: c.ActualMaxError, Y: c.Bound}})
-				if err != nil {
-					continue
-				}
+				sc := NewScatter(p, models[mi]+" "+s, plotter.XYs{{X: c.ActualMaxError, Y: c.Bound}})
 				sc.GlyphStyle.Color = cols[j]
 				sc.GlyphStyle.Radius = vg.Points(3.5)
 				sc.GlyphStyle.Shape = shapes[mi%len(shapes)]
@@ -321,10 +309,10 @@ func BoundVsActual(title string, strategies, models []string, certs [][]*proof.C
 		}
 	}
 	for mi, name := range models {
-		sc, err := plotter.NewScatter(plotter.XYs{{X: 1, Y: 1}})
-		if err != nil || mi >= len(certs) {
+		if mi >= len(certs) {
 			continue
 		}
+		sc := NewScatter(p, name, plotter.XYs{{X: 1, Y: 1}})
 		sc.GlyphStyle.Color = AllColor
 		sc.GlyphStyle.Radius = vg.Points(3.5)
 		sc.GlyphStyle.Shape = shapes[mi%len(shapes)]
@@ -332,13 +320,13 @@ func BoundVsActual(title string, strategies, models []string, certs [][]*proof.C
 	}
 	if lo < hi {
 		lo, hi = math.Min(lo, margin)/2, math.Max(hi, margin)*2
-		d, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+		d := NewLine(p, "bound = actual", plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
 		d.Color = AllColor
 		d.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(d)
 		p.Legend.Add("bound = actual", d)
 		if margin > 0 {
-			m, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: margin}, {X: hi, Y: margin}})
+			m := NewLine(p, "median margin", plotter.XYs{{X: lo, Y: margin}, {X: hi, Y: margin}})
 			m.Color = HeldoutColor
 			m.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 			p.Add(m)

@@ -50,6 +50,7 @@ func QuadratureRectangles(title string, r quadrature.Rule, act func(float64) flo
 		y := a / width
 		poly, err := plotter.NewPolygon(plotter.XYs{{X: lo, Y: 0}, {X: lo + width, Y: 0}, {X: lo + width, Y: y}, {X: lo, Y: y}})
 		if err != nil {
+			refuse(p, fmt.Sprintf("rectangle %d", b), err)
 			continue
 		}
 		poly.Color = color.NRGBA{R: TrainColor.R, G: TrainColor.G, B: TrainColor.B, A: 0x70}
@@ -58,7 +59,7 @@ func QuadratureRectangles(title string, r quadrature.Rule, act func(float64) flo
 		p.Add(poly)
 		rect = poly
 	}
-	s, _ := plotter.NewScatter(ticks)
+	s := NewScatter(p, "nodes", ticks)
 	s.GlyphStyle.Shape = draw.PlusGlyph{}
 	s.GlyphStyle.Radius = vg.Points(3)
 	s.GlyphStyle.Color = color.Black
@@ -152,7 +153,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 				if ref.y0 <= 0 {
 					continue
 				}
-				l, _ := plotter.NewLine(plotter.XYs{{X: logv(n0), Y: logv(ref.y0 * 1.6)}, {X: logv(n1), Y: logv(ref.y0 * 1.6 * math.Pow(n1/n0, ref.pow))}})
+				l := NewLine(p, ref.name, plotter.XYs{{X: logv(n0), Y: logv(ref.y0 * 1.6)}, {X: logv(n1), Y: logv(ref.y0 * 1.6 * math.Pow(n1/n0, ref.pow))}})
 				l.Color = grey
 				l.Width = vg.Points(1.2)
 				l.Dashes = ref.dashes
@@ -173,10 +174,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 					xy = append(xy, plotter.XY{X: logv(float64(n)), Y: math.Max(logv(s.ys[j]), lo)})
 				}
 			}
-			l, pts, err := plotter.NewLinePoints(xy)
-			if err != nil {
-				continue
-			}
+			l, pts := NewLinePoints(p, s.name, xy)
 			l.Color, pts.Color = cols[i], cols[i]
 			l.Width = vg.Points(1.5)
 			p.Add(l, pts)
@@ -185,7 +183,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 			}
 		}
 		if c.Full > 0 && len(c.N) > 0 {
-			s, _ := plotter.NewScatter(plotter.XYs{{X: logv(float64(c.N[len(c.N)-1])), Y: logv(c.Full)}})
+			s := NewScatter(p, "all neurons", plotter.XYs{{X: logv(float64(c.N[len(c.N)-1])), Y: logv(c.Full)}})
 			s.GlyphStyle.Shape = draw.BoxGlyph{}
 			s.GlyphStyle.Radius = vg.Points(4)
 			s.GlyphStyle.Color = color.Black

@@ -81,10 +81,7 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 			lg  *Inset
 			xys plotter.XYs
 		}{{loss, lossLegend, lp}, {acc, accLegend, ap}} {
-			l, err := plotter.NewLine(pair.xys)
-			if err != nil {
-				continue // empty history
-			}
+			l := NewLine(pair.p, s.name, pair.xys)
 			l.Color = s.col
 			l.Width = vg.Points(1.5)
 			pair.p.Add(l)
@@ -138,10 +135,7 @@ func Progress(title string, pts []measures.Point) *Figure {
 		for _, pt := range pts {
 			xy = append(xy, plotter.XY{X: float64(pt.Epoch), Y: math.Max(get(pt), floor)})
 		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return
-		}
+		l := NewLine(p, name, xy)
 		l.Color = cols[col]
 		l.Width = vg.Points(1.5)
 		p.Add(l)

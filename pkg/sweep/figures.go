@@ -104,10 +104,7 @@ func GSDIFigure(name string, rows []Row) *figures.Figure {
 		r     measures.Reference
 		shape draw.GlyphDrawer
 	}{{"pizza median (Zhong et al.)", measures.ZhongPizza, draw.PyramidGlyph{}}, {"clock median (Zhong et al.)", measures.ZhongClock, draw.BoxGlyph{}}} {
-		s, err := plotter.NewScatter(plotter.XYs{{X: ref.r.DistanceIrrelevance, Y: ref.r.GradientSymmetricity}})
-		if err != nil {
-			continue
-		}
+		s := figures.NewScatter(p, ref.label, plotter.XYs{{X: ref.r.DistanceIrrelevance, Y: ref.r.GradientSymmetricity}})
 		s.GlyphStyle.Shape, s.GlyphStyle.Radius = ref.shape, vg.Points(4)
 		p.Add(s)
 		p.Legend.Add(ref.label, s)
@@ -157,7 +154,7 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 	p1.X.Tick.Marker, p1.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	lo, hi = lo/1.5, hi*1.5
 	p1.X.Min, p1.X.Max, p1.Y.Min, p1.Y.Max = lo, hi, lo, hi
-	diag, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	diag := figures.NewLine(p1, "bound = actual error", plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
 	diag.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
 	p1.Add(diag)
 	p1.Legend.Add("bound = actual error", diag)
@@ -167,7 +164,7 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 			ms[i] = m.Y
 		}
 		med := mechanism.Median(ms)
-		ml, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: med}, {X: hi, Y: med}})
+		ml := figures.NewLine(p1, "median margin", plotter.XYs{{X: lo, Y: med}, {X: hi, Y: med}})
 		ml.Color = figures.HeldoutColor
 		ml.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 		p1.Add(ml)
@@ -213,7 +210,7 @@ func AlphaMapFigure(name string, rows []Row) (*figures.Figure, error) {
 			med = append(med, plotter.XY{X: a, Y: mechanism.Median(vs)})
 		}
 		p := figures.Scatter(title, "attention alpha (0 = softmax, 1 = constant)", title, []string{"one model"}, []plotter.XYs{pts})
-		l, _ := plotter.NewLine(med)
+		l := figures.NewLine(p, "median", med)
 		l.Color = figures.TrainColor
 		p.Add(l)
 		p.Legend.Add("median", l)
@@ -223,7 +220,7 @@ func AlphaMapFigure(name string, rows []Row) (*figures.Figure, error) {
 			v     float64
 			shape draw.GlyphDrawer
 		}{{"Zhong et al. clock", 0, ref(measures.ZhongClock), draw.BoxGlyph{}}, {"Zhong et al. pizza", 1, ref(measures.ZhongPizza), draw.PyramidGlyph{}}} {
-			s, _ := plotter.NewScatter(plotter.XYs{{X: rr.x, Y: rr.v}})
+			s := figures.NewScatter(p, rr.label, plotter.XYs{{X: rr.x, Y: rr.v}})
 			s.GlyphStyle.Shape, s.GlyphStyle.Radius = rr.shape, vg.Points(4)
 			p.Add(s)
 			p.Legend.Add(rr.label, s)
