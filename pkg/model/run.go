@@ -17,6 +17,7 @@ import (
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/dotgrad"
+	"github.com/modadd/modadd/pkg/fastdot"
 	"github.com/modadd/modadd/pkg/zp"
 )
 
@@ -107,11 +108,15 @@ var stdoutMu sync.Mutex
 // $GOMLX_BACKEND would name it; pure-Go configurations pass through
 // SafeConfig). It installs pkg/dotgrad's gradients of Dot and DotGeneral
 // (10x faster training on the pure-Go backend, bench/README.md) for every
-// graph built afterwards. simplego prints "parallelism set to N" on
+// graph built afterwards, and pkg/fastdot's AVX2 matrix-product kernel in
+// the pure-Go backend (same bits, faster; a no-op without AVX2). simplego prints "parallelism set to N" on
 // standard output when given parallelism=N, which would corrupt the
 // commands' JSON output: os.Stdout points to the null device meanwhile.
 func NewBackend(cfg string) (b backends.Backend, err error) {
 	dotgrad.Install()
+	if _, err := fastdot.Install(); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	cfg = SafeConfig(cfg)
 	var newErr error
 	create := func() {
