@@ -40,7 +40,16 @@ import (
 //	             E_i·(spread U_i + 2ρ_i) (a prefix sum over the window) and
 //	             the loose neurons min(Σ ReLU(A_i(a) + max B_i + c_i)·spread,
 //	             Σ ReLU(max A_i + B_i(b) + c_i)·spread) (separable): O(1)
-//	             per input and cluster.
+//	             per input and cluster. Without exactly explained classes
+//	             the windows are bounded per competitor c instead, the
+//	             smallest of three bounds: the one above; spread U_i
+//	             replaced by Σ_t 2|z_t|·|sin(w_t (c* − c)/2)| + ρ_i + uerr_i
+//	             (the one-term change of U between the two classes); and
+//	             that with E_i replaced by 2r_iκ − |p̂_i| (κ the input's
+//	             cut-off: a neuron's gate error shrinks towards the arc's
+//	             inner edge), from prefix sums of r_i cos φ_i and r_i sin φ_i
+//	             on each side of each end. O(1) per input, cluster and slot,
+//	             then O(F) per competitor.
 //
 // ε(a, b) = Σ_i h_i ρ_i (U's residual, by prefix sums) + the window and
 // loose terms + rounding (prefix sums, the tables' own rounding from
@@ -87,6 +96,24 @@ type arcCluster struct {
 	qc     []float64
 	// ww: prefix sums of E_i·(spread U_i + 2ρ_i) (arc-compact).
 	ww []float64
+	// Per competitor (arc-compact, no exactly explained classes): a window
+	// neuron's error against class c is at most E_i·(|U_i(c*) − U_i(c)| +
+	// 2ρ_i), and with U_i = û_i + r_i, û_i = Σ_t Re[z_t e^{i w_t c}],
+	// |U_i(c*) − U_i(c)| ≤ Σ_t 2|z_t|·|sin(w_t Δ/2)| + ρ_i + uerr_i, Δ = c* − c.
+	// wk[sl]: prefix sums of E_i·2|z_t|(1+1e-9) over the terms in local
+	// slot sl; w0: of E_i·(3ρ_i + uerr_i + 1e-12·Σ|z_t|).
+	wk [][]float64
+	w0 []float64
+	// The window's error shrinks towards the arc's inner edge: a window
+	// neuron's gate error is at most (2r_iκ − |p̂_i|)·W_i(c), κ the input's
+	// cut-off (so 2r_iκ bounds its residual), and on each side of an arc's
+	// end p̂_i = ±2r_i cos(wd/2)(cos θ cos φ_i − sin θ sin φ_i). sr, sc, ss
+	// [slots+1]: prefix sums of r_i·ω, r_i cos φ_i·ω, r_i sin φ_i·ω with ω
+	// the neuron's 2|z| in each slot and, last, its 3ρ_i + uerr_i + slack.
+	sr, sc, ss [][]float64
+	// abs: Σ over the tier of r_i(|ω|)(1 + |cos φ_i| + |sin φ_i|), for the
+	// rounding of these sums.
+	abs float64
 	// ka[a], kb[b], kc: [(n+1)·|K|] prefix sums of A_i(a)·r_i(c), ... for
 	// the damaged classes c in K.
 	ka, kb [][]float64
@@ -98,6 +125,9 @@ type arcNeuron struct {
 	amp   float64 // Σ |re| + |im| over the terms
 	rho   float64 // spread of U_i − û_i e^{iw c} (with rounding)
 	spr   float64 // spread of U_i (with the tables' rounding)
+	uerr  float64 // 2·max|rounding of U_i|: U_i(c) − U_i(c') is within it of the tables'
+	// per-class window weights: E_i's multipliers of |sin(π f Δ/p)| per
+	// term (2|z_t|) and the rest (refinedRest), see arcCluster.wk.
 	// exact[j] is the residual r_i(K[j]) of damaged class K[j], explained
 	// exactly.
 	exact []float64
@@ -151,7 +181,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		}
 		uErr := 2 * maxAbs(e.U[i])
 		resAll[i], slack[i] = res, uErr+sl
-		neur[i] = arcNeuron{terms: terms, amp: amp, spr: spread(t.U[i]) + uErr}
+		neur[i] = arcNeuron{terms: terms, amp: amp, spr: spread(t.U[i]) + uErr, uerr: uErr}
 		var dmax, hmax float64
 		for x := 0; x < p; x++ {
 			dmax = max(dmax, e.A[x][i]+g2*math.Abs(t.A[x][i]))
@@ -353,6 +383,49 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				Eof[nn.i] = nn.E
 			}
 			ac.ww = rprefix(func(i int) float64 { return Eof[i] * (neur[i].spr + 2*neur[i].rho) })
+			if s.Compact && len(K) == 0 {
+				ac.wk = make([][]float64, ac.slots)
+				for sl := range ac.wk {
+					g := ac.gslot[sl]
+					ac.wk[sl] = rprefix(func(i int) float64 {
+						var z float64
+						for _, tm := range neur[i].terms {
+							if tm.f == g {
+								z += math.Hypot(tm.re, tm.im)
+							}
+						}
+						return Eof[i] * 2 * z * (1 + 1e-9)
+					})
+				}
+				ac.w0 = rprefix(func(i int) float64 {
+					return Eof[i] * (3*neur[i].rho + neur[i].uerr + 1e-12*neur[i].amp)
+				})
+				rOf, phOf := map[int]float64{}, map[int]float64{}
+				for j, nn := range tight {
+					rOf[nn.i], phOf[nn.i] = nn.r, ac.phi[j]
+				}
+				omega := func(i, sl int) float64 { // ω of neuron i in slot sl (sl = slots: the rest)
+					if sl == ac.slots {
+						return 3*neur[i].rho + neur[i].uerr + 1e-12*neur[i].amp
+					}
+					var z float64
+					for _, tm := range neur[i].terms {
+						if tm.f == ac.gslot[sl] {
+							z += math.Hypot(tm.re, tm.im)
+						}
+					}
+					return 2 * z * (1 + 1e-9)
+				}
+				for sl := 0; sl <= ac.slots; sl++ {
+					ac.sr = append(ac.sr, rprefix(func(i int) float64 { return rOf[i] * omega(i, sl) }))
+					ac.sc = append(ac.sc, rprefix(func(i int) float64 { return rOf[i] * math.Cos(phOf[i]) * omega(i, sl) }))
+					ac.ss = append(ac.ss, rprefix(func(i int) float64 { return rOf[i] * math.Sin(phOf[i]) * omega(i, sl) }))
+					for _, i := range ac.idx {
+						ac.abs += rOf[i] * math.Abs(omega(i, sl)) * (1 + math.Abs(math.Cos(phOf[i])) + math.Abs(math.Sin(phOf[i])))
+					}
+				}
+				flops += int64(n) * int64(ac.slots+1) * 16
+			}
 			flops += int64(2*p+1) * int64(n) * int64(2*width+4)
 			clusters = append(clusters, ac)
 		}
@@ -426,6 +499,22 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		"rounding (tables, prefix sums, explanation)")
 	var arc, win []rng
 	arcBuf, winBuf := make([]rng, 0, 2), make([]rng, 0, 4)
+	// Per-competitor window bounds (arc-compact without exactly explained
+	// classes): gk[f] collects the windows' E_i·2|z| of frequency slot f,
+	// g0 the rest; absSin[j] = |sin(πj/p)|.
+	refine := s.Compact && len(K) == 0
+	gk, gateC := make([]float64, F), make([]float64, p)
+	gk2 := make([]float64, F) // the same with the inner-edge refinement, g02 its rest
+	var sideBuf [4][]rng
+	absSin := make([]float64, p)
+	for j := range absSin {
+		absSin[j] = math.Abs(math.Sin(math.Pi * float64(j) / float64(p)))
+	}
+	certified := make([]bool, p*p)
+	var perClass []float64 // [p²][p]: each competitor's ε, for check
+	if refine {
+		perClass = make([]float64, p*p*p)
+	}
 	// Half-angle cosines cos(πj/p), j < 2p: cos(w d/2) and θ by table.
 	half := make([]float64, 2*p)
 	for j := range half {
@@ -443,8 +532,10 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			clear(zr)
 			clear(zi)
 			clear(kx)
-			var resid, gate, gateScale float64
+			var resid, gate, gateScale, g0, g02 float64
 			var ops int64
+			clear(gk)
+			clear(gk2)
 			// Each prefix difference is within γ of twice the absolute sum
 			// of all terms; up to two ranges per sum: a factor 8.
 			zscale := 8 * (sa[a] + sb[b] + sc)
@@ -497,6 +588,54 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						gate += ac.ww[r.hi] - ac.ww[r.lo]
 						gateScale += ac.ww[len(ac.ww)-1]
 						windowed += int64(r.hi - r.lo)
+						if refine {
+							g0 += ac.w0[r.hi] - ac.w0[r.lo]
+							gateScale += ac.w0[n]
+							for sl, w := range ac.wk {
+								gk[ac.gslot[sl]] += w[r.hi] - w[r.lo]
+								gateScale += w[n]
+							}
+							ops += int64(ac.slots)*2 + 2
+						}
+					}
+					if refine {
+						// Each end's window split at the end: inside the arc
+						// p̂_i > 0 (σ = +1), outside p̂_i < 0 (σ = −1).
+						kap := min(ac.cutA[a], ac.cutB[b])*(1+1e-5) + 1e-6
+						var sides [4][]rng
+						var sign [4]float64
+						if ratio > 1-1e-6 {
+							sides[0] = ranges(sideBuf[0][:0], ac.phi, mu-math.Pi/2, math.Pi)
+							sides[1] = ranges(sideBuf[1][:0], ac.phi, mu+math.Pi/2, math.Pi)
+							sign = [4]float64{1, -1, 0, 0}
+						} else {
+							delta := math.Asin(ratio) + 1e-7
+							e1, e2 := mu-math.Pi/2, mu+math.Pi/2
+							sides[0] = ranges(sideBuf[0][:0], ac.phi, e1, delta)
+							sides[1] = ranges(sideBuf[1][:0], ac.phi, e1-delta, delta)
+							sides[2] = ranges(sideBuf[2][:0], ac.phi, e2-delta, delta)
+							sides[3] = ranges(sideBuf[3][:0], ac.phi, e2, delta)
+							sign = [4]float64{1, -1, 1, -1}
+						}
+						ct, st := math.Cos(theta), math.Sin(theta)
+						for q, rs := range sides {
+							for _, r := range rs {
+								for sl := 0; sl <= ac.slots; sl++ {
+									A := ac.sr[sl][r.hi] - ac.sr[sl][r.lo]
+									C := ac.sc[sl][r.hi] - ac.sc[sl][r.lo]
+									S := ac.ss[sl][r.hi] - ac.ss[sl][r.lo]
+									// Σ (2r_iκ − σ p̂_i)ω_i ≥ 0 in exact arithmetic.
+									v := max(2*kap*A-sign[q]*2*cd*(ct*C-st*S), 0)
+									if sl == ac.slots {
+										g02 += v
+									} else {
+										gk2[ac.gslot[sl]] += v
+									}
+								}
+								gateScale += 2 * (kap + 1) * ac.abs
+								ops += int64(ac.slots+1) * 12
+							}
+						}
 					}
 					ops += 4
 					continue
@@ -516,10 +655,12 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					windowed += int64(r.hi - r.lo)
 				}
 			}
+			var gateLoose float64
 			if s.Compact {
 				if looseA != nil {
-					gate += min(looseA[a], looseB[b])
+					gateLoose = min(looseA[a], looseB[b])
 				}
+				gate += gateLoose
 			} else {
 				for _, i := range loose {
 					resid += addNeuron(neur[i], max(t.A[a][i]+t.B[b][i]+t.C[i], 0))
@@ -545,19 +686,71 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				}
 			}
 			ops += int64(p) * int64(3+4*F)
+			cs := (a + b) % p
+			gateWin := gate - gateLoose
+			if refine {
+				// Each competitor's own window bound, never above the
+				// one for all classes.
+				gate = 0
+				for c := range gateC {
+					if c == cs {
+						continue
+					}
+					d := (cs - c + p) % p
+					gw, gw2 := g0, g02
+					for f, w := range gk {
+						sn := absSin[(freqs[f]*d)%p]
+						gw += w * sn
+						gw2 += gk2[f] * sn
+					}
+					gateC[c] = min(gateWin, gw, gw2) + gateLoose
+					gate = max(gate, gateC[c])
+				}
+				ops += int64(p) * int64(4*F+6)
+			}
 			// Rounding: Z and the ε sums are sums of at most 2M + 8 terms
 			// whose absolute values are bounded by zscale and rscale; each
 			// logit adds 2F + 3 terms; the tables' own rounding is kRound.
 			gm := circuit.Gamma(2*M + 16)
 			round := 2*(gm*zscale+circuit.Gamma(2*F+8)*(zabs+dsA[a]+dsB[b]+ds0)+derrA[a]+derrB[b]+derr0) + gm*(rscale+4*gate+4*gateScale) + kRound
 			resid = max(resid, 0) // a sum of non-negative terms, up to rounding (in round)
-			eps[a*p+b] = roundUp(resid+gate+round, 8)
-			budget.add(resid, gate, round)
+			eps[a*p+b] = roundUp(resid+gate+round, 8+F)
+			if refine {
+				// Certified when every competitor's margin exceeds its own
+				// bound (and all is finite).
+				ok := isFinite(eps[a*p+b])
+				binding, worst := gate, math.Inf(1)
+				for c, v := range row {
+					if c == cs {
+						continue
+					}
+					e := roundUp(resid+gateC[c]+round, 8+F)
+					perClass[(a*p+b)*p+c] = e
+					d := row[cs] - v
+					if !(d > e) || d-d != 0 {
+						ok = false
+					}
+					if d-e < worst {
+						worst, binding = d-e, gateC[c]
+					}
+				}
+				certified[a*p+b] = ok
+				budget.add(resid, binding, round)
+			} else {
+				budget.add(resid, gate, round)
+			}
 			perInput += ops + 12
 		}
 	}
 	flops += perInput
 	cert := m.certify(s.Name(), eps, expl, flops)
+	if refine {
+		// ε(a, b) above is the largest over the competitors (what check
+		// compares the actual errors with); certification used each one's.
+		cert.Certified = certified
+		cert.CertifiedAccuracy = fraction(certified)
+		cert.perClass = perClass
+	}
 	cert.DamagedClasses = K
 	if math.IsInf(tauMin, 1) {
 		tauMin = 0 // no tight neuron

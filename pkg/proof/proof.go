@@ -13,6 +13,11 @@
 //	fourier-U/T  exact hidden activations, the unembedding U compressed to
 //	             its T largest Fourier terms per neuron, residuals bounded
 //	             per input
+//	arc          the same explanation from each cluster's geometry: prefix
+//	             sums over the arc of active neurons, only the neurons near
+//	             its ends evaluated (arc.go)
+//	arc-compact  no neuron evaluated on any input: the arc's ends bounded
+//	             per competitor (arc-compact-U/T: T terms of U per neuron)
 //
 // Soundness: an input (a, b) is certified when the explanation's margin
 // E(c*) − E(c), c* = a + b, exceeds ε(a, b) for every c ≠ c*, where ε bounds
@@ -157,6 +162,9 @@ type Certificate struct {
 
 	base   []float64 // ε(a, b) without the per-class extras
 	extras *classExtras
+	// perClass[(a·p + b)·p + c], if set, is the bound for competitor c
+	// itself (arc-compact's per-competitor windows); Eps is its maximum.
+	perClass []float64
 }
 
 // Strategy proves what it can about a model.
@@ -171,10 +179,11 @@ type Strategy interface {
 var ErrUnknownStrategy = errors.New("proof: unknown strategy")
 
 // Strategies returns the default frontier: brute force, the linear bound,
-// the arc strategies (compact, and with 1 and 4 Fourier terms of U per
-// neuron) and the Fourier-compressed unembedding with 1, 2, 4 and 8 terms.
+// the arc strategies (compact with 1 and 8 Fourier terms of U per neuron,
+// and with windows evaluated exactly, 1 and 4 terms) and the
+// Fourier-compressed unembedding with 1, 2, 4 and 8 terms.
 func Strategies() []Strategy {
-	return []Strategy{BruteForce{}, Linear{}, Arc{Compact: true}, Arc{}, Arc{T: 4}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
+	return []Strategy{BruteForce{}, Linear{}, Arc{Compact: true}, Arc{Compact: true, T: 8}, Arc{}, Arc{T: 4}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
 }
 
 // ByName finds a strategy of Strategies by name, or "fourier-U/T" for any T.
