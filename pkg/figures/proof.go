@@ -2,6 +2,7 @@ package figures
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"sort"
 
@@ -112,7 +113,7 @@ func Certified(c *proof.Certificate, p int) *Figure {
 		z[b] = make([]float64, p)
 		for a := 0; a < p; a++ {
 			k := a*p + b
-			z[b][a] = c.Margin[k] - c.Eps[k]
+			z[b][a] = c.Slack[k]
 			if !math.IsInf(z[b][a], 0) && !math.IsNaN(z[b][a]) {
 				lim = math.Max(lim, math.Abs(z[b][a]))
 			}
@@ -123,6 +124,22 @@ func Certified(c *proof.Certificate, p int) *Figure {
 	}
 	h := Heatmap(fmt.Sprintf("%s: margin − ε, %.1f%% certified", c.Strategy, 100*c.CertifiedAccuracy), "a", "b", z, lim)
 	h.Title.Text = fmt.Sprintf("%s: margin − ε (%.1f%% of inputs certified)", c.Strategy, 100*c.CertifiedAccuracy)
+	if c.CertifiedAccuracy > 0 && c.CertifiedAccuracy < 0.5 {
+		// A few certified inputs with a thin slack would not show in the
+		// colours: mark them.
+		var pts plotter.XYs
+		for k, ok := range c.Certified {
+			if ok {
+				pts = append(pts, plotter.XY{X: float64(k / p), Y: float64(k % p)})
+			}
+		}
+		s := NewScatter(h, "certified inputs", pts)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		s.GlyphStyle.Radius = vg.Points(1.6)
+		s.GlyphStyle.Color = color.Black
+		h.Add(s)
+		h.Title.Text = fmt.Sprintf("%s: margin − ε (dots: the %.1f%% of inputs certified)", c.Strategy, 100*c.CertifiedAccuracy)
+	}
 	pal := moreland.SmoothBlueRed()
 	pal.SetMin(-lim)
 	pal.SetMax(lim)
@@ -130,7 +147,7 @@ func Certified(c *proof.Certificate, p int) *Figure {
 	bar := &plotter.ColorBar{ColorMap: pal, Vertical: true}
 	cb.Add(bar)
 	cb.HideX()
-	cb.Y.Label.Text = "margin − ε (> 0: certified)"
+	cb.Y.Label.Text = "least margin − ε (> 0: certified)"
 	cb.Y.Padding = 0
 	f := &Figure{Name: "proof-certified", Plots: [][]*plot.Plot{{h, cb}}, Width: 7 * vg.Inch, Height: 5 * vg.Inch}
 	f.Widths = []float64{6, 1}

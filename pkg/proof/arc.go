@@ -505,12 +505,12 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	refine := s.Compact && len(K) == 0
 	gk, gateC := make([]float64, F), make([]float64, p)
 	gk2 := make([]float64, F) // the same with the inner-edge refinement, g02 its rest
-	var sideBuf [4][]rng
+	var sideBuf [2][]rng
 	absSin := make([]float64, p)
 	for j := range absSin {
 		absSin[j] = math.Abs(math.Sin(math.Pi * float64(j) / float64(p)))
 	}
-	certified := make([]bool, p*p)
+	certified, slackOf := make([]bool, p*p), make([]float64, p*p)
 	var perClass []float64 // [p²][p]: each competitor's ε, for check
 	if refine {
 		perClass = make([]float64, p*p*p)
@@ -599,24 +599,16 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						}
 					}
 					if refine {
-						// Each end's window split at the end: inside the arc
-						// p̂_i > 0 (σ = +1), outside p̂_i < 0 (σ = −1).
+						// The window split by the arc's own index ranges (so
+						// that every window neuron is in exactly one part):
+						// σ = +1 inside the arc, −1 outside. σ need only agree
+						// with the arc membership the explanation used: for
+						// |p̂_i| ≤ 2r_iκ the gate error is at most 2r_iκ − σp̂_i
+						// either way.
 						kap := min(ac.cutA[a], ac.cutB[b])*(1+1e-5) + 1e-6
-						var sides [4][]rng
-						var sign [4]float64
-						if ratio > 1-1e-6 {
-							sides[0] = ranges(sideBuf[0][:0], ac.phi, mu-math.Pi/2, math.Pi)
-							sides[1] = ranges(sideBuf[1][:0], ac.phi, mu+math.Pi/2, math.Pi)
-							sign = [4]float64{1, -1, 0, 0}
-						} else {
-							delta := math.Asin(ratio) + 1e-7
-							e1, e2 := mu-math.Pi/2, mu+math.Pi/2
-							sides[0] = ranges(sideBuf[0][:0], ac.phi, e1, delta)
-							sides[1] = ranges(sideBuf[1][:0], ac.phi, e1-delta, delta)
-							sides[2] = ranges(sideBuf[2][:0], ac.phi, e2-delta, delta)
-							sides[3] = ranges(sideBuf[3][:0], ac.phi, e2, delta)
-							sign = [4]float64{1, -1, 1, -1}
-						}
+						var sides [2][]rng
+						sides[0], sides[1] = splitByArc(sideBuf[0][:0], sideBuf[1][:0], win, arc)
+						sign := [2]float64{1, -1}
 						ct, st := math.Cos(theta), math.Sin(theta)
 						for q, rs := range sides {
 							for _, r := range rs {
@@ -734,7 +726,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 						worst, binding = d-e, gateC[c]
 					}
 				}
-				certified[a*p+b] = ok
+				certified[a*p+b] = ok && p > 1
+				slackOf[a*p+b] = worst
 				budget.add(resid, binding, round)
 			} else {
 				budget.add(resid, gate, round)
@@ -749,6 +742,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		// compares the actual errors with); certification used each one's.
 		cert.Certified = certified
 		cert.CertifiedAccuracy = fraction(certified)
+		cert.Slack = slackOf
 		cert.perClass = perClass
 	}
 	cert.DamagedClasses = K
@@ -782,6 +776,33 @@ func ranges(dst []rng, phi []float64, lo, length float64) []rng {
 		return append(dst, rng{i, sort.SearchFloat64s(phi, hi)})
 	}
 	return append(dst, rng{i, n}, rng{0, sort.SearchFloat64s(phi, hi-2*math.Pi)})
+}
+
+// splitByArc appends to in the parts of the ranges win that lie in the
+// ranges arc, and to out the rest: each index of win in exactly one.
+func splitByArc(in, out, win, arc []rng) ([]rng, []rng) {
+	var cuts []rng
+	for _, r := range win {
+		cuts = cuts[:0]
+		for _, a := range arc {
+			if lo, hi := max(r.lo, a.lo), min(r.hi, a.hi); lo < hi {
+				cuts = append(cuts, rng{lo, hi})
+			}
+		}
+		sort.Slice(cuts, func(x, y int) bool { return cuts[x].lo < cuts[y].lo })
+		at := r.lo
+		for _, c := range cuts {
+			if at < c.lo {
+				out = append(out, rng{at, c.lo})
+			}
+			in = append(in, c)
+			at = c.hi
+		}
+		if at < r.hi {
+			out = append(out, rng{at, r.hi})
+		}
+	}
+	return in, out
 }
 
 func inRanges(j int, rs []rng) bool {

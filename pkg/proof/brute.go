@@ -125,7 +125,7 @@ func (m *Model) certify(name string, eps, expl []float64, flops int64) *Certific
 // over c.
 func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl []float64, flops int64) *Certificate {
 	p := m.P
-	c := &Certificate{Strategy: name, Eps: make([]float64, p*p), Certified: make([]bool, p*p), Margin: make([]float64, p*p), FLOPs: flops, Sound: true, extras: ce, base: eps}
+	c := &Certificate{Strategy: name, Eps: make([]float64, p*p), Certified: make([]bool, p*p), Margin: make([]float64, p*p), Slack: make([]float64, p*p), FLOPs: flops, Sound: true, extras: ce, base: eps}
 	for k := 0; k < p*p; k++ {
 		cs := (k/p + k%p) % p
 		row := expl[k*p : (k+1)*p]
@@ -147,7 +147,7 @@ func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl
 					mg = d
 				}
 			}
-			c.Margin[k], c.Eps[k], c.Certified[k] = mg, e, ok && p > 1
+			c.Margin[k], c.Eps[k], c.Certified[k], c.Slack[k] = mg, e, ok && p > 1, mg-e
 			if !isFinite(e) || !(e >= 0) {
 				c.Sound = false
 			}
@@ -160,12 +160,14 @@ func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl
 		// Certified when every competitor's margin exceeds its own ε.
 		ok := eps[k] >= 0
 		worst := eps[k]
+		c.Slack[k] = math.Inf(1)
 		for cc, v := range row {
 			if cc == cs {
 				continue
 			}
 			e := eps[k] + ce.at(k, cc) + ce.at(k, cs)
 			worst = max(worst, e)
+			c.Slack[k] = min(c.Slack[k], row[cs]-v-e)
 			// A non-finite ε or margin proves nothing (and NaN compares
 			// false both ways).
 			if !(row[cs]-v > e) || !isFinite(e) || !isFinite(row[cs]-v) {

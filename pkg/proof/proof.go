@@ -151,6 +151,10 @@ type Certificate struct {
 	Eps []float64 `json:"-"`
 	// Margin[a·p + b] is the explanation's margin min_{c≠c*} E(c*) − E(c).
 	Margin []float64 `json:"-"`
+	// Slack[a·p + b] is min_{c≠c*} (E(c*) − E(c)) − ε(a, b, c), each
+	// competitor against its own bound: the input is certified when it is
+	// positive (Margin − Eps where one ε serves every competitor).
+	Slack []float64 `json:"-"`
 	// MedianMargin is the median over inputs of the explanation's margin.
 	MedianMargin float64 `json:"median_explanation_margin"`
 	// DamagedClasses are the classes whose residuals are bounded on their
