@@ -149,7 +149,9 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 		}
 		groups, certs = append(groups, g), append(certs, c)
 	}
-	p1 := figures.Scatter("bound against actual error, per run", "actual largest error (logit difference)", "bound ε (largest over inputs)", names, groups)
+	// The strategies' colours are named by the right panel's axis: the
+	// left one's legend keeps to the two reference lines.
+	p1 := figures.Scatter("bound against actual error (colours as on the right)", "actual largest error (logit difference)", "bound ε (largest over inputs)", nil, groups)
 	p1.X.Scale, p1.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p1.X.Tick.Marker, p1.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	lo, hi = lo/1.5, hi*1.5
@@ -164,7 +166,8 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 			ms[i] = m.Y
 		}
 		med := mechanism.Median(ms)
-		ml := figures.NewLine(p1, "median margin", plotter.XYs{{X: lo, Y: med}, {X: hi, Y: med}})
+		// Up to the diagonal only: the legend sits in the bottom right.
+		ml := figures.NewLine(p1, "median margin", plotter.XYs{{X: lo, Y: med}, {X: math.Max(lo, math.Min(med, hi)), Y: med}})
 		ml.Color = figures.HeldoutColor
 		ml.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 		p1.Add(ml)
@@ -172,6 +175,7 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 	}
 	// The points lie above the diagonal: the bottom right is empty.
 	p1.Legend.Top, p1.Legend.Left = false, false
+	p1.Legend.XOffs = -vg.Points(40) // inside the axes
 	p2 := figures.Scatter("certified accuracy, per run", "strategy", "certified inputs (%)", nil, certs)
 	p2.X.Min, p2.X.Max, p2.Y.Min, p2.Y.Max = -0.6, float64(len(names))-0.4, -3, 103
 	var ticks []plot.Tick

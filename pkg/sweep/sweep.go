@@ -251,7 +251,7 @@ func Execute(runs []Run, dir string, opts Options) ([]Row, error) {
 			}
 		}
 		for i, r := range group {
-			row, err := measure(be, r, cks[i])
+			row, err := Measure(be, r.Name, cks[i])
 			if err != nil {
 				return rows, fmt.Errorf("sweep: %s: %w", r.Name, err)
 			}
@@ -362,9 +362,13 @@ func trainGroup(be backends.Backend, group []Run, dir string, first, n int, opts
 	return cks, nil
 }
 
-func measure(be backends.Backend, r Run, ck *checkpoint.Checkpoint) (Row, error) {
-	c := r.Config
-	row := Row{Name: r.Name, P: c.P, Width: c.DMLP, Alpha: c.Alpha, Act: c.Act, Seed: c.Seed, Epochs: ck.Epoch,
+// Measure analyses one trained model into a row of a results table (the
+// mechanism, the pizza metrics and, for constant-attention ReLU models,
+// every proof strategy), named name: what a sweep records per run, for a
+// notebook's own runs too.
+func Measure(be backends.Backend, name string, ck *checkpoint.Checkpoint) (Row, error) {
+	c := ck.Config
+	row := Row{Name: name, P: c.P, Width: c.DMLP, Alpha: c.Alpha, Act: c.Act, Seed: c.Seed, Epochs: ck.Epoch,
 		TrainSeconds: ck.Meta.WallSeconds, SeedBatch: max(ck.Meta.SeedBatch, 1)}
 	am, err := analysis.OpenCheckpoint(be, ck)
 	if err != nil {

@@ -22,7 +22,6 @@ SETUP,
 	"github.com/modadd/modadd/pkg/measures"
 	"github.com/modadd/modadd/pkg/model"
 	"github.com/modadd/modadd/pkg/nb"
-	"github.com/modadd/modadd/pkg/proof"
 	"github.com/modadd/modadd/pkg/sweep"
 	"github.com/modadd/modadd/pkg/train"
 )
@@ -72,10 +71,11 @@ nb.Table(r.Table())"""),
 The same configuration with three seeds: how much do the mechanism and the proofs vary from one
 training run to the next? `train.TrainSeeds` trains the seeds together, in one graph with a leading
 seed axis (each model keeps its own initial weights and data split, and on the pure-Go backend ends
-bit for bit where it would alone; seed 0 is the run above, reloaded). For every seed, the table
-gives the clusters, the pizza metrics and what two proofs certify; the figure plots each proof's
-bound against the actual largest error it bounds (sound bounds lie above the diagonal, tight ones
-near it)."""),
+bit for bit where it would alone; seed 0 is the run above, reloaded). `sweep.Measure` records each
+model as a sweep records its runs: the first table gives each seed's clusters, fits, pizza metrics
+and margins, the second every proof strategy's median bound, actual error and certified share over
+the seeds, and the figure plots each proof's bound against the actual largest error it bounds (sound
+bounds lie above the diagonal, tight ones near it) and what it certifies."""),
 ("code", """%%
 seeds := []uint64{0, 1, 2}
 cfg := small("p=31;d_mlp=256")
@@ -87,43 +87,20 @@ for _, s := range seeds {
 }
 cks := nb.Must1(train.TrainSeeds(cfg, seeds, train.Options{Dirs: dirs, Progress: true}))
 be := nb.Must1(model.Backend())
-strategies := []proof.Strategy{proof.Linear{}, proof.Arc{}, proof.FourierU{T: 2}, proof.Arc{T: 4}}
-var rows [][]string
-var certs [][]*proof.Certificate
-var names []string
-var margins []float64
+var rows []sweep.Row
 for i, ck := range cks {
-	m := nb.Must1(analysis.OpenCheckpoint(be, ck))
-	r := m.Report
-	var ks string
-	for _, c := range r.Clusters {
-		if c.IsMain(cfg.DMLP) {
-			ks += fmt.Sprintf("%d(%d) ", c.K, len(c.Neurons))
-		}
-	}
-	pr := nb.Must1(proof.RunModel(nb.Must1(m.Proof()), strategies...))
-	certs = append(certs, pr.Strategies)
-	names = append(names, fmt.Sprintf("seed %d", seeds[i]))
-	margins = append(margins, r.MedianMargin)
-	row := []string{fmt.Sprint(seeds[i]), fmt.Sprintf("%.4f", r.Accuracy), ks, fmt.Sprintf("%.3f", r.MedianFVE[2]), fmt.Sprintf("%.1f", r.MedianMargin)}
-	for _, c := range pr.Strategies {
-		row = append(row, fmt.Sprintf("%.1f / %.0f%%", c.ActualMaxError, 100*c.CertifiedAccuracy))
-	}
-	rows = append(rows, row)
+	rows = append(rows, nb.Must1(sweep.Measure(be, fmt.Sprintf("seed %d", seeds[i]), ck)))
 }
-header := []string{"seed", "accuracy", "clusters k(neurons)", "median FVE of U", "median margin"}
-for _, c := range certs[0] {
-	header = append(header, c.Strategy+": actual error / certified")
-}
-nb.Table(header, rows)
-nb.Show("05-bound-vs-actual", figures.BoundVsActual("bound against actual error, 3 seeds", []string{"linear", "arc", "fourier-U/2", "arc-U/4"}, names, certs, margins[0]))"""),
+nb.Table(sweep.SeedTable(rows))
+nb.Table(sweep.ProofTable(sweep.ProofStats(rows)))
+nb.Show("05-proofs", nb.Must1(sweep.ProofsFigure("05-proofs", rows)))"""),
 ("markdown", r"""Compare each explanation's actual largest error with the median margin in the table: no sound
 bound can be smaller than the error it bounds, so an explanation whose error already exceeds the
 margin between the right answer and the rest cannot certify, however tight the bound. These small
 models, trained for 1,500 epochs, use more frequencies than the p = 59 model and their neurons'
 output weights are less single-frequency (the median FVE of U above; it is 1.00 at p = 59), so one
 or two Fourier terms per neuron miss the logits by more than the margin; four terms (arc-U/4) come
-closer. `modadd prove -model DIR` on one of these runs lists every strategy (fourier-U/8 too)."""),
+closer. `modadd prove -model DIR` on one of these runs gives the error budgets too."""),
 ("markdown", r"""## Pizza or clock: the attention mix
 
 With $\alpha = 1$ the attention is constant (pizza); with $\alpha = 0$ it is an ordinary softmax
