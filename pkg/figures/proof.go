@@ -174,6 +174,12 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 			}
 		}
 	}
+	// The lines cross everywhere in both panels (a share jumps from 0 to
+	// 100% and back as p grows): the legend gets a panel of its own.
+	key := plot.New()
+	key.HideAxes()
+	key.X.Min, key.X.Max, key.Y.Min, key.Y.Max = 0, 1, 0, 1
+	key.Legend.Top, key.Legend.Left = true, true
 	cols := Palette(len(names))
 	for j, n := range names {
 		var xc, xa plotter.XYs
@@ -198,7 +204,7 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 			s.Shape = draw.CircleGlyph{}
 			pl.Add(l, s)
 			if k == 1 {
-				pl.Legend.Add(n, l, s)
+				key.Legend.Add(n, l, s)
 			}
 		}
 	}
@@ -207,11 +213,10 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 		pl.X.Min, pl.X.Max = float64(ps[0])*0.9, float64(ps[len(ps)-1])*1.05
 		pl.Add(plotter.NewGrid())
 	}
-	// The certified shares sit at 0 or 100%: the middle of the right
-	// panel is free for the legend.
-	cert.Legend.Top, cert.Legend.Left = false, false
-	cert.Legend.YOffs = vg.Points(30)
-	return Row("proof-scaling", cost, cert)
+	f := Row("proof-scaling", cost, cert, key)
+	f.Widths = []float64{1, 1, 0.45}
+	f.Width, f.Height = 13*vg.Inch, 4.6*vg.Inch
+	return f
 }
 
 func containsString(xs []string, x string) bool {
