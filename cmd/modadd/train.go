@@ -71,7 +71,7 @@ func runTrain(args []string) error {
 		Dir: *out, Command: commandLine("train", args), Progress: !*quiet, Context: ctx, WeightsOnly: *weightsOnly,
 	}
 	if seeds != nil {
-		return trainSeeds(cfg, seeds, opts)
+		return trainSeeds(cfg, seeds, *out, opts)
 	}
 	fmt.Fprintf(os.Stderr, "training %s (p=%d, seed=%d, %d trainable parameters) for %d epochs on backend %s into %s\n",
 		cfg.Preset, cfg.P, cfg.Seed, cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), *out)
@@ -121,17 +121,18 @@ func stopContext() (context.Context, context.CancelFunc) {
 }
 
 // trainSeeds trains one model per seed in one graph and prints a line per model.
-func trainSeeds(cfg config.Config, seeds []uint64, opts train.Options) error {
+func trainSeeds(cfg config.Config, seeds []uint64, parent string, opts train.Options) error {
 	fmt.Fprintf(os.Stderr, "training %d models of %s (p=%d, seeds %d..%d, %d trainable parameters each) together for %d epochs on backend %s into %s/seed*\n",
-		len(seeds), cfg.Preset, cfg.P, seeds[0], seeds[len(seeds)-1], cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), opts.Dir)
+		len(seeds), cfg.Preset, cfg.P, seeds[0], seeds[len(seeds)-1], cfg.NumTrainable(), cfg.Epochs, model.BackendConfig(), parent)
+	dirs := train.SeedDirs(parent, seeds)
+	opts.Dir, opts.Dirs = "", dirs
 	cks, err := train.TrainSeeds(cfg, seeds, opts)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted; the checkpoints in %s/seed* are saved: run the same command to resume", opts.Dir)
+			return fmt.Errorf("interrupted; the checkpoints in %s/seed* are saved: run the same command to resume", parent)
 		}
 		return err
 	}
-	dirs := train.SeedDirs(opts.Dir, seeds)
 	generalised := 0
 	for i, ck := range cks {
 		if m, ok := ck.Last(); ok {

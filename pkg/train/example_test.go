@@ -21,7 +21,7 @@ func ExampleTrainSeeds() {
 	}
 	cfg.Epochs = 20
 	seeds := []uint64{0, 1, 2}
-	if _, err := train.TrainSeeds(cfg, seeds, train.Options{Dir: dir}); err != nil {
+	if _, err := train.TrainSeeds(cfg, seeds, train.Options{Dirs: train.SeedDirs(dir, seeds)}); err != nil {
 		panic(err)
 	}
 	for _, d := range train.SeedDirs(dir, seeds) {

@@ -27,7 +27,7 @@ func SeedDirs(dir string, seeds []uint64) []string {
 // TrainSeeds trains one model of cfg per seed (cfg.Seed is replaced by each
 // seed: its initial weights and data split), all in one graph with a leading
 // seed axis (NewSeedTrainer), and saves them as ordinary model directories
-// (opts.Dirs, or SeedDirs(opts.Dir, seeds)). It resumes like Train: models
+// (opts.Dirs; SeedDirs names them under a parent). It resumes like Train: models
 // already trained are loaded, not retrained, and models stopped at different
 // epochs are trained in groups by epoch. It returns the models' checkpoints
 // in the order of seeds.
@@ -42,10 +42,10 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 		}
 		seen[s] = true
 	}
-	dirs := opts.Dirs
-	if dirs == nil && opts.Dir != "" {
-		dirs = SeedDirs(opts.Dir, seeds)
+	if opts.Dir != "" {
+		return nil, fmt.Errorf("train: TrainSeeds writes one model directory per seed: give them in Options.Dirs (train.SeedDirs(%q, seeds) names them %s/seed<s>), not Options.Dir", opts.Dir, opts.Dir)
 	}
+	dirs := opts.Dirs
 	if dirs != nil && len(dirs) != len(seeds) {
 		return nil, fmt.Errorf("train: %d directories for %d seeds", len(dirs), len(seeds))
 	}

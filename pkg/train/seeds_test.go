@@ -51,7 +51,7 @@ func TestSeedsMatchAlone(t *testing.T) {
 			tol = 0 // simplego's batched products sum each model in the same order as alone (measured)
 		}
 		dir := t.TempDir()
-		cks, err := TrainSeeds(cfg, seeds, Options{Dir: dir})
+		cks, err := TrainSeeds(cfg, seeds, Options{Dirs: SeedDirs(dir, seeds)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,16 +109,16 @@ func TestSeedsResume(t *testing.T) {
 	dir := t.TempDir()
 	half := cfg
 	half.Epochs = 10
-	if _, err := TrainSeeds(half, seeds, Options{Dir: dir}); err != nil {
+	if _, err := TrainSeeds(half, seeds, Options{Dirs: SeedDirs(dir, seeds)}); err != nil {
 		t.Fatal(err)
 	}
-	resumed, err := TrainSeeds(cfg, seeds, Options{Dir: dir})
+	resumed, err := TrainSeeds(cfg, seeds, Options{Dirs: SeedDirs(dir, seeds)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	idir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = TrainSeeds(cfg, seeds, Options{Dir: idir, Context: ctx, OnMetrics: func(m checkpoint.Metrics, _ checkpoint.Tensors) {
+	_, err = TrainSeeds(cfg, seeds, Options{Dirs: SeedDirs(idir, seeds), Context: ctx, OnMetrics: func(m checkpoint.Metrics, _ checkpoint.Tensors) {
 		if m.Epoch == 5 {
 			cancel()
 		}
@@ -131,7 +131,7 @@ func TestSeedsResume(t *testing.T) {
 			t.Fatalf("interrupted batch saved %s at epoch %v (err %v), want 5", d, ck.Epoch, err)
 		}
 	}
-	interrupted, err := TrainSeeds(cfg, seeds, Options{Dir: idir})
+	interrupted, err := TrainSeeds(cfg, seeds, Options{Dirs: SeedDirs(idir, seeds)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestSeedsResume(t *testing.T) {
 	if _, err := TrainSeeds(half, seeds[:1], Options{Dirs: SeedDirs(gdir, seeds[:1])}); err != nil {
 		t.Fatal(err)
 	}
-	grouped, err := TrainSeeds(cfg, seeds, Options{Dir: gdir})
+	grouped, err := TrainSeeds(cfg, seeds, Options{Dirs: SeedDirs(gdir, seeds)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +172,7 @@ func TestSeedsErrors(t *testing.T) {
 		{[]uint64{1, 1}, Options{}, "twice"},
 		{[]uint64{1, 2}, Options{Dirs: []string{t.TempDir()}}, "1 directories for 2 seeds"},
 		{[]uint64{1, 2}, Options{Dirs: []string{"x/m", "x/./m"}}, "given to two seeds"},
+		{[]uint64{1, 2}, Options{Dir: "x"}, "give them in Options.Dirs"},
 	} {
 		if _, err := TrainSeeds(cfg, c.seeds, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("seeds %v: err = %v, want %q", c.seeds, err, c.want)

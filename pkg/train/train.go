@@ -38,14 +38,14 @@ import (
 // Options control a training run; the zero value trains in memory, silently,
 // on the default backend.
 type Options struct {
-	// Dir is the model directory. If it holds a checkpoint, training resumes
-	// from it (the configs must agree on everything but the epoch count and
-	// the intervals); checkpoints and the final model are written there. If
-	// empty, nothing is written. For TrainSeeds, Dir is the parent of the
-	// models' directories (see SeedDirs) unless Dirs is set.
+	// Dir is Train's model directory. If it holds a checkpoint, training
+	// resumes from it (the configs must agree on everything but the epoch
+	// count and the intervals); checkpoints and the final model are written
+	// there. If empty, nothing is written. TrainSeeds refuses it: see Dirs.
 	Dir string
-	// Dirs are TrainSeeds' model directories, one per seed (default
-	// SeedDirs(Dir, seeds)).
+	// Dirs are TrainSeeds' model directories, one per seed, each used as
+	// Train uses Dir (SeedDirs names them under a parent); if nil, nothing
+	// is written.
 	Dirs []string
 	// Backend to train on; nil means model.Backend().
 	Backend backends.Backend
