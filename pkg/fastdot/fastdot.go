@@ -11,8 +11,10 @@
 // performs exactly that sequence in each of eight lanes (one output column
 // per lane, four lhs rows per pass; separate multiply and add, never a
 // fused multiply-add), so models train to the same bits with or without it
-// (TestSameBits, and the shipped models' tests). It is about 6.8 times
-// faster per product (bench/README.md).
+// (TestProductSameBits). It is about 10 times faster per block
+// (bench/README.md). The products too small to be split into blocks get
+// the same treatment (small.go): eight output columns per lane group, in
+// the order of simplego's execNormalizedDotGeneralGeneric.
 //
 // Install registers it in simplego's kernel table, which is unexported: a
 // go:linkname reaches the table and reflection builds a function of the
@@ -35,6 +37,12 @@ import (
 
 //go:linkname kernels github.com/gomlx/gomlx/backends/simplego.dotGeneralKernelDTypeMap
 var kernels *simplego.DTypeMap
+
+// smallKernels holds simplego's kernels of the small products (those it
+// does not split into blocks).
+//
+//go:linkname smallKernels github.com/gomlx/gomlx/backends/simplego.dotGeneralNormalizedDTypeMap
+var smallKernels *simplego.DTypeMap
 
 // priorityUser is simplego's registerPriority for user overrides.
 const priorityUser = 100
@@ -63,8 +71,9 @@ func Install() (bool, error) {
 	return installed, installErr
 }
 
-// products counts the products the AVX2 kernel was built for.
-var products atomic.Int64
+// products counts the products the AVX2 block kernel was built for,
+// smallProducts the calls of the small-product kernel.
+var products, smallProducts atomic.Int64
 
 // Installed reports whether Install put the AVX2 kernel in use.
 func Installed() bool { return installed }
@@ -96,6 +105,40 @@ func install() error {
 		return []reflect.Value{reflect.ValueOf(k.apply).Convert(kernelType)}
 	})
 	kernels.Register(dtypes.Float32, priorityUser, builder.Interface())
+	return installSmall()
+}
+
+// installSmall registers smallProduct for float32 in place of
+// execNormalizedDotGeneralGeneric[float32] (func(lhs, rhs, output *Buffer,
+// params *dotGeneralNodeData, batchStart, batchEnd int)).
+func installSmall() error {
+	if smallKernels == nil || smallKernels.Map[dtypes.Float32] == nil {
+		return fmt.Errorf("fastdot: simplego's small-product table is not where GoMLX v0.26.0 keeps it")
+	}
+	orig := reflect.ValueOf(smallKernels.Map[dtypes.Float32])
+	typ := orig.Type()
+	if typ.Kind() != reflect.Func || typ.NumIn() != 6 || typ.NumOut() != 0 || typ.In(3).Kind() != reflect.Pointer {
+		return fmt.Errorf("fastdot: simplego's small-product kernel has type %v, not the one of GoMLX v0.26.0", typ)
+	}
+	params := typ.In(3).Elem()
+	for _, name := range []string{"lhsCrossSize", "rhsCrossSize", "contractingSize"} {
+		if f, ok := params.FieldByName(name); !ok || f.Type.Kind() != reflect.Int {
+			return fmt.Errorf("fastdot: simplego's product parameters have no int field %s", name)
+		}
+	}
+	fn := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
+		lhs, rhs, out := flat(args[0]), flat(args[1]), flat(args[2])
+		p := args[3].Elem()
+		lc, rc, n := int(p.FieldByName("lhsCrossSize").Int()), int(p.FieldByName("rhsCrossSize").Int()), int(p.FieldByName("contractingSize").Int())
+		start, end := int(args[4].Int()), int(args[5].Int())
+		if lhs == nil || rhs == nil || out == nil || len(lhs) < end*lc*n || len(rhs) < end*rc*n || len(out) < end*lc*rc {
+			return orig.Call(args)
+		}
+		smallProducts.Add(1)
+		smallProduct(lhs, rhs, out, start, end, lc, rc, n)
+		return nil
+	})
+	smallKernels.Register(dtypes.Float32, priorityUser, fn.Interface())
 	return nil
 }
 

@@ -93,7 +93,9 @@ func TestProductSameBits(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	type pair struct{ m, k, n int }
-	sizes := []pair{{3481, 512, 59}, {512, 3481, 59}, {3481, 59, 512}, {70, 130, 65}}
+	// Large products (split into blocks) and small ones (with column and
+	// contraction remainders, one lhs row left over, a single row).
+	sizes := []pair{{3481, 512, 59}, {512, 3481, 59}, {3481, 59, 512}, {70, 130, 65}, {59, 512, 128}, {59, 128, 512}, {7, 13, 21}, {1, 9, 8}, {6, 100, 3}}
 	var xs, ys []*tensors.Tensor
 	for _, s := range sizes {
 		xs = append(xs, tensors.FromFlatDataAndDimensions(data(rng, s.m*s.k, 1), s.m, s.k))
@@ -113,10 +115,10 @@ func TestProductSameBits(t *testing.T) {
 	if ok, err := Install(); err != nil || !ok {
 		t.Fatalf("Install: %v, %v", ok, err)
 	}
-	n0 := products.Load()
+	n0, s0 := products.Load(), smallProducts.Load()
 	after := run()
-	if products.Load() == n0 {
-		t.Fatal("simplego did not use the AVX2 kernel")
+	if products.Load() == n0 || smallProducts.Load() == s0 {
+		t.Fatalf("simplego used the AVX2 block kernel %d times and the small one %d times", products.Load()-n0, smallProducts.Load()-s0)
 	}
 	for i := range before {
 		for j := range before[i] {

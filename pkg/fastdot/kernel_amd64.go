@@ -9,3 +9,15 @@ func available() bool { return cpu.X86.HasAVX2 && cpu.X86.HasAVX }
 //
 //go:noescape
 func blockAVX2(l, r, o *float32)
+
+// rows4AVX2 is o[q][0:8] += Σ_k l[q][k]·r[k][0:8] for the four rows q of
+// l (rows lstride bytes apart) and of o (ostride apart), r's rows rstride
+// apart, over k < n, in simplego's small-product order (small_amd64.s).
+//
+//go:noescape
+func rows4AVX2(l *float32, lstride int, r *float32, rstride int, o *float32, ostride int, n int)
+
+// rows1AVX2 is rows4AVX2 for one row.
+//
+//go:noescape
+func rows1AVX2(l *float32, lstride int, r *float32, rstride int, o *float32, ostride int, n int)
