@@ -11,7 +11,10 @@
 // performs exactly that sequence in each of eight lanes (one output column
 // per lane, four lhs rows per pass; separate multiply and add, never a
 // fused multiply-add), so models train to the same bits with or without it
-// (TestProductSameBits). It is about 10 times faster per block
+// (TestProductSameBits through simplego itself, and TestTrainSameBits
+// for a training run; with the default GOAMD64=v1 or v2: at v3 the
+// compiler fuses simplego's scalar code into FMA instructions, and this
+// package then builds no kernel). It is about 10 times faster per block
 // (bench/README.md). The products too small to be split into blocks get
 // the same treatment (small.go): eight output columns per lane group, in
 // the order of simplego's execNormalizedDotGeneralGeneric.
@@ -55,7 +58,14 @@ var (
 	once       sync.Once
 	installed  bool
 	installErr error
+	// enabled switches the installed kernels on and off (Enable): the
+	// builders then hand the work to simplego's own.
+	enabled atomic.Bool
 )
+
+// Enable switches the installed kernels on or off (for comparisons: the
+// results are the same bits either way; off, simplego's kernels run).
+func Enable(on bool) { enabled.Store(on) }
 
 // Install registers the AVX2 kernel for float32 products, once per
 // process; it reports whether the kernel is in use. The kernel builders
@@ -67,6 +77,7 @@ func Install() (bool, error) {
 		}
 		installErr = install()
 		installed = installErr == nil
+		enabled.Store(installed)
 	})
 	return installed, installErr
 }
@@ -75,26 +86,27 @@ func Install() (bool, error) {
 // smallProducts the calls of the small-product kernel.
 var products, smallProducts atomic.Int64
 
-// Installed reports whether Install put the AVX2 kernel in use.
-func Installed() bool { return installed }
-
 func install() error {
-	if kernels == nil || kernels.Map[dtypes.Float32] == nil {
+	if kernels == nil || kernels.Name != "DotGeneralKernel" || kernels.Map[dtypes.Float32] == nil {
 		return fmt.Errorf("fastdot: simplego's kernel table is not where GoMLX v0.26.0 keeps it")
 	}
 	orig := reflect.ValueOf(kernels.Map[dtypes.Float32])
 	typ := orig.Type() // func(lhs, rhs, output *Buffer, blockDim int) kernelFuncType
-	if typ.Kind() != reflect.Func || typ.NumIn() != 4 || typ.NumOut() != 1 || typ.Out(0).Kind() != reflect.Func {
+	if typ.Kind() != reflect.Func || typ.NumIn() != 4 || typ.NumOut() != 1 || typ.Out(0).Kind() != reflect.Func ||
+		typ.In(3).Kind() != reflect.Int || !hasFlat(typ.In(0)) {
 		return fmt.Errorf("fastdot: simplego's kernel builder has type %v, not the one of GoMLX v0.26.0", typ)
 	}
 	if d := 1 << simplego.DotGeneralTargetBlockLog2Dim[dtypes.Float32]; d != blockDim {
 		return fmt.Errorf("fastdot: simplego uses %d×%d float32 blocks; the kernel is written for %d×%d", d, d, blockDim, blockDim)
 	}
 	kernelType := typ.Out(0)
-	if kernelType.NumIn() != 3 || kernelType.NumOut() != 0 {
+	if !reflect.TypeOf((*kernel)(nil).apply).ConvertibleTo(kernelType) {
 		return fmt.Errorf("fastdot: simplego's kernel has type %v, not the one of GoMLX v0.26.0", kernelType)
 	}
 	builder := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
+		if !enabled.Load() {
+			return orig.Call(args)
+		}
 		dim := int(args[3].Int())
 		lhs, rhs, out := flat(args[0]), flat(args[1]), flat(args[2])
 		if dim != blockDim || lhs == nil || rhs == nil || out == nil {
@@ -112,12 +124,13 @@ func install() error {
 // execNormalizedDotGeneralGeneric[float32] (func(lhs, rhs, output *Buffer,
 // params *dotGeneralNodeData, batchStart, batchEnd int)).
 func installSmall() error {
-	if smallKernels == nil || smallKernels.Map[dtypes.Float32] == nil {
+	if smallKernels == nil || smallKernels.Name != "DotGeneralNormalized" || smallKernels.Map[dtypes.Float32] == nil {
 		return fmt.Errorf("fastdot: simplego's small-product table is not where GoMLX v0.26.0 keeps it")
 	}
 	orig := reflect.ValueOf(smallKernels.Map[dtypes.Float32])
 	typ := orig.Type()
-	if typ.Kind() != reflect.Func || typ.NumIn() != 6 || typ.NumOut() != 0 || typ.In(3).Kind() != reflect.Pointer {
+	if typ.Kind() != reflect.Func || typ.NumIn() != 6 || typ.NumOut() != 0 || typ.In(3).Kind() != reflect.Pointer ||
+		typ.In(4).Kind() != reflect.Int || typ.In(5).Kind() != reflect.Int || !hasFlat(typ.In(0)) {
 		return fmt.Errorf("fastdot: simplego's small-product kernel has type %v, not the one of GoMLX v0.26.0", typ)
 	}
 	params := typ.In(3).Elem()
@@ -127,6 +140,9 @@ func installSmall() error {
 		}
 	}
 	fn := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
+		if !enabled.Load() {
+			return orig.Call(args)
+		}
 		lhs, rhs, out := flat(args[0]), flat(args[1]), flat(args[2])
 		p := args[3].Elem()
 		lc, rc, n := int(p.FieldByName("lhsCrossSize").Int()), int(p.FieldByName("rhsCrossSize").Int()), int(p.FieldByName("contractingSize").Int())
@@ -140,6 +156,16 @@ func installSmall() error {
 	})
 	smallKernels.Register(dtypes.Float32, priorityUser, fn.Interface())
 	return nil
+}
+
+// hasFlat reports whether t is a pointer to a struct with an interface
+// field flat (simplego's *Buffer, whose flat holds the data).
+func hasFlat(t reflect.Type) bool {
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	f, ok := t.Elem().FieldByName("flat")
+	return ok && f.Type.Kind() == reflect.Interface
 }
 
 // flat is a *simplego.Buffer's data as []float32 (nil if it holds another

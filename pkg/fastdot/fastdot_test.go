@@ -80,51 +80,88 @@ func TestBlockSameBits(t *testing.T) {
 	}
 }
 
-// TestProductSameBits multiplies through simplego itself, before and after
-// Install, at the training step's sizes ([3481×512]·[512×59] and the
-// gradients' transposes): the same bits, and the kernel was used.
+// operands draws an [m×n] matrix of ordinary values (half zeros, like a
+// ReLU's output) with special values in its first row only: signed zeros,
+// overflowing products, subnormals, infinities. Most outputs stay finite,
+// so the comparison compares numbers, not NaNs.
+func operands(rng *rand.Rand, m, n int, scale float64) []float32 {
+	x := make([]float32, m*n)
+	for i := range x {
+		if rng.IntN(2) == 0 {
+			x[i] = float32(scale * rng.NormFloat64())
+		}
+	}
+	special := []float32{float32(math.Copysign(0, -1)), 3e30, 1e-40, float32(math.Inf(1)), float32(math.Inf(-1))}
+	for j := 0; j < n && j < 3*len(special); j += 3 {
+		x[j] = special[(j/3)%len(special)]
+	}
+	return x
+}
+
+// TestProductSameBits multiplies through simplego itself with the AVX2
+// kernels off and on, at the training step's sizes and others (large
+// products split into blocks, with padding; small ones with column and
+// contraction remainders, one lhs row left over, a single row; a batched
+// product as a seed batch makes): the same bits, and both kernels ran.
 func TestProductSameBits(t *testing.T) {
 	if !available() {
 		t.Skip("no AVX2")
 	}
+	if ok, err := Install(); err != nil || !ok {
+		t.Fatalf("Install: %v, %v", ok, err)
+	}
+	defer Enable(true)
 	be, err := simplego.New("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	type pair struct{ m, k, n int }
-	// Large products (split into blocks) and small ones (with column and
-	// contraction remainders, one lhs row left over, a single row).
-	sizes := []pair{{3481, 512, 59}, {512, 3481, 59}, {3481, 59, 512}, {70, 130, 65}, {59, 512, 128}, {59, 128, 512}, {7, 13, 21}, {1, 9, 8}, {6, 100, 3}}
-	var xs, ys []*tensors.Tensor
-	for _, s := range sizes {
-		xs = append(xs, tensors.FromFlatDataAndDimensions(data(rng, s.m*s.k, 1), s.m, s.k))
-		ys = append(ys, tensors.FromFlatDataAndDimensions(data(rng, s.k*s.n, 0.1), s.k, s.n))
-	}
+	type size struct{ s, m, k, n int } // s > 0: batched over s
+	sizes := []size{{0, 3481, 512, 59}, {0, 512, 3481, 59}, {0, 3481, 59, 512}, {0, 200, 130, 97},
+		{0, 59, 512, 128}, {0, 59, 128, 512}, {0, 7, 13, 21}, {0, 1, 9, 8}, {0, 6, 100, 3}, {3, 600, 70, 59}, {4, 59, 40, 17}}
 	run := func() [][]float32 {
+		rng := rand.New(rand.NewPCG(3, 4)) // the same operands both times
 		var out [][]float32
-		for i := range sizes {
-			e := MustNewExec(be, func(x, y *Node) *Node { return Dot(x, y) })
-			res := e.MustExec(xs[i], ys[i])[0]
+		for _, sz := range sizes {
+			var x, y *tensors.Tensor
+			var e *Exec
+			if sz.s == 0 {
+				x = tensors.FromFlatDataAndDimensions(operands(rng, sz.m, sz.k, 1), sz.m, sz.k)
+				y = tensors.FromFlatDataAndDimensions(operands(rng, sz.k, sz.n, 0.1), sz.k, sz.n)
+				e = MustNewExec(be, func(x, y *Node) *Node { return Dot(x, y) })
+			} else {
+				x = tensors.FromFlatDataAndDimensions(operands(rng, sz.s*sz.m, sz.k, 1), sz.s, sz.m, sz.k)
+				y = tensors.FromFlatDataAndDimensions(operands(rng, sz.s*sz.k, sz.n, 0.1), sz.s, sz.k, sz.n)
+				e = MustNewExec(be, func(x, y *Node) *Node { return DotGeneral(x, []int{2}, []int{0}, y, []int{1}, []int{0}) })
+			}
+			res := e.MustExec(x, y)[0]
 			out = append(out, tensors.MustCopyFlatData[float32](res))
 			e.Finalize()
 		}
 		return out
 	}
+	Enable(false)
+	b0, s0 := products.Load(), smallProducts.Load()
 	before := run()
-	if ok, err := Install(); err != nil || !ok {
-		t.Fatalf("Install: %v, %v", ok, err)
+	if products.Load() != b0 || smallProducts.Load() != s0 {
+		t.Fatal("the AVX2 kernels ran while switched off")
 	}
-	n0, s0 := products.Load(), smallProducts.Load()
+	Enable(true)
 	after := run()
-	if products.Load() == n0 || smallProducts.Load() == s0 {
-		t.Fatalf("simplego used the AVX2 block kernel %d times and the small one %d times", products.Load()-n0, smallProducts.Load()-s0)
+	if products.Load() == b0 || smallProducts.Load() == s0 {
+		t.Fatalf("simplego used the AVX2 block kernel %d times and the small one %d times", products.Load()-b0, smallProducts.Load()-s0)
 	}
 	for i := range before {
+		finite := 0
 		for j := range before[i] {
 			if !sameBits(before[i][j], after[i][j]) {
-				t.Fatalf("%v element %d: %v (simplego) vs %v (with the AVX2 kernel)", sizes[i], j, before[i][j], after[i][j])
+				t.Fatalf("%v element %d: %v (simplego) vs %v (with the AVX2 kernels)", sizes[i], j, before[i][j], after[i][j])
 			}
+			if !math.IsNaN(float64(before[i][j])) && !math.IsInf(float64(before[i][j]), 0) {
+				finite++
+			}
+		}
+		if finite < len(before[i])/2 {
+			t.Fatalf("%v: only %d of %d outputs finite: the test would compare NaNs", sizes[i], finite, len(before[i]))
 		}
 	}
 }

@@ -1,3 +1,5 @@
+//go:build amd64 && !amd64.v3
+
 // The AVX2 block kernel (fastdot.go): 32×32 float32 blocks, bits as simplego's.
 
 #include "textflag.h"

@@ -1,4 +1,8 @@
-//go:build !amd64
+//go:build !amd64 || amd64.v3
+
+// With GOAMD64=v3 the compiler fuses simplego's scalar multiply-adds into
+// FMA instructions, which round once where the AVX2 kernels round twice:
+// their bits would differ, so they are not built (simplego's kernels run).
 
 package fastdot
 

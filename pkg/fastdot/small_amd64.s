@@ -1,3 +1,5 @@
+//go:build amd64 && !amd64.v3
+
 // The AVX2 kernels of simplego's small products (small.go): lanes across
 // eight output columns, the same sequence per output as simplego's
 // execNormalizedDotGeneralGeneric: groups of eight rounded products added

@@ -3,8 +3,10 @@ package figures
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/circuit"
@@ -12,6 +14,8 @@ import (
 	"github.com/modadd/modadd/pkg/measures"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/quadrature"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 )
 
 // pizzaTables is a small folded model whose neurons are single-frequency
@@ -140,5 +144,30 @@ func TestRefusedSeries(t *testing.T) {
 	ok := Progress("fine run", []measures.Point{{Epoch: 0, TrainLoss: 1}, {Epoch: 10, TrainLoss: 0.5}})
 	if _, err := ok.SVG(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRefusedForgotten: the record of refused series does not keep plots
+// alive (a notebook session re-running a cell with NaN data must not leak).
+func TestRefusedForgotten(t *testing.T) {
+	count := func() int {
+		n := 0
+		refused.Range(func(_, _ any) bool { n++; return true })
+		return n
+	}
+	n0 := count()
+	for i := 0; i < 100; i++ {
+		p := plot.New()
+		NewLine(p, "nan", plotter.XYs{{X: math.NaN(), Y: 0}})
+	}
+	if count() < n0+100 {
+		t.Fatalf("%d refusals recorded, want %d", count()-n0, 100)
+	}
+	for try := 0; try < 50 && count() > n0; try++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if count() > n0 {
+		t.Fatalf("%d refusals still recorded after their plots were collected", count()-n0)
 	}
 }

@@ -3,7 +3,9 @@ package figures
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"weak"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -16,12 +18,17 @@ import (
 // Save name the plot and the series) instead of showing a plot with a
 // series silently missing.
 
-// refused maps a *plot.Plot to the errors of its refused series; only plots
-// with one have an entry.
-var refused sync.Map
+// refused maps a plot (weakly: an entry goes when its plot is collected,
+// so a long notebook session keeps no plot alive) to the errors of its
+// refused series; only plots with one have an entry.
+var refused sync.Map // weak.Pointer[plot.Plot] → *refusal
 
 func refuse(p *plot.Plot, what string, err error) {
-	v, _ := refused.LoadOrStore(p, &refusal{})
+	k := weak.Make(p)
+	v, loaded := refused.LoadOrStore(k, &refusal{})
+	if !loaded {
+		runtime.AddCleanup(p, func(k weak.Pointer[plot.Plot]) { refused.Delete(k) }, k)
+	}
 	r := v.(*refusal)
 	r.mu.Lock()
 	r.errs = append(r.errs, fmt.Errorf("%s: %w", what, err))
@@ -35,7 +42,7 @@ type refusal struct {
 
 // refusedSeries returns the errors of p's refused series, nil if none.
 func refusedSeries(p *plot.Plot) error {
-	v, ok := refused.Load(p)
+	v, ok := refused.Load(weak.Make(p))
 	if !ok {
 		return nil
 	}

@@ -114,10 +114,14 @@ var stdoutMu sync.Mutex
 // commands' JSON output: os.Stdout points to the null device meanwhile.
 func NewBackend(cfg string) (b backends.Backend, err error) {
 	dotgrad.Install()
-	if _, err := fastdot.Install(); err != nil {
-		return nil, fmt.Errorf("model: %w", err)
-	}
 	cfg = SafeConfig(cfg)
+	if strings.HasPrefix(cfg, "go") {
+		// Only a speed-up: if this GoMLX's pure-Go backend is not laid out
+		// as fastdot expects, its own kernels run (same bits) and we say so.
+		if _, err := fastdot.Install(); err != nil {
+			fmt.Fprintf(os.Stderr, "model: %v; training runs on simplego's own kernels\n", err)
+		}
+	}
 	var newErr error
 	create := func() {
 		err = Try(func() { b, newErr = backends.NewWithConfig(cfg) })
