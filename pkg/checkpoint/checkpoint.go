@@ -366,13 +366,16 @@ func readHeader(r io.Reader) (*bufio.Reader, header, error) {
 // state file (a directory whose first checkpoint is still being written
 // has none yet), sorted.
 func Dirs(root string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(root, "*", StateFile))
+	entries, err := os.ReadDir(root) // sorted by name
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	dirs := make([]string, len(files))
-	for i, f := range files {
-		dirs[i] = filepath.Dir(f)
+	var dirs []string
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, StateFile)); err == nil && e.IsDir() {
+			dirs = append(dirs, dir)
+		}
 	}
 	return dirs, nil
 }

@@ -164,7 +164,7 @@ func TestMedianSelect(t *testing.T) {
 		for i := range x {
 			switch rng.IntN(6) {
 			case 0:
-				x[i] = float64(rng.IntN(3)) // ties
+				x[i] = float64(rng.IntN(3)) * float64(1-2*rng.IntN(2)) // ties, and −0
 			case 1:
 				x[i] = math.Inf(1 - 2*rng.IntN(2))
 			default:

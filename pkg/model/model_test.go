@@ -267,7 +267,7 @@ func TestInitStatistics(t *testing.T) {
 }
 
 // TestEmbeddingGradients checks the gradients (and that GradientSymmetricity,
-// their mean cosine, is one) against central finite
+// their mean cosine, lies in [-1, 1]) against central finite
 // differences: the embedding of position 0 is W_E[a] + W_pos[0], so moving
 // W_pos[0] moves exactly that embedding (step 1e-6, tolerance 1e-6).
 func TestEmbeddingGradients(t *testing.T) {

@@ -40,7 +40,9 @@ import (
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
-// Model is a folded model with everything the strategies need.
+// Model is a folded model with everything the strategies need. It is not
+// safe for concurrent use: the strategies share its brute-force evaluation
+// and its logit buffers (p³ float64 each, kept while the Model lives).
 type Model struct {
 	P, M     int
 	T        *circuit.Tables

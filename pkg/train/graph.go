@@ -134,6 +134,9 @@ type layout interface {
 	// total is what the step minimises: the loss, or the sum over the
 	// models (whose gradient with respect to model s is model s's own).
 	total(loss *Node) *Node
+	// batch is the number of models trained together, 0 for one model
+	// without a seed axis (checkpoint.Meta.SeedBatch).
+	batch() int
 }
 
 // oneModel is the layout of one model: no seed axis.
@@ -152,6 +155,7 @@ func (oneModel) sampleLoss(cfg config.Config, w model.Params, a, b, labels []int
 	return model.CrossEntropy(model.Logits(cfg, w, Const(g, a), Const(g, b)), Const(g, labels))
 }
 func (oneModel) total(loss *Node) *Node { return loss }
+func (oneModel) batch() int             { return 0 }
 
 // seedBatch is the layout of S models with a leading seed axis: every
 // product is batched over it (model.SeedPairLogits).
@@ -174,3 +178,4 @@ func (l seedBatch) sampleLoss(cfg config.Config, w model.Params, a, b, labels []
 	return model.SeedCrossEntropy(model.SeedLogits(cfg, w, c(a), c(b)), c(labels))
 }
 func (seedBatch) total(loss *Node) *Node { return ReduceAllSum(loss) }
+func (l seedBatch) batch() int           { return l.S }

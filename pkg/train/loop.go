@@ -24,8 +24,8 @@ func (r *Trainer) run(opts Options, dirs []string) ([]*checkpoint.Checkpoint, er
 		if opts.Command != "" {
 			ck.Meta.Command = opts.Command
 		}
-		if _, ok := r.layout.(seedBatch); ok {
-			ck.Meta.SeedBatch = len(cks)
+		if n := r.layout.batch(); n > 0 {
+			ck.Meta.SeedBatch = n
 		}
 	}
 	record := func() error {

@@ -24,6 +24,9 @@ missing standard-library imports and drops unused ones; here every import must
 be written and used (somewhere in the notebook). A function redeclared in a
 later cell replaces the earlier one in GoNB; here it is a compile error (no
 notebook does it).
+Also: every cell's declarations go into one program, so a cell that uses
+a function declared only in a later cell passes this check but fails when
+GoNB runs the cells in order (keep declarations before their use).
 """
 import ast
 import difflib
