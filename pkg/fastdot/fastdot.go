@@ -17,7 +17,9 @@
 // package then builds no kernel). It is about 10 times faster per block
 // (bench/README.md). The products too small to be split into blocks get
 // the same treatment (small.go): eight output columns per lane group, in
-// the order of simplego's execNormalizedDotGeneralGeneric.
+// the order of simplego's execNormalizedDotGeneralGeneric; and float32
+// Where (the ReLU and its gradient) selects bits by a mask instead of
+// branching (where.go).
 //
 // Install registers it in simplego's kernel table, which is unexported: a
 // go:linkname reaches the table and reflection builds a function of the
@@ -32,7 +34,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
-	"unsafe"
+	_ "unsafe" // go:linkname
 
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -155,7 +157,7 @@ func installSmall() error {
 		return nil
 	})
 	smallKernels.Register(dtypes.Float32, priorityUser, fn.Interface())
-	return nil
+	return installWhere()
 }
 
 // hasFlat reports whether t is a pointer to a struct with an interface
@@ -171,15 +173,7 @@ func hasFlat(t reflect.Type) bool {
 // flat is a *simplego.Buffer's data as []float32 (nil if it holds another
 // type): the field is unexported.
 func flat(buf reflect.Value) []float32 {
-	if buf.Kind() != reflect.Pointer || buf.IsNil() {
-		return nil
-	}
-	f := buf.Elem().FieldByName("flat")
-	if !f.IsValid() {
-		return nil
-	}
-	v := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface()
-	x, _ := v.([]float32)
+	x, _ := flatAny(buf).([]float32)
 	return x
 }
 

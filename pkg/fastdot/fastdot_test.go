@@ -166,6 +166,46 @@ func TestProductSameBits(t *testing.T) {
 	}
 }
 
+// TestWhereSameBits selects through simplego with the branch-free Where
+// off and on: the same bits (NaN payloads, signed zeros and infinities
+// included), and it ran.
+func TestWhereSameBits(t *testing.T) {
+	if !available() {
+		t.Skip("no AVX2")
+	}
+	if ok, err := Install(); err != nil || !ok {
+		t.Fatalf("Install: %v, %v", ok, err)
+	}
+	defer Enable(true)
+	be, err := simplego.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 10007
+	rng := rand.New(rand.NewPCG(7, 7))
+	x, y := operands(rng, 1, n, 1), operands(rng, 1, n, 1)
+	x[5] = math.Float32frombits(0x7fc00123) // a NaN with a payload
+	run := func() []float32 {
+		e := MustNewExec(be, func(x, y *Node) *Node { return Where(GreaterThan(x, y), x, y) })
+		defer e.Finalize()
+		res := e.MustExec(tensors.FromFlatDataAndDimensions(x, n), tensors.FromFlatDataAndDimensions(y, n))[0]
+		return tensors.MustCopyFlatData[float32](res)
+	}
+	Enable(false)
+	w0 := wheres.Load()
+	before := run()
+	Enable(true)
+	after := run()
+	if wheres.Load() == w0 {
+		t.Fatal("simplego did not use the branch-free Where")
+	}
+	for i := range before {
+		if math.Float32bits(before[i]) != math.Float32bits(after[i]) {
+			t.Fatalf("element %d: %v vs %v", i, before[i], after[i])
+		}
+	}
+}
+
 // BenchmarkBlock times one [3481×512]·[512×59] product's block kernels
 // (109 lhs row blocks × 16 contraction blocks × 2 rhs blocks), scalar and
 // AVX2, on one core.
