@@ -19,7 +19,8 @@
 // the same treatment (small.go): eight output columns per lane group, in
 // the order of simplego's execNormalizedDotGeneralGeneric; and float32
 // Where (the ReLU and its gradient) selects bits by a mask instead of
-// branching (where.go).
+// branching (where.go), and matrices are copied into blocks row by row
+// (repack.go).
 //
 // Install registers it in simplego's kernel table, which is unexported: a
 // go:linkname reaches the table and reflection builds a function of the

@@ -140,15 +140,16 @@ func TestProductSameBits(t *testing.T) {
 		return out
 	}
 	Enable(false)
-	b0, s0 := products.Load(), smallProducts.Load()
+	b0, s0, r0 := products.Load(), smallProducts.Load(), repacks.Load()
 	before := run()
-	if products.Load() != b0 || smallProducts.Load() != s0 {
+	if products.Load() != b0 || smallProducts.Load() != s0 || repacks.Load() != r0 {
 		t.Fatal("the AVX2 kernels ran while switched off")
 	}
 	Enable(true)
 	after := run()
-	if products.Load() == b0 || smallProducts.Load() == s0 {
-		t.Fatalf("simplego used the AVX2 block kernel %d times and the small one %d times", products.Load()-b0, smallProducts.Load()-s0)
+	if products.Load() == b0 || smallProducts.Load() == s0 || repacks.Load() == r0 {
+		t.Fatalf("simplego used the AVX2 block kernel %d times, the small one %d times, the repacking %d times",
+			products.Load()-b0, smallProducts.Load()-s0, repacks.Load()-r0)
 	}
 	for i := range before {
 		finite := 0

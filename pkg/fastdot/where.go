@@ -43,7 +43,7 @@ func installWhere() error {
 		return nil
 	})
 	whereKernels.Register(dtypes.Float32, priorityUser, fn.Interface())
-	return nil
+	return installRepack()
 }
 
 // wheres counts the selections whereFloat32 made.
