@@ -103,19 +103,14 @@ type Deviation struct {
 }
 
 // Deviations lists the runs whose accuracy is below 1, whose number of main
-// clusters differs from the most common one, or whose median FVE, phase
+// clusters is rare (fewer than a sixth of the runs share it: where several
+// counts are common, none of them is a deviation), or whose median FVE, phase
 // doubling or ideal-logit FVE lies far from the table's median (beyond
 // three median absolute deviations, and by a margin that matters).
 func Deviations(rows []Row) []Deviation {
 	counts := map[int]int{}
 	for _, r := range rows {
 		counts[r.Clusters]++
-	}
-	mode, best := 0, -1
-	for c, n := range counts {
-		if n > best || (n == best && c < mode) {
-			mode, best = c, n
-		}
 	}
 	type metric struct {
 		name string
@@ -135,8 +130,8 @@ func Deviations(rows []Row) []Deviation {
 		if r.Accuracy < 1 {
 			why = append(why, fmt.Sprintf("accuracy %.4f", r.Accuracy))
 		}
-		if r.Clusters != mode {
-			why = append(why, fmt.Sprintf("%d main clusters (most runs: %d)", r.Clusters, mode))
+		if counts[r.Clusters]*6 < len(rows) {
+			why = append(why, fmt.Sprintf("%d main clusters (only %d of %d runs)", r.Clusters, counts[r.Clusters], len(rows)))
 		}
 		for _, m := range metrics {
 			var xs []float64

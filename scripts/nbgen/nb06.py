@@ -13,9 +13,9 @@ It reads two tables that ship with the repository (it trains nothing):
 * `results/p31-alpha-map/`: small models (p = 31, 256 neurons) trained at five attention rates
   $\alpha$ from softmax ($\alpha = 0$, clock) to constant ($\alpha = 1$, pizza), several seeds each.
 
-Both tables are resumable sweeps: rerun the command in their README to extend them, then rerun this
-notebook. The p = 59 sweep is planned for 24 seeds and grows across sessions; the first cell prints
-how many models the shipped table holds."""),
+Both tables are resumable sweeps: rerun the command in their README to extend them (more seeds,
+more epochs), then rerun this notebook; the first cell prints how many models the shipped table
+holds."""),
 SETUP,
 ("code", """import (
 	"fmt"
@@ -101,13 +101,16 @@ certified on every input by the cheapest explanation that keeps the hidden activ
 Fourier term of $U$ per neuron: arc and fourier-U/1). These models stopped at 3,000 epochs, and there
 the one-term explanations certify nothing: their bounds are several times the median margin because
 the neurons' output weights $U_i$ still carry other frequencies (weight decay keeps compressing them
-towards one frequency as training goes on). More terms per neuron close the gap on most models
-(arc-U/4 has fourier-U/4's bound at a lower cost); the models with more clusters need the most. The
-worst-case bounds (linear, arc-compact) are vacuous on every model, as on the shipped one."""),
+towards one frequency as training goes on). More terms per neuron close the gap: the table's last
+columns give the share of models on which four and eight terms certify at least 90% of the inputs
+(arc-U/4 computes fourier-U/4's bound with fewer FLOPs, though not in fewer seconds). The bounds
+that evaluate no neuron on any input (linear, arc-compact, arc-compact-U/8) certify nothing at
+this training length; on the shipped 10,000-epoch model arc-compact-U/8 certifies a few percent
+(notebook 4)."""),
 ("markdown", r"""## The models that deviate
 
-Runs that depart from the typical mechanism: accuracy below 1, another number of main clusters than
-most runs, or a median fit, phase-doubling error, ideal-logit agreement or distance irrelevance far
+Runs that depart from the typical mechanism: accuracy below 1, a number of main clusters that fewer
+than a sixth of the runs share, or a median fit, phase-doubling error, ideal-logit agreement or distance irrelevance far
 from the others (beyond three median absolute deviations). Look at one with
 `go run ./cmd/modadd analyze -model results/p59-pizza-seeds/runs/NAME` and `modadd figures`."""),
 ("code", """%%
