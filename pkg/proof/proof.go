@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -144,7 +145,8 @@ type Certificate struct {
 	// tables (Model.FoldFLOPs) plus ProofFLOPs, what it does after that.
 	FLOPs      int64 `json:"flops"`
 	ProofFLOPs int64 `json:"proof_flops"`
-	// Seconds is the measured wall time of the proof after folding.
+	// Seconds is the measured wall time of the proof after folding (in a
+	// Report: the fastest of three runs for proofs under 0.1 s).
 	Seconds float64 `json:"seconds"`
 	Budget  []Term  `json:"error_budget"`
 	// Certified[a·p + b] reports whether input (a, b) is proven correct.
@@ -313,7 +315,7 @@ func RunModel(m *Model, strategies ...Strategy) (*Report, error) {
 		PM: int64(cfg.P) * int64(cfg.P) * int64(cfg.DMLP)}
 	haveBF := false
 	for _, s := range strategies {
-		c, err := s.Prove(m)
+		c, err := prove(s, m)
 		if err != nil {
 			return nil, err
 		}
@@ -325,13 +327,34 @@ func RunModel(m *Model, strategies ...Strategy) (*Report, error) {
 		r.Strategies = append(r.Strategies, c)
 	}
 	if !haveBF {
-		c, err := BruteForce{}.Prove(m)
+		c, err := prove(BruteForce{}, m)
 		if err != nil {
 			return nil, err
 		}
 		r.BruteForceFLOPs, r.BruteForceSeconds = c.FLOPs, c.Seconds
 	}
 	return r, nil
+}
+
+// prove runs s on m and keeps, for a proof that took under a tenth of a
+// second, the fastest of three runs as its Seconds: on a shared machine
+// noise (another process, a garbage collection) only ever adds time, and
+// the cheap proofs are the ones it distorts most.
+func prove(s Strategy, m *Model) (*Certificate, error) {
+	runtime.GC()
+	c, err := s.Prove(m)
+	if err != nil || c.Seconds >= 0.1 {
+		return c, err
+	}
+	for k := 0; k < 2; k++ {
+		runtime.GC()
+		again, err := s.Prove(m)
+		if err != nil {
+			return nil, err
+		}
+		c.Seconds = min(c.Seconds, again.Seconds)
+	}
+	return c, nil
 }
 
 // Text renders the report as a table with each strategy's error budget.
