@@ -151,6 +151,17 @@ func Progress(title string, pts []measures.Point) *Figure {
 	add(loss, lossLegend, "excluded (key frequencies removed)", lg(func(pt measures.Point) float64 { return pt.Excluded }), 3, -12)
 	add(other, otherLegend, "embedding energy in the key frequencies", func(pt measures.Point) float64 { return pt.KeyEnergy }, 4, 0)
 	add(other, otherLegend, "gradient symmetricity", func(pt measures.Point) float64 { return pt.GradientSymmetricity }, 5, -1)
+	// The legend sits in the bottom-left corner: leave it two decades
+	// below the lowest loss, so that it never covers a curve.
+	lowest := math.Inf(1)
+	for _, pt := range pts {
+		for _, v := range []float64{pt.TrainLoss, pt.HeldoutLoss, pt.Restricted, pt.Excluded} {
+			lowest = min(lowest, logv(math.Max(v, 1e-12)))
+		}
+	}
+	if !math.IsInf(lowest, 1) {
+		loss.Y.Min = math.Floor(lowest) - 2
+	}
 	loss.Add(lossLegend)
 	other.Add(otherLegend)
 	return &Figure{Name: "progress-measures", Plots: [][]*plot.Plot{{loss, other}}}

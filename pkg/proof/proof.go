@@ -381,7 +381,7 @@ func (r *Report) Text() string {
 // soundness, certified share, FLOPs (total and after folding, also as a
 // multiple of p²·m) and seconds (also as a fraction of brute force's).
 func (r *Report) Table() (header []string, cells [][]string) {
-	header = []string{"strategy", "bound (max ε)", "actual max error", "sound", "certified", "FLOPs", "proof FLOPs", "÷ p²·m", "seconds", "÷ brute force"}
+	header = []string{"strategy", "bound (max ε)", "actual max error", "sound", "certified", "FLOPs", "proof FLOPs", "÷ p²·m", "seconds", "seconds ÷ brute force"}
 	for _, c := range r.Strategies {
 		cells = append(cells, []string{c.Strategy, fmt.Sprintf("%.4g", c.Bound), fmt.Sprintf("%.4g", c.ActualMaxError), fmt.Sprint(c.Sound),
 			fmt.Sprintf("%.2f%%", 100*c.CertifiedAccuracy), fmt.Sprintf("%.3g", float64(c.FLOPs)), fmt.Sprintf("%.3g", float64(c.ProofFLOPs)),

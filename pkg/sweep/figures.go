@@ -183,7 +183,7 @@ func ProofsFigure(name string, rows []Row) (*figures.Figure, error) {
 		ticks = append(ticks, plot.Tick{Value: float64(i), Label: n})
 	}
 	p2.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p2.X.Tick.Label.Rotation = math.Pi / 6
+	p2.X.Tick.Label.Rotation = math.Pi / 4
 	p2.X.Tick.Label.XAlign, p2.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	return figures.Row(name, p1, p2), nil
 }

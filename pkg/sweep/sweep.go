@@ -554,7 +554,11 @@ func Figure(rows []Row) *figures.Figure {
 		names = append(names, fmt.Sprintf("alpha = %g", a))
 		xys = append(xys, groups[a])
 	}
-	p := figures.Scatter("pizza or clock, by attention alpha", "distance irrelevance", "gradient symmetricity", names, xys)
+	title := "pizza or clock, by attention alpha"
+	if len(alphas) == 1 {
+		title = fmt.Sprintf("gradient symmetricity against distance irrelevance, %d runs", len(rows))
+	}
+	p := figures.Scatter(title, "distance irrelevance", "gradient symmetricity", names, xys)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, -0.05, 1.05
 	p.Legend.Left = true // bottom left: the corner neither pizzas nor clocks occupy
 	return figures.Row("sweep-gs-di", p)

@@ -63,7 +63,7 @@ func run(set string) (*checkpoint.Checkpoint, *analysis.Report) {
 %%
 ck, r := run(experiment)
 c := ck.Config
-title := fmt.Sprintf("your experiment: p = %d, %d neurons, %s, alpha = %g, seed %d", c.P, c.DMLP, c.Act, c.Alpha, c.Seed)
+title := fmt.Sprintf("p = %d, %d %s neurons, α = %g, seed %d", c.P, c.DMLP, c.Act, c.Alpha, c.Seed)
 nb.Show("05-experiment-curves", figures.TrainingCurves(title, ck.History))
 nb.Table(r.Table())"""),
 ("markdown", r"""## Seeds
@@ -98,9 +98,10 @@ nb.Show("05-proofs", nb.Must1(sweep.ProofsFigure("05-proofs", rows)))"""),
 bound can be smaller than the error it bounds, so an explanation whose error already exceeds the
 margin between the right answer and the rest cannot certify, however tight the bound. These small
 models, trained for 1,500 epochs, use more frequencies than the p = 59 model and their neurons'
-output weights are less single-frequency (the median FVE of U above; it is 1.00 at p = 59), so one
-or two Fourier terms per neuron miss the logits by more than the margin; four terms (arc-U/4) come
-closer. `modadd prove -model DIR` on one of these runs gives the error budgets too."""),
+output weights are less single-frequency (the median FVE of U above; notebook 2 prints the shipped
+10,000-epoch p = 59 model's), so one or two Fourier terms per neuron miss the logits by more than the
+margin; four and eight terms come closer and certify part of some seeds' inputs (the proof table and
+the right panel). `modadd prove -model DIR` on one of these runs gives the error budgets too."""),
 ("markdown", r"""## Pizza or clock: the attention mix
 
 With $\alpha = 1$ the attention is constant (pizza); with $\alpha = 0$ it is an ordinary softmax
@@ -141,8 +142,8 @@ for _, ck := range []*checkpoint.Checkpoint{nb.Must1(checkpoint.Load(runDir(smal
 		fmt.Printf("    circularity over %d principal components: %.3f\\n", n, c)
 	}
 }"""),
-("markdown", r"""Longer training moves the small clock towards Zhong et al.'s clock: GS falls and circularity
-rises. And its embedding is made of circles all along: a handful of key frequencies of nearly equal
+("markdown", r"""Longer training moves the small clock towards Zhong et al.'s clock in GS (it falls) and
+circularity (it rises), though not in DI, which falls too (printed above). And its embedding is made of circles all along: a handful of key frequencies of nearly equal
 weight hold most of its energy, but with nearly equal weights the leading principal components are
 nearly degenerate and mix frequencies, which is what lowers the circularity score (the p = 59 clock
 has fewer, less equal key frequencies). The pizza–clock map of notebook 6 shows GS and DI over the
