@@ -66,7 +66,9 @@ func Frontier(title string, r *proof.Report) *Figure {
 // terms stays below the margin.
 func Budget(c *proof.Certificate) *Figure {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s: error budget (bound %.3g)", c.Strategy, c.Bound)
+	// The margin is named in the title: a legend entry would sit on the
+	// line it describes.
+	p.Title.Text = fmt.Sprintf("%s: error budget (bound %.3g; dashed: the median margin, %.3g)", c.Strategy, c.Bound, c.MedianMargin)
 	p.X.Label.Text = "largest value over the inputs (log scale)"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = powerTicks{}
@@ -96,8 +98,6 @@ func Budget(c *proof.Certificate) *Figure {
 	m.Color = HeldoutColor
 	m.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(m)
-	p.Legend.Add(fmt.Sprintf("median margin %.3g", c.MedianMargin), m)
-	p.Legend.Top = true
 	p.X.Min, p.X.Max = floor, top*3
 	p.Add(plotter.NewGrid())
 	return &Figure{Name: "proof-budget", Plots: [][]*plot.Plot{{p}}, Width: 8 * vg.Inch, Height: vg.Length(1.4+0.45*float64(n)) * vg.Inch}
@@ -197,16 +197,20 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 				}
 			}
 		}
-		for k, pl := range []*plot.Plot{cost, cert} {
-			pts := []plotter.XYs{xc, xa}[k]
-			l, s := NewLinePoints(pl, n, pts)
-			l.Color, s.Color = cols[j], cols[j]
-			s.Shape = draw.CircleGlyph{}
-			pl.Add(l, s)
-			if k == 1 {
-				key.Legend.Add(n, l, s)
-			}
+		l, s := NewLinePoints(cost, n, xc)
+		l.Color, s.Color = cols[j], cols[j]
+		s.Shape = draw.CircleGlyph{}
+		cost.Add(l, s)
+		key.Legend.Add(n, l, s)
+		// Certified shares: dots only (the three models are separate runs;
+		// a line would suggest a trend), each strategy shifted a little so
+		// that equal shares do not hide each other.
+		for i := range xa {
+			xa[i].X *= 1 + 0.012*(float64(j)-float64(len(names)-1)/2)
 		}
+		d := NewScatter(cert, n, xa)
+		d.GlyphStyle.Color, d.GlyphStyle.Shape, d.GlyphStyle.Radius = cols[j], draw.CircleGlyph{}, vg.Points(3)
+		cert.Add(d)
 	}
 	for _, pl := range []*plot.Plot{cost, cert} {
 		pl.X.Tick.Marker = plot.ConstantTicks(intTickList(ps))
