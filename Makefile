@@ -52,7 +52,7 @@ bench-compare:
 models: build
 	./bin/modadd train -seed 0 -weights-only -out models/p59-pizza-seed0
 	./bin/modadd train -p 31 -seed 0 -epochs 3000 -weights-only -out models/p31-pizza-seed0
-	./bin/modadd train -p 113 -seed 0 -epochs 1500 -weights-only -out models/p113-pizza-seed0
+	./bin/modadd train -p 113 -seed 0 -epochs 6000 -weights-only -out models/p113-pizza-seed0
 	./bin/modadd train -seed 0 -epochs 2000 -set act=gelu -weights-only -out models/p59-pizza-gelu-seed0
 	./bin/modadd train -seed 0 -epochs 2000 -set act=abs -weights-only -out models/p59-pizza-abs-seed0
 	./bin/modadd train -seed 0 -epochs 2000 -set act=square -weights-only -out models/p59-pizza-square-seed0

@@ -199,13 +199,14 @@ for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-
 	}
 }
 nb.Show("04-scaling", figures.ProofScaling(ps, reports))"""),
-("markdown", r"""The cheap strategies' share of brute force's cost falls as $p$ grows, or stays flat, and the
-printed seconds show fourier-U/1's lead over brute force widening with $p$. What they certify does
-not follow: the p = 113 model was trained for 1,500 epochs (enough for accuracy 1), and like the
-3,000-epoch p = 59 seeds of notebook 6 its neurons' output weights still carry frequencies besides
-their own, so no compressed explanation is within the margin yet; the p = 59 model was trained for
-10,000 epochs, and the p = 31 one for 3,000 (there eight Fourier terms per neuron certify every
-input and four nearly all, printed above)."""),
+("markdown", r"""The cheap strategies' share of brute force's cost falls from p = 31 to 59 and then stays
+roughly level or keeps falling, and the printed seconds show fourier-U/1's lead over brute force
+widening with $p$. What they certify depends on training as much as on $p$: the p = 113 model was
+trained for 6,000 epochs, and there one Fourier term per neuron certifies only part of the inputs while
+four and eight certify them all (printed above); the p = 59 model was trained for 10,000 epochs (one
+term suffices), the p = 31 one for 3,000 (eight terms certify every input, four nearly all). The
+3,000-epoch p = 59 seeds of notebook 6 show the same: the longer a model trains, the closer each
+neuron's output weights come to a single frequency."""),
 ("markdown", r"""## Robustness
 
 How gracefully does a certificate degrade when the model is not exactly a pizza? Two
