@@ -42,6 +42,24 @@ func (t Tensor) Matrix() [][]float64 {
 	return rows
 }
 
+// Columns returns a [r, c] tensor's columns: c new slices of length r
+// (the embedding's directions as functions of the token, for a Fourier
+// analysis over the tokens).
+func (t Tensor) Columns() [][]float64 {
+	rows := t.Matrix()
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := make([][]float64, len(rows[0]))
+	for j := range cols {
+		cols[j] = make([]float64, len(rows))
+		for i, r := range rows {
+			cols[j][i] = r[j]
+		}
+	}
+	return cols
+}
+
 // Clone returns a deep copy.
 func (t Tensor) Clone() Tensor {
 	return Tensor{Name: t.Name, Shape: append([]int(nil), t.Shape...), Data: append([]float64(nil), t.Data...)}

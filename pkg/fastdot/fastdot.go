@@ -30,12 +30,13 @@
 package fastdot
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"sync"
 	"sync/atomic"
-	_ "unsafe" // go:linkname
+	"unsafe"
 
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -90,62 +91,86 @@ func Install() (bool, error) {
 var products, smallProducts atomic.Int64
 
 func install() error {
-	if kernels == nil || kernels.Name != "DotGeneralKernel" || kernels.Map[dtypes.Float32] == nil {
-		return fmt.Errorf("fastdot: simplego's kernel table is not where GoMLX v0.26.0 keeps it")
+	for _, f := range []func() error{installBlock, installSmall, installWhere, installRepack} {
+		if err := f(); err != nil {
+			return err
+		}
 	}
-	orig := reflect.ValueOf(kernels.Map[dtypes.Float32])
-	typ := orig.Type() // func(lhs, rhs, output *Buffer, blockDim int) kernelFuncType
-	if typ.Kind() != reflect.Func || typ.NumIn() != 4 || typ.NumOut() != 1 || typ.Out(0).Kind() != reflect.Func ||
-		typ.In(3).Kind() != reflect.Int || !hasFlat(typ.In(0)) {
-		return fmt.Errorf("fastdot: simplego's kernel builder has type %v, not the one of GoMLX v0.26.0", typ)
+	return nil
+}
+
+// override puts a function of fn in place of the float32 entry of
+// simplego's table (named name, as GoMLX v0.26.0 names it) after check has
+// accepted the entry's type; while the kernels are switched off (Enable),
+// and whenever fn hands over, the original runs.
+func override(table *simplego.DTypeMap, name string, check func(reflect.Type) error,
+	fn func(args []reflect.Value, orig reflect.Value) []reflect.Value) error {
+	if table == nil || table.Name != name || table.Map[dtypes.Float32] == nil {
+		return fmt.Errorf("fastdot: simplego's %s table is not where GoMLX v0.26.0 keeps it", name)
 	}
-	if d := 1 << simplego.DotGeneralTargetBlockLog2Dim[dtypes.Float32]; d != blockDim {
-		return fmt.Errorf("fastdot: simplego uses %d×%d float32 blocks; the kernel is written for %d×%d", d, d, blockDim, blockDim)
+	orig := reflect.ValueOf(table.Map[dtypes.Float32])
+	typ := orig.Type()
+	if typ.Kind() != reflect.Func || !hasFlat(typ.In(0)) {
+		return fmt.Errorf("fastdot: simplego's %s entry has type %v, not the one of GoMLX v0.26.0", name, typ)
 	}
-	kernelType := typ.Out(0)
-	if !reflect.TypeOf((*kernel)(nil).apply).ConvertibleTo(kernelType) {
-		return fmt.Errorf("fastdot: simplego's kernel has type %v, not the one of GoMLX v0.26.0", kernelType)
+	if err := check(typ); err != nil {
+		return fmt.Errorf("fastdot: simplego's %s entry has type %v, not the one of GoMLX v0.26.0: %w", name, typ, err)
 	}
-	builder := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
+	f := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
 		if !enabled.Load() {
 			return orig.Call(args)
 		}
-		dim := int(args[3].Int())
+		return fn(args, orig)
+	})
+	table.Register(dtypes.Float32, priorityUser, f.Interface())
+	return nil
+}
+
+// installBlock registers the AVX2 block kernel's builder for float32 in
+// place of buildDotGeneralKernel[float32] (func(lhs, rhs, output *Buffer,
+// blockDim int) kernelFuncType).
+func installBlock() error {
+	if d := 1 << simplego.DotGeneralTargetBlockLog2Dim[dtypes.Float32]; d != blockDim {
+		return fmt.Errorf("fastdot: simplego uses %d×%d float32 blocks; the kernel is written for %d×%d", d, d, blockDim, blockDim)
+	}
+	var kernelType reflect.Type
+	check := func(typ reflect.Type) error {
+		if typ.NumIn() != 4 || typ.NumOut() != 1 || typ.In(3).Kind() != reflect.Int || typ.Out(0).Kind() != reflect.Func {
+			return errors.New("want func(*Buffer, *Buffer, *Buffer, int) kernelFuncType")
+		}
+		if kernelType = typ.Out(0); !reflect.TypeOf((*kernel)(nil).apply).ConvertibleTo(kernelType) {
+			return fmt.Errorf("its kernel has type %v", kernelType)
+		}
+		return nil
+	}
+	return override(kernels, "DotGeneralKernel", check, func(args []reflect.Value, orig reflect.Value) []reflect.Value {
 		lhs, rhs, out := flat(args[0]), flat(args[1]), flat(args[2])
-		if dim != blockDim || lhs == nil || rhs == nil || out == nil {
+		if int(args[3].Int()) != blockDim || lhs == nil || rhs == nil || out == nil {
 			return orig.Call(args)
 		}
 		k := newKernel(lhs, rhs, out)
 		products.Add(1)
 		return []reflect.Value{reflect.ValueOf(k.apply).Convert(kernelType)}
 	})
-	kernels.Register(dtypes.Float32, priorityUser, builder.Interface())
-	return installSmall()
 }
 
 // installSmall registers smallProduct for float32 in place of
 // execNormalizedDotGeneralGeneric[float32] (func(lhs, rhs, output *Buffer,
 // params *dotGeneralNodeData, batchStart, batchEnd int)).
 func installSmall() error {
-	if smallKernels == nil || smallKernels.Name != "DotGeneralNormalized" || smallKernels.Map[dtypes.Float32] == nil {
-		return fmt.Errorf("fastdot: simplego's small-product table is not where GoMLX v0.26.0 keeps it")
-	}
-	orig := reflect.ValueOf(smallKernels.Map[dtypes.Float32])
-	typ := orig.Type()
-	if typ.Kind() != reflect.Func || typ.NumIn() != 6 || typ.NumOut() != 0 || typ.In(3).Kind() != reflect.Pointer ||
-		typ.In(4).Kind() != reflect.Int || typ.In(5).Kind() != reflect.Int || !hasFlat(typ.In(0)) {
-		return fmt.Errorf("fastdot: simplego's small-product kernel has type %v, not the one of GoMLX v0.26.0", typ)
-	}
-	params := typ.In(3).Elem()
-	for _, name := range []string{"lhsCrossSize", "rhsCrossSize", "contractingSize"} {
-		if f, ok := params.FieldByName(name); !ok || f.Type.Kind() != reflect.Int {
-			return fmt.Errorf("fastdot: simplego's product parameters have no int field %s", name)
+	check := func(typ reflect.Type) error {
+		if typ.NumIn() != 6 || typ.NumOut() != 0 || typ.In(3).Kind() != reflect.Pointer ||
+			typ.In(4).Kind() != reflect.Int || typ.In(5).Kind() != reflect.Int {
+			return errors.New("want func(*Buffer, *Buffer, *Buffer, *dotGeneralNodeData, int, int)")
 		}
-	}
-	fn := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
-		if !enabled.Load() {
-			return orig.Call(args)
+		for _, name := range []string{"lhsCrossSize", "rhsCrossSize", "contractingSize"} {
+			if f, ok := typ.In(3).Elem().FieldByName(name); !ok || f.Type.Kind() != reflect.Int {
+				return fmt.Errorf("its parameters have no int field %s", name)
+			}
 		}
+		return nil
+	}
+	return override(smallKernels, "DotGeneralNormalized", check, func(args []reflect.Value, orig reflect.Value) []reflect.Value {
 		lhs, rhs, out := flat(args[0]), flat(args[1]), flat(args[2])
 		p := args[3].Elem()
 		lc, rc, n := int(p.FieldByName("lhsCrossSize").Int()), int(p.FieldByName("rhsCrossSize").Int()), int(p.FieldByName("contractingSize").Int())
@@ -157,8 +182,6 @@ func installSmall() error {
 		smallProduct(lhs, rhs, out, start, end, lc, rc, n)
 		return nil
 	})
-	smallKernels.Register(dtypes.Float32, priorityUser, fn.Interface())
-	return installWhere()
 }
 
 // hasFlat reports whether t is a pointer to a struct with an interface
@@ -174,8 +197,21 @@ func hasFlat(t reflect.Type) bool {
 // flat is a *simplego.Buffer's data as []float32 (nil if it holds another
 // type): the field is unexported.
 func flat(buf reflect.Value) []float32 {
-	x, _ := flatAny(buf).([]float32)
+	x, _ := field(buf, "flat").([]float32)
 	return x
+}
+
+// field is the value of an unexported field of a *simplego.Buffer (nil
+// if buf is nil or has no such field).
+func field(buf reflect.Value, name string) any {
+	if buf.Kind() != reflect.Pointer || buf.IsNil() {
+		return nil
+	}
+	f := buf.Elem().FieldByName(name)
+	if !f.IsValid() {
+		return nil
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface()
 }
 
 // kernel multiplies blocks of one product: lhs and output blocks as

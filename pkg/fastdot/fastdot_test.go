@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -98,23 +99,31 @@ func operands(rng *rand.Rand, m, n int, scale float64) []float32 {
 	return x
 }
 
-// TestProductSameBits multiplies through simplego itself with the AVX2
-// kernels off and on, at the training step's sizes and others (large
-// products split into blocks, with padding; small ones with column and
-// contraction remainders, one lhs row left over, a single row; a batched
-// product as a seed batch makes): the same bits, and both kernels ran.
-func TestProductSameBits(t *testing.T) {
+// withKernels installs the kernels (skipping the test without AVX2) and
+// returns a pure-Go backend.
+func withKernels(t *testing.T) backends.Backend {
+	t.Helper()
 	if !available() {
 		t.Skip("no AVX2")
 	}
 	if ok, err := Install(); err != nil || !ok {
 		t.Fatalf("Install: %v, %v", ok, err)
 	}
-	defer Enable(true)
 	be, err := simplego.New("")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return be
+}
+
+// TestProductSameBits multiplies through simplego itself with the AVX2
+// kernels off and on, at the training step's sizes and others (large
+// products split into blocks, with padding; small ones with column and
+// contraction remainders, one lhs row left over, a single row; a batched
+// product as a seed batch makes): the same bits, and both kernels ran.
+func TestProductSameBits(t *testing.T) {
+	be := withKernels(t)
+	defer Enable(true)
 	type size struct{ s, m, k, n int } // s > 0: batched over s
 	sizes := []size{{0, 3481, 512, 59}, {0, 512, 3481, 59}, {0, 3481, 59, 512}, {0, 200, 130, 97},
 		{0, 59, 512, 128}, {0, 59, 128, 512}, {0, 7, 13, 21}, {0, 1, 9, 8}, {0, 6, 100, 3}, {3, 600, 70, 59}, {4, 59, 40, 17}}
@@ -171,17 +180,8 @@ func TestProductSameBits(t *testing.T) {
 // off and on: the same bits (NaN payloads, signed zeros and infinities
 // included), and it ran.
 func TestWhereSameBits(t *testing.T) {
-	if !available() {
-		t.Skip("no AVX2")
-	}
-	if ok, err := Install(); err != nil || !ok {
-		t.Fatalf("Install: %v, %v", ok, err)
-	}
+	be := withKernels(t)
 	defer Enable(true)
-	be, err := simplego.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 10007
 	rng := rand.New(rand.NewPCG(7, 7))
 	x, y := operands(rng, 1, n, 1), operands(rng, 1, n, 1)

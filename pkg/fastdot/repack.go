@@ -1,13 +1,12 @@
 package fastdot
 
 import (
-	"fmt"
+	"errors"
 	"reflect"
 	"sync/atomic"
-	"unsafe"
+	_ "unsafe" // go:linkname
 
 	"github.com/gomlx/gomlx/backends/simplego"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
@@ -25,26 +24,22 @@ var repacks atomic.Int64
 // large products) in place of dgCopyFlatToBlockShape[float32], which
 // computes a block index per element; others go to simplego's.
 func installRepack() error {
-	if repackers == nil || repackers.Name != "DotGeneralFlatToBlock" || repackers.Map[dtypes.Float32] == nil {
-		return fmt.Errorf("fastdot: simplego's repacking table is not where GoMLX v0.26.0 keeps it")
-	}
-	orig := reflect.ValueOf(repackers.Map[dtypes.Float32])
-	typ := orig.Type() // func(source, blkOutput *Buffer, contractingAxes, batchAxes []int, batchSize, crossSize, contractingSize, blkLog2Dim int)
-	if typ.Kind() != reflect.Func || typ.NumIn() != 8 || typ.NumOut() != 0 || !hasFlat(typ.In(0)) ||
-		typ.In(2) != reflect.TypeOf([]int(nil)) || typ.In(3) != reflect.TypeOf([]int(nil)) || typ.In(7).Kind() != reflect.Int {
-		return fmt.Errorf("fastdot: simplego's repacking has type %v, not the one of GoMLX v0.26.0", typ)
-	}
-	if f, ok := typ.In(0).Elem().FieldByName("shape"); !ok || f.Type != reflect.TypeOf(shapes.Shape{}) {
-		return fmt.Errorf("fastdot: simplego's Buffer has no shapes.Shape field shape")
-	}
-	fn := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
-		if !enabled.Load() {
-			return orig.Call(args)
+	ints := reflect.TypeOf([]int(nil))
+	check := func(typ reflect.Type) error {
+		if typ.NumIn() != 8 || typ.NumOut() != 0 || typ.In(2) != ints || typ.In(3) != ints || typ.In(7).Kind() != reflect.Int {
+			return errors.New("want func(*Buffer, *Buffer, []int, []int, int, int, int, int)")
 		}
+		if f, ok := typ.In(0).Elem().FieldByName("shape"); !ok || f.Type != reflect.TypeOf(shapes.Shape{}) {
+			return errors.New("its Buffer has no shapes.Shape field shape")
+		}
+		return nil
+	}
+	return override(repackers, "DotGeneralFlatToBlock", check, func(args []reflect.Value, orig reflect.Value) []reflect.Value {
 		contracting, batch := args[2].Interface().([]int), args[3].Interface().([]int)
 		batchSize, cross, contract, log2 := int(args[4].Int()), int(args[5].Int()), int(args[6].Int()), int(args[7].Int())
 		src, dst := flat(args[0]), flat(args[1])
-		dims := shapeOf(args[0]).Dimensions
+		shape, _ := field(args[0], "shape").(shapes.Shape)
+		dims := shape.Dimensions
 		if len(dims) != 2 || len(batch) != 0 || len(contracting) != 1 || batchSize != 1 || src == nil || dst == nil ||
 			len(src) != cross*contract {
 			return orig.Call(args)
@@ -58,8 +53,6 @@ func installRepack() error {
 		repackFloat32(src, dst, contracting[0] == 1, cross, contract, blk)
 		return nil
 	})
-	repackers.Register(dtypes.Float32, priorityUser, fn.Interface())
-	return nil
 }
 
 // repackFloat32 copies a [cross, contract] matrix (rowMajor: contract is
@@ -86,10 +79,4 @@ func repackFloat32(src, dst []float32, rowMajor bool, cross, contract, blk int) 
 			dst[(r/blk)*cb*bs+off+(r%blk)*blk] = v
 		}
 	}
-}
-
-// shapeOf is a *simplego.Buffer's shape (an unexported field).
-func shapeOf(buf reflect.Value) shapes.Shape {
-	f := buf.Elem().FieldByName("shape")
-	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(shapes.Shape)
 }

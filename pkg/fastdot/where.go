@@ -1,14 +1,13 @@
 package fastdot
 
 import (
-	"fmt"
+	"errors"
 	"math"
 	"reflect"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/gomlx/gomlx/backends/simplego"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
 // whereKernels holds simplego's Where kernels (execWhereGeneric per
@@ -21,19 +20,14 @@ var whereKernels *simplego.DTypeMap
 // execWhereGeneric[float32] (func(condition, onTrue, onFalse, output
 // *Buffer)) for same-shaped operands; scalars go to simplego's.
 func installWhere() error {
-	if whereKernels == nil || whereKernels.Name != "Where" || whereKernels.Map[dtypes.Float32] == nil {
-		return fmt.Errorf("fastdot: simplego's Where table is not where GoMLX v0.26.0 keeps it")
-	}
-	orig := reflect.ValueOf(whereKernels.Map[dtypes.Float32])
-	typ := orig.Type()
-	if typ.Kind() != reflect.Func || typ.NumIn() != 4 || typ.NumOut() != 0 || !hasFlat(typ.In(0)) {
-		return fmt.Errorf("fastdot: simplego's Where kernel has type %v, not the one of GoMLX v0.26.0", typ)
-	}
-	fn := reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
-		if !enabled.Load() {
-			return orig.Call(args)
+	check := func(typ reflect.Type) error {
+		if typ.NumIn() != 4 || typ.NumOut() != 0 {
+			return errors.New("want func(*Buffer, *Buffer, *Buffer, *Buffer)")
 		}
-		cond, _ := flatAny(args[0]).([]bool)
+		return nil
+	}
+	return override(whereKernels, "Where", check, func(args []reflect.Value, orig reflect.Value) []reflect.Value {
+		cond, _ := field(args[0], "flat").([]bool)
 		t, f, out := flat(args[1]), flat(args[2]), flat(args[3])
 		if n := len(out); n < 2 || len(cond) != n || len(t) != n || len(f) != n {
 			return orig.Call(args) // scalars and broadcasts
@@ -42,8 +36,6 @@ func installWhere() error {
 		whereFloat32(cond, t, f, out)
 		return nil
 	})
-	whereKernels.Register(dtypes.Float32, priorityUser, fn.Interface())
-	return installRepack()
 }
 
 // wheres counts the selections whereFloat32 made.
@@ -60,16 +52,4 @@ func whereFloat32(cond []bool, t, f, out []float32) {
 		m := -uint32(c)
 		out[i] = math.Float32frombits(math.Float32bits(t[i])&m | math.Float32bits(f[i])&^m)
 	}
-}
-
-// flatAny is a *simplego.Buffer's data, whatever its type.
-func flatAny(buf reflect.Value) any {
-	if buf.Kind() != reflect.Pointer || buf.IsNil() {
-		return nil
-	}
-	fl := buf.Elem().FieldByName("flat")
-	if !fl.IsValid() {
-		return nil
-	}
-	return reflect.NewAt(fl.Type(), unsafe.Pointer(fl.UnsafeAddr())).Elem().Interface()
 }

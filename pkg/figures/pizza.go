@@ -31,14 +31,8 @@ func fold(k, p int) int {
 // frequencies carry it. Given the clusters' frequencies, it colours them and
 // their doubles 2k (folded to 0..p/2) apart from the rest.
 func EmbeddingSpectrum(WE checkpoint.Tensor, clusters ...int) *Figure {
-	p, d := WE.Shape[0], WE.Shape[1]
-	cols := make([][]float64, d)
-	for j := range cols {
-		cols[j] = make([]float64, p)
-		for i := range cols[j] {
-			cols[j][i] = WE.Data[i*d+j]
-		}
-	}
+	p := WE.Shape[0]
+	cols := WE.Columns()
 	share := make([]float64, p/2+1)
 	for _, k := range fourier.KeyFrequencies(cols, 0) {
 		share[k.K] = k.Fraction

@@ -26,15 +26,8 @@ type Point struct {
 // restricted and excluded losses; if empty, those of the embedding itself
 // (share >= 5%).
 func ProgressPoint(m checkpoint.Metrics, logits []float64, WE checkpoint.Tensor, train, key []int) Point {
-	p, d := WE.Shape[0], WE.Shape[1]
-	cols := make([][]float64, d)
-	for j := range cols {
-		cols[j] = make([]float64, p)
-		for i := range cols[j] {
-			cols[j][i] = WE.Data[i*d+j]
-		}
-	}
-	all := fourier.KeyFrequencies(cols, 0)
+	p := WE.Shape[0]
+	all := fourier.KeyFrequencies(WE.Columns(), 0)
 	ks := key
 	if len(ks) == 0 {
 		for _, k := range all {
