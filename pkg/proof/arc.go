@@ -30,34 +30,15 @@ import (
 //
 // is three differences of prefix sums over the sorted neurons: O(1) per
 // input after O(p·m) preparation. The neurons within δ of an end (the
-// window) and the loose neurons (τ_i above the cluster's cut-off τ, or not
-// in a cluster) are handled in one of two ways:
+// window) and the loose neurons (not in a cluster, or without a fit) are
+// evaluated exactly (ReLU of the table entries): cheap because the windows
+// are narrow, but per-input work grows with the window, so the cost is not
+// O(p·m) in the worst case (ArcSigned bounds the windows instead).
 //
-//	arc          evaluated exactly (ReLU of the table entries): cheap
-//	             because the windows are narrow, but per-input work grows
-//	             with the window, so the cost is not O(p·m) in the worst case;
-//	arc-compact  never evaluated: each window neuron adds its worst case
-//	             E_i·(spread U_i + 2ρ_i) (a prefix sum over the window) and
-//	             the loose neurons min(Σ ReLU(A_i(a) + max B_i + c_i)·spread,
-//	             Σ ReLU(max A_i + B_i(b) + c_i)·spread) (separable): O(1)
-//	             per input and cluster. Without exactly explained classes
-//	             the windows are bounded per competitor c instead, the
-//	             smallest of three bounds: the one above; spread U_i
-//	             replaced by Σ_t 2|z_t|·|sin(w_t (c* − c)/2)| + ρ_i + uerr_i
-//	             (the one-term change of U between the two classes); and
-//	             that with E_i replaced by 2r_iκ − |p̂_i| (κ the input's
-//	             cut-off: a neuron's gate error shrinks towards the arc's
-//	             inner edge), from prefix sums of r_i cos φ_i and r_i sin φ_i
-//	             on each side of each end. O(1) per input, cluster and slot,
-//	             then O(F) per competitor.
-//
-// ε(a, b) = Σ_i h_i ρ_i (U's residual, by prefix sums) + the window and
-// loose terms + rounding (prefix sums, the tables' own rounding from
+// ε(a, b) = Σ_i h_i ρ_i (U's residual, by prefix sums) + rounding (prefix sums, the tables' own rounding from
 // circuit.Errors, the explanation's logits). Soundness does not depend on
 // the fits being good: they only decide how much is certified.
 type Arc struct {
-	// Compact selects arc-compact.
-	Compact bool
 	// T is the number of Fourier terms of U_i kept per neuron (0 or 1: one,
 	// at the fit's frequency; more: the T largest).
 	T int
@@ -69,9 +50,6 @@ type Arc struct {
 // Name implements Strategy.
 func (s Arc) Name() string {
 	name := "arc"
-	if s.Compact {
-		name = "arc-compact"
-	}
 	if s.T > 1 {
 		name += fmt.Sprintf("-U/%d", s.T)
 	}
@@ -94,26 +72,6 @@ type arcCluster struct {
 	// qa[a], qb[b], qc: prefix sums of A_i(a)·ρ_i, B_i(b)·ρ_i, c_i·ρ_i.
 	qa, qb [][]float64
 	qc     []float64
-	// ww: prefix sums of E_i·(spread U_i + 2ρ_i) (arc-compact).
-	ww []float64
-	// Per competitor (arc-compact, no exactly explained classes): a window
-	// neuron's error against class c is at most E_i·(|U_i(c*) − U_i(c)| +
-	// 2ρ_i), and with U_i = û_i + r_i, û_i = Σ_t Re[z_t e^{i w_t c}],
-	// |U_i(c*) − U_i(c)| ≤ Σ_t 2|z_t|·|sin(w_t Δ/2)| + ρ_i + uerr_i, Δ = c* − c.
-	// wk[sl]: prefix sums of E_i·2|z_t|(1+1e-9) over the terms in local
-	// slot sl; w0: of E_i·(3ρ_i + uerr_i + 1e-12·Σ|z_t|).
-	wk [][]float64
-	w0 []float64
-	// The window's error shrinks towards the arc's inner edge: a window
-	// neuron's gate error is at most (2r_iκ − |p̂_i|)·W_i(c), κ the input's
-	// cut-off (so 2r_iκ bounds its residual), and on each side of an arc's
-	// end p̂_i = ±2r_i cos(wd/2)(cos θ cos φ_i − sin θ sin φ_i). sr, sc, ss
-	// [slots+1]: prefix sums of r_i·ω, r_i cos φ_i·ω, r_i sin φ_i·ω with ω
-	// the neuron's 2|z| in each slot and, last, its 3ρ_i + uerr_i + slack.
-	sr, sc, ss [][]float64
-	// abs: Σ over the tier of r_i(|ω|)(1 + |cos φ_i| + |sin φ_i|), for the
-	// rounding of these sums.
-	abs float64
 	// ka[a], kb[b], kc: [(n+1)·|K|] prefix sums of A_i(a)·r_i(c), ... for
 	// the damaged classes c in K.
 	ka, kb [][]float64
@@ -126,8 +84,6 @@ type arcNeuron struct {
 	rho   float64 // spread of U_i − û_i e^{iw c} (with rounding)
 	spr   float64 // spread of U_i (with the tables' rounding)
 	uerr  float64 // 2·max|rounding of U_i|: U_i(c) − U_i(c') is within it of the tables'
-	// per-class window weights: E_i's multipliers of |sin(π f Δ/p)| per
-	// term (2|z_t|) and the rest (refinedRest), see arcCluster.wk.
 	// exact[j] is the residual r_i(K[j]) of damaged class K[j], explained
 	// exactly.
 	exact []float64
@@ -220,8 +176,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 
 	// Clusters: phases, τ_i, the cut-off, and the prefix sums. Neurons in
 	// no cluster, and neurons whose gate is never certain (r_i = 0 or a
-	// non-finite τ_i), are loose: evaluated exactly (arc) or bounded
-	// (arc-compact) on every input.
+	// non-finite τ_i), are loose: evaluated exactly on every input.
 	var loose []int
 	var clusters []*arcCluster
 	tauMin, tauMax := math.Inf(1), 0.0
@@ -276,8 +231,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		// Tiers by τ_i: each tier is an arc of its own whose windows are
 		// sized by its largest τ, so that a few loose neurons do not widen
 		// every window (at an input where the cut exceeds |cos(w d/2)| the
-		// window is the whole circle). In arc-compact a tier whose largest
-		// τ_i is 1 or more is loose: its windows would always be whole.
+		// window is the whole circle).
 		sort.Slice(ns, func(x, y int) bool { return ns[x].tau < ns[y].tau })
 		if len(ns) > 0 {
 			tauMin, tauMax = min(tauMin, ns[0].tau), max(tauMax, ns[len(ns)-1].tau)
@@ -290,13 +244,6 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			}
 			tier := append([]nt(nil), ns[start:end]...)
 			start = end
-			cut := tier[len(tier)-1].tau
-			if cut >= 1 && s.Compact {
-				for _, n := range tier {
-					loose = append(loose, n.i)
-				}
-				continue
-			}
 			ac := &arcCluster{k: cl.K}
 			tight := tier
 			// Per-input cut-offs: |e_i(a, b)| ≤ resA_i(a) + max resB_i + c_i
@@ -378,54 +325,6 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				ac.kc = kprefix(func(i int) float64 { return t.C[i] })
 				flops += int64(2*p+1) * int64(n) * int64(2*len(K)+1)
 			}
-			Eof := map[int]float64{}
-			for _, nn := range tight {
-				Eof[nn.i] = nn.E
-			}
-			ac.ww = rprefix(func(i int) float64 { return Eof[i] * (neur[i].spr + 2*neur[i].rho) })
-			if s.Compact && len(K) == 0 {
-				ac.wk = make([][]float64, ac.slots)
-				for sl := range ac.wk {
-					g := ac.gslot[sl]
-					ac.wk[sl] = rprefix(func(i int) float64 {
-						var z float64
-						for _, tm := range neur[i].terms {
-							if tm.f == g {
-								z += math.Hypot(tm.re, tm.im)
-							}
-						}
-						return Eof[i] * 2 * z * (1 + 1e-9)
-					})
-				}
-				ac.w0 = rprefix(func(i int) float64 {
-					return Eof[i] * (3*neur[i].rho + neur[i].uerr + 1e-12*neur[i].amp)
-				})
-				rOf, phOf := map[int]float64{}, map[int]float64{}
-				for j, nn := range tight {
-					rOf[nn.i], phOf[nn.i] = nn.r, ac.phi[j]
-				}
-				omega := func(i, sl int) float64 { // ω of neuron i in slot sl (sl = slots: the rest)
-					if sl == ac.slots {
-						return 3*neur[i].rho + neur[i].uerr + 1e-12*neur[i].amp
-					}
-					var z float64
-					for _, tm := range neur[i].terms {
-						if tm.f == ac.gslot[sl] {
-							z += math.Hypot(tm.re, tm.im)
-						}
-					}
-					return 2 * z * (1 + 1e-9)
-				}
-				for sl := 0; sl <= ac.slots; sl++ {
-					ac.sr = append(ac.sr, rprefix(func(i int) float64 { return rOf[i] * omega(i, sl) }))
-					ac.sc = append(ac.sc, rprefix(func(i int) float64 { return rOf[i] * math.Cos(phOf[i]) * omega(i, sl) }))
-					ac.ss = append(ac.ss, rprefix(func(i int) float64 { return rOf[i] * math.Sin(phOf[i]) * omega(i, sl) }))
-					for _, i := range ac.idx {
-						ac.abs += rOf[i] * math.Abs(omega(i, sl)) * (1 + math.Abs(math.Cos(phOf[i])) + math.Abs(math.Sin(phOf[i])))
-					}
-				}
-				flops += int64(n) * int64(ac.slots+1) * 16
-			}
 			flops += int64(2*p+1) * int64(n) * int64(2*width+4)
 			clusters = append(clusters, ac)
 		}
@@ -450,20 +349,6 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		src += math.Abs(t.C[i]) * neur[i].rho
 	}
 	flops += int64(M) * int64(p) * 12
-	// Loose neurons in arc-compact: separable bounds on Σ h_i·spread.
-	var looseA, looseB []float64
-	if s.Compact && len(loose) > 0 {
-		looseA, looseB = make([]float64, p), make([]float64, p)
-		for _, i := range loose {
-			ma, mb := maxOf(column(t.A, i)), maxOf(column(t.B, i))
-			sp := neur[i].spr + 2*neur[i].rho
-			for x := 0; x < p; x++ {
-				looseA[x] += max(0, t.A[x][i]+mb+t.C[i]) * sp
-				looseB[x] += max(0, ma+t.B[x][i]+t.C[i]) * sp
-			}
-		}
-		flops += int64(len(loose)) * int64(p) * 10
-	}
 	// Direct paths' rounding per a and per b.
 	derrA, derrB := make([]float64, p), make([]float64, p)
 	dsA, dsB := make([]float64, p), make([]float64, p)
@@ -495,26 +380,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var windowed int64 // window neurons, summed over the inputs
 	budget := newBudget(
 		"U residuals beyond one Fourier term (Σ h_i ρ_i)",
-		"uncertain gates (windows and loose neurons)",
 		"rounding (tables, prefix sums, explanation)")
 	var arc, win []rng
 	arcBuf, winBuf := make([]rng, 0, 2), make([]rng, 0, 4)
-	// Per-competitor window bounds (arc-compact without exactly explained
-	// classes): gk[f] collects the windows' E_i·2|z| of frequency slot f,
-	// g0 the rest; absSin[j] = |sin(πj/p)|.
-	refine := s.Compact && len(K) == 0
-	gk, gateC := make([]float64, F), make([]float64, p)
-	gk2 := make([]float64, F) // the same with the inner-edge refinement, g02 its rest
-	var sideBuf [2][]rng
-	absSin := make([]float64, p)
-	for j := range absSin {
-		absSin[j] = math.Abs(math.Sin(math.Pi * float64(j) / float64(p)))
-	}
-	certified, slackOf := make([]bool, p*p), make([]float64, p*p)
-	var perClass []float64 // [p²][p]: each competitor's ε, for check
-	if refine {
-		perClass = make([]float64, p*p*p)
-	}
 	// Half-angle cosines cos(πj/p), j < 2p: cos(w d/2) and θ by table.
 	half := make([]float64, 2*p)
 	for j := range half {
@@ -532,10 +400,8 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			clear(zr)
 			clear(zi)
 			clear(kx)
-			var resid, gate, gateScale, g0, g02 float64
+			var resid float64
 			var ops int64
-			clear(gk)
-			clear(gk2)
 			// Each prefix difference is within γ of twice the absolute sum
 			// of all terms; up to two ranges per sum: a factor 8.
 			zscale := 8 * (sa[a] + sb[b] + sc)
@@ -583,55 +449,6 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					ops += int64(nk) * 6
 					ops += int64(ac.slots)*12 + 9
 				}
-				if s.Compact {
-					for _, r := range win {
-						gate += ac.ww[r.hi] - ac.ww[r.lo]
-						gateScale += ac.ww[len(ac.ww)-1]
-						windowed += int64(r.hi - r.lo)
-						if refine {
-							g0 += ac.w0[r.hi] - ac.w0[r.lo]
-							gateScale += ac.w0[n]
-							for sl, w := range ac.wk {
-								gk[ac.gslot[sl]] += w[r.hi] - w[r.lo]
-								gateScale += w[n]
-							}
-							ops += int64(ac.slots)*2 + 2
-						}
-					}
-					if refine {
-						// The window split by the arc's own index ranges (so
-						// that every window neuron is in exactly one part):
-						// σ = +1 inside the arc, −1 outside. σ need only agree
-						// with the arc membership the explanation used: for
-						// |p̂_i| ≤ 2r_iκ the gate error is at most 2r_iκ − σp̂_i
-						// either way.
-						kap := min(ac.cutA[a], ac.cutB[b])*(1+1e-5) + 1e-6
-						var sides [2][]rng
-						sides[0], sides[1] = splitByArc(sideBuf[0][:0], sideBuf[1][:0], win, arc)
-						sign := [2]float64{1, -1}
-						ct, st := math.Cos(theta), math.Sin(theta)
-						for q, rs := range sides {
-							for _, r := range rs {
-								for sl := 0; sl <= ac.slots; sl++ {
-									A := ac.sr[sl][r.hi] - ac.sr[sl][r.lo]
-									C := ac.sc[sl][r.hi] - ac.sc[sl][r.lo]
-									S := ac.ss[sl][r.hi] - ac.ss[sl][r.lo]
-									// Σ (2r_iκ − σ p̂_i)ω_i ≥ 0 in exact arithmetic.
-									v := max(2*kap*A-sign[q]*2*cd*(ct*C-st*S), 0)
-									if sl == ac.slots {
-										g02 += v
-									} else {
-										gk2[ac.gslot[sl]] += v
-									}
-								}
-								gateScale += 2 * (kap + 1) * ac.abs
-								ops += int64(ac.slots+1) * 12
-							}
-						}
-					}
-					ops += 4
-					continue
-				}
 				for _, r := range win {
 					for j := r.lo; j < r.hi; j++ {
 						i := ac.idx[j]
@@ -647,18 +464,10 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 					windowed += int64(r.hi - r.lo)
 				}
 			}
-			var gateLoose float64
-			if s.Compact {
-				if looseA != nil {
-					gateLoose = min(looseA[a], looseB[b])
-				}
-				gate += gateLoose
-			} else {
-				for _, i := range loose {
-					resid += addNeuron(neur[i], max(t.A[a][i]+t.B[b][i]+t.C[i], 0))
-				}
-				ops += int64(len(loose)) * 9
+			for _, i := range loose {
+				resid += addNeuron(neur[i], max(t.A[a][i]+t.B[b][i]+t.C[i], 0))
 			}
+			ops += int64(len(loose)) * 9
 			row := expl[(a*p+b)*p : (a*p+b+1)*p]
 			var zabs float64
 			for f := 0; f < F; f++ {
@@ -678,73 +487,19 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 				}
 			}
 			ops += int64(p) * int64(3+4*F)
-			cs := (a + b) % p
-			gateWin := gate - gateLoose
-			if refine {
-				// Each competitor's own window bound, never above the
-				// one for all classes.
-				gate = 0
-				for c := range gateC {
-					if c == cs {
-						continue
-					}
-					d := (cs - c + p) % p
-					gw, gw2 := g0, g02
-					for f, w := range gk {
-						sn := absSin[(freqs[f]*d)%p]
-						gw += w * sn
-						gw2 += gk2[f] * sn
-					}
-					gateC[c] = min(gateWin, gw, gw2) + gateLoose
-					gate = max(gate, gateC[c])
-				}
-				ops += int64(p) * int64(4*F+6)
-			}
 			// Rounding: Z and the ε sums are sums of at most 2M + 8 terms
 			// whose absolute values are bounded by zscale and rscale; each
 			// logit adds 2F + 3 terms; the tables' own rounding is kRound.
 			gm := circuit.Gamma(2*M + 16)
-			round := 2*(gm*zscale+circuit.Gamma(2*F+8)*(zabs+dsA[a]+dsB[b]+ds0)+derrA[a]+derrB[b]+derr0) + gm*(rscale+4*gate+4*gateScale) + kRound
+			round := 2*(gm*zscale+circuit.Gamma(2*F+8)*(zabs+dsA[a]+dsB[b]+ds0)+derrA[a]+derrB[b]+derr0) + gm*rscale + kRound
 			resid = max(resid, 0) // a sum of non-negative terms, up to rounding (in round)
-			eps[a*p+b] = roundUp(resid+gate+round, 8+F)
-			if refine {
-				// Certified when every competitor's margin exceeds its own
-				// bound (and all is finite).
-				ok := isFinite(eps[a*p+b])
-				binding, worst := gate, math.Inf(1)
-				for c, v := range row {
-					if c == cs {
-						continue
-					}
-					e := roundUp(resid+gateC[c]+round, 8+F)
-					perClass[(a*p+b)*p+c] = e
-					d := row[cs] - v
-					if !(d > e) || d-d != 0 {
-						ok = false
-					}
-					if d-e < worst {
-						worst, binding = d-e, gateC[c]
-					}
-				}
-				certified[a*p+b] = ok && p > 1
-				slackOf[a*p+b] = worst
-				budget.add(resid, binding, round)
-			} else {
-				budget.add(resid, gate, round)
-			}
+			eps[a*p+b] = roundUp(resid+round, 8+F)
+			budget.add(resid, round)
 			perInput += ops + 12
 		}
 	}
 	flops += perInput
 	cert := m.certify(s.Name(), eps, expl, flops)
-	if refine {
-		// ε(a, b) above is the largest over the competitors (what check
-		// compares the actual errors with); certification used each one's.
-		cert.Certified = certified
-		cert.CertifiedAccuracy = fraction(certified)
-		cert.Slack = slackOf
-		cert.perClass = perClass
-	}
 	cert.DamagedClasses = K
 	if math.IsInf(tauMin, 1) {
 		tauMin = 0 // no tight neuron
@@ -776,33 +531,6 @@ func ranges(dst []rng, phi []float64, lo, length float64) []rng {
 		return append(dst, rng{i, sort.SearchFloat64s(phi, hi)})
 	}
 	return append(dst, rng{i, n}, rng{0, sort.SearchFloat64s(phi, hi-2*math.Pi)})
-}
-
-// splitByArc appends to in the parts of the ranges win that lie in the
-// ranges arc, and to out the rest: each index of win in exactly one.
-func splitByArc(in, out, win, arc []rng) ([]rng, []rng) {
-	var cuts []rng
-	for _, r := range win {
-		cuts = cuts[:0]
-		for _, a := range arc {
-			if lo, hi := max(r.lo, a.lo), min(r.hi, a.hi); lo < hi {
-				cuts = append(cuts, rng{lo, hi})
-			}
-		}
-		sort.Slice(cuts, func(x, y int) bool { return cuts[x].lo < cuts[y].lo })
-		at := r.lo
-		for _, c := range cuts {
-			if at < c.lo {
-				out = append(out, rng{at, c.lo})
-			}
-			in = append(in, c)
-			at = c.hi
-		}
-		if at < r.hi {
-			out = append(out, rng{at, r.hi})
-		}
-	}
-	return in, out
 }
 
 func inRanges(j int, rs []rng) bool {

@@ -203,9 +203,24 @@ func (m *Model) check(c *Certificate, expl []float64) {
 		row, er := ev.logits[k*p:(k+1)*p], expl[k*p:(k+1)*p]
 		if margin(row, cs) > 0 {
 			correct++
+		} else if c.Certified != nil && c.Certified[k] {
+			c.Sound = false // certified but wrong
 		}
 		base := row[cs] - er[cs]
 		for cc := range row {
+			if c.oneSided {
+				if cc == cs {
+					continue
+				}
+				// The margin may be larger than the explanation's, never
+				// smaller by more than ε(c) (plus the evaluation's rounding).
+				over := (row[cc] - er[cc]) - base
+				c.ActualMaxError = max(c.ActualMaxError, over)
+				if !(over <= c.perClass[k*p+cc]+2*ev.delta[k]) {
+					c.Sound = false
+				}
+				continue
+			}
 			d := math.Abs((row[cc] - er[cc]) - base)
 			c.ActualMaxError = max(c.ActualMaxError, d)
 			bound := c.Eps[k]

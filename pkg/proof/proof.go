@@ -16,8 +16,10 @@
 //	arc          the same explanation from each cluster's geometry: prefix
 //	             sums over the arc of active neurons, only the neurons near
 //	             its ends evaluated (arc.go)
-//	arc-compact  no neuron evaluated on any input: the arc's ends bounded
-//	             per competitor (arc-compact-U/T: T terms of U per neuron)
+//	arc-signed   no neuron evaluated on any input: offsets inside the ReLU,
+//	             the gate errors at the arcs' ends bounded by their sign
+//	             and shape, margins bounded per distance a − b (signed.go;
+//	             arc-signed/T: each cluster split into T arcs by offset)
 //
 // Soundness: an input (a, b) is certified when the explanation's margin
 // E(c*) − E(c), c* = a + b, exceeds ε(a, b) for every c ≠ c*, where ε bounds
@@ -171,8 +173,12 @@ type Certificate struct {
 	base   []float64 // ε(a, b) without the per-class extras
 	extras *classExtras
 	// perClass[(a·p + b)·p + c], if set, is the bound for competitor c
-	// itself (arc-compact's per-competitor windows); Eps is its maximum.
+	// itself (arc-signed's per-competitor bounds); Eps is its maximum.
 	perClass []float64
+	// oneSided: perClass bounds only how much the explanation may
+	// overstate each margin, (logit − E)(c*) − (logit − E)(c) ≥ −ε(c)
+	// (arc-signed); ActualMaxError is then the largest overstatement.
+	oneSided bool
 }
 
 // Strategy proves what it can about a model.
@@ -187,11 +193,11 @@ type Strategy interface {
 var ErrUnknownStrategy = errors.New("proof: unknown strategy")
 
 // Strategies returns the default frontier: brute force, the linear bound,
-// the arc strategies (compact with 1 and 8 Fourier terms of U per neuron,
-// and with windows evaluated exactly, 1 and 4 terms) and the
+// arc-signed (one arc per cluster and four), arc (windows evaluated
+// exactly, 1 and 4 Fourier terms of U per neuron) and the
 // Fourier-compressed unembedding with 1, 2, 4 and 8 terms.
 func Strategies() []Strategy {
-	return []Strategy{BruteForce{}, Linear{}, Arc{Compact: true}, Arc{Compact: true, T: 8}, Arc{}, Arc{T: 4}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
+	return []Strategy{BruteForce{}, Linear{}, ArcSigned{}, ArcSigned{Tiers: 4}, Arc{}, Arc{T: 4}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
 }
 
 // ByName finds a strategy of Strategies by name, or "fourier-U/T" for any T.
@@ -205,13 +211,13 @@ func ByName(name string) (Strategy, error) {
 	if _, err := fmt.Sscanf(name, "fourier-U/%d", &t); err == nil && t >= 1 {
 		return FourierU{T: t}, nil
 	}
+	if _, err := fmt.Sscanf(name, "arc-signed/%d", &t); err == nil && t >= 1 {
+		return ArcSigned{Tiers: t}, nil
+	}
 	if _, err := fmt.Sscanf(name, "arc-U/%d", &t); err == nil && t >= 1 {
 		return Arc{T: t}, nil
 	}
-	if _, err := fmt.Sscanf(name, "arc-compact-U/%d", &t); err == nil && t >= 1 {
-		return Arc{Compact: true, T: t}, nil
-	}
-	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc, arc-compact, arc-U/T, arc-compact-U/T or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
+	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
 }
 
 // spread is max − min.

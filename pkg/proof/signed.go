@@ -1,0 +1,858 @@
+package proof
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/mechanism"
+)
+
+// ArcSigned proves without evaluating any neuron on any input: from each
+// cluster's geometry, and from the signs of the errors. A neuron i of a
+// cluster of frequency w = 2πk/p is explained, with its offset kept inside
+// the ReLU, by
+//
+//	p̂_i(a, b) = 2r_i (|cos(w d/2)| cos u_i + t̄),  u_i = θ' + φ_i,
+//
+// d = a − b, θ' = w(a + b)/2 (+π when cos(w d/2) < 0) and t̄ the median
+// offset ratio o_i/(2r_i) of the neuron's tier (arc-signed/T splits each
+// cluster into T tiers by that ratio). The true pre-activation differs by
+// at most E_i(a, b) = ẽA_i(a) + ẽB_i(b): the fit residuals of A at a and
+// of B at b, the offset's deviation |o_i − 2r_i t̄| and the tables'
+// rounding. The explanation takes ĥ_i = pre_i on the arc p̂_i > 0 and 0 off
+// it, so that Σ ĥ_i U_i is, per cluster frequency, a difference of prefix
+// sums over the tier's neurons sorted by phase (U_i compressed onto the
+// clusters' frequencies, z_ik; ρ_i the spread of the rest). Only the
+// neurons of two windows, where |p̂_i| ≤ 2r_iκ (κ(a, b) ≥ every E_i/(2r_i)
+// of the tier), can have the wrong gate; there h_i − ĥ_i lies in
+// [0, (E_i − σp̂_i)⁺] (σ = +1 on the arc, −1 off it: ReLU(pre) ≥ pre and
+// ≥ 0), which the chord E_i(1 − σp̂_i/(2r_iκ)) bounds linearly, so that the
+// window sums are prefix sums of ẽA_i(a)|z_i|(1, cos φ_i, sin φ_i) and the
+// same for b. That sign, and the windows' place at the arc's ends, where
+// phase doubling puts the own term z_i e^{iwc*} at v_i = 2u_i + (ψ_i − 2φ_i)
+// ≈ π (the neuron votes against c*), bound the gate errors against the
+// competitor c = c* − Δ one-sidedly,
+//
+//	Σ_win (h_i − ĥ_i)(û_i(c*) − û_i(c)) ≥ −Σ_win chord_i |z_i| ((1 − cos wΔ) + s̄|sin wΔ|),
+//
+// s̄ ≥ max |sin v_i| over the window (|sin v| ≤ |v − π|): the gate errors
+// scale like the margin itself, (1 − cos wΔ), not like a spread. The other
+// clusters' terms of a window neuron add 2·E_i·Σ|z_ik|, its residual E_iρ_i.
+// With Z_k the explanation's sum at frequency k (the direct paths' terms
+// there included), Y_k = Z_k e^{iw_k c*} = x_k + i y_k and the residuals
+// (U beyond the clusters' terms, Σ h_i ρ_i by prefix sums; the direct paths
+// beyond them; neurons outside every cluster, separably) in ε₀(a, b),
+//
+//	logit(c*) − logit(c) ≥ Σ_k [X_k(1 − cos w_kΔ) − y_k sin w_kΔ − H_k|sin w_kΔ|] − ε₀,
+//
+// X_k = x_k − Σ_win chord·|z|, H_k = Σ_win s̄·chord·|z|: O(K) numbers per
+// input, each O(T) from prefix sums. The minimum over Δ is taken once per
+// distance d = a − b from the smallest X_k and largest |y_k| + H_k over the
+// p inputs sharing d (the explanation's amplitudes depend on d, hardly on
+// a + b), and per input only where that group bound fails and the input's
+// own bound at the group's worst Δ does not. Rounding is bounded with γ_n
+// factors on each sum's absolute values; the fits are hints, soundness
+// does not depend on them. Cost: O(p·m·K) to prepare, O(p²·K·T) after.
+type ArcSigned struct {
+	// Tiers splits each cluster by offset ratio into arcs of their own
+	// (0 or 1: one arc per cluster).
+	Tiers int
+}
+
+// Name implements Strategy.
+func (s ArcSigned) Name() string {
+	if s.Tiers > 1 {
+		return fmt.Sprintf("arc-signed/%d", s.Tiers)
+	}
+	return "arc-signed"
+}
+
+// sgTier is one tier of a cluster: its neurons sorted by phase, with
+// prefix sums. Complex prefix arrays hold re, im per slot; all have n+1
+// slots; virtual indices above n wrap around (at, atc).
+type sgTier struct {
+	slot int // the cluster's index among the frequencies
+	k    int
+	n    int
+	phi  []float64 // sorted phases in [0, 2π)
+	rank []int     // rank[g]: the first j with phi[j] ≥ 2πg/G, G = len(rank) − 1
+	tbar float64   // the tier's offset ratio inside p̂
+	// pa[a]: [(n+1)·2K] prefix sums of (A_i(a) + C_i)·z_ik, one complex
+	// column per cluster frequency k; pb[b]: of B_i(b)·z_ik.
+	pa, pb [][]float64
+	// qa[a], qb[b]: prefix sums of (A_i(a) + C_i)·ρ_i and B_i(b)·ρ_i.
+	qa, qb [][]float64
+	// wz: prefix sums of 2r_i|z_i| (for the rounding scale).
+	wz []float64
+	// ea[a], eb[b]: [(n+1)·5] prefix sums of E_i's parts times |z_i|/(2r_i)·
+	// (2r_i, 2r_i cos φ_i, 2r_i sin φ_i), times ρ_i and times the other
+	// clusters' terms' size Σ|z_ik|₁: E_i(a, b) =
+	// ẽA_i(a) + ẽB_i(b) (the a part carries the offset's deviation and the
+	// slack), for the window neurons' chord weights.
+	ea, eb [][]float64
+	// cutA[a], cutB[b]: κ valid at every input with that a (b).
+	cutA, cutB []float64
+	// sepA[a] + sepB[b] + eo is another such κ: the largest residual ratios
+	// of a and of b added (the cut-offs above take one side's largest).
+	sepA, sepB []float64
+	eo         float64
+	pdLo, pdHi float64 // range of ψ_i − 2φ_i, the short way round
+	uMid       []float64
+}
+
+// search returns the first j with phi[j] ≥ x (x in [0, 2π)) and the
+// operations it took.
+func (c *sgTier) search(x float64) (int, int64) {
+	G := len(c.rank) - 1
+	g := min(max(int(x*(float64(G)/(2*math.Pi))), 0), G)
+	j := c.rank[g]
+	ops := int64(3)
+	for j > 0 && c.phi[j-1] >= x {
+		j--
+		ops++
+	}
+	for j < c.n && c.phi[j] < x {
+		j++
+		ops++
+	}
+	return j, ops + 1
+}
+
+// edge is one boundary angle reduced to [0, 2π) and the index of the
+// first phase at or after it.
+type edge struct {
+	r float64
+	j int
+}
+
+// edge locates angle x (any real).
+func (c *sgTier) edge(x float64) (edge, int64) {
+	r := math.Mod(x, 2*math.Pi)
+	if r < 0 {
+		r += 2 * math.Pi
+	}
+	if r >= 2*math.Pi {
+		r = 0
+	}
+	j, o := c.search(r)
+	return edge{r, j}, o + 3
+}
+
+// span is the virtual index range [lo, hi) of the phases from edge e0 to
+// edge e1 going round by length (≥ 0): hi may exceed n (wrapping). The
+// same edge gives the same index in every span, so that adjacent spans
+// count each neuron exactly once.
+func (c *sgTier) span(e0, e1 edge, length float64) (int, int) {
+	if length >= 2*math.Pi {
+		return 0, c.n
+	}
+	wraps := e1.r < e0.r-1e-9 || (math.Abs(e1.r-e0.r) <= 1e-9 && length > math.Pi)
+	lo, hi := e0.j, e1.j
+	if wraps {
+		hi += c.n
+	} else if hi < lo {
+		hi = lo // an empty span whose ends rounded past each other
+	}
+	return lo, hi
+}
+
+// at reads a real prefix array at a virtual index (j > n wraps).
+func at(P []float64, n, j int) float64 {
+	if j <= n {
+		return P[j]
+	}
+	return P[n] + P[j-n]
+}
+
+// diff is the sum over the virtual range [lo, hi) of a real prefix array.
+func diff(P []float64, n, lo, hi int) float64 { return at(P, n, hi) - at(P, n, lo) }
+
+// diff5 is the sum over the virtual range [lo, hi) of column c of a
+// prefix array with five columns.
+func diff5(P []float64, n, lo, hi, c int) float64 {
+	at := func(j int) float64 {
+		if j <= n {
+			return P[5*j+c]
+		}
+		return P[5*n+c] + P[5*(j-n)+c]
+	}
+	return at(hi) - at(lo)
+}
+
+// atcK reads complex column k of a prefix array with K complex columns at
+// a virtual index.
+func atcK(P []float64, n, j, K, k int) (float64, float64) {
+	if j <= n {
+		return P[2*(K*j+k)], P[2*(K*j+k)+1]
+	}
+	o, o2 := 2*(K*n+k), 2*(K*(j-n)+k)
+	return P[o] + P[o2], P[o+1] + P[o2+1]
+}
+
+// sinBound bounds |sin v| over v in [lo, hi]: |sin v| ≤ |v − π|, and ≤ 1.
+func sinBound(lo, hi float64) float64 {
+	return min(1, max(math.Abs(lo-math.Pi), math.Abs(hi-math.Pi)))
+}
+
+// sgInput is what the proof keeps per input: the K cluster numbers of the
+// bound (the check rebuilds every competitor's bound from them).
+type sgInput struct {
+	y, X, H []float64 // [p²·K]
+	zr, zi  []float64 // [p²·K]: Z_k, for the explanation's logits
+	eps0    []float64 // [p²]
+}
+
+// Prove implements Strategy.
+func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
+	m.evaluate() // for check only: not part of the proof's time
+	t0 := time.Now()
+	t, e, p, M := m.T, m.Err, m.P, m.M
+	var flops int64 = m.FoldFLOPs
+	g2 := circuit.Gamma(2)
+	cosT, sinT := cosTable(p), sinTable(p)
+	T := max(s.Tiers, 1)
+
+	slotOf := make([]int, M) // each neuron's cluster, −1 for none
+	for i := range slotOf {
+		slotOf[i] = -1
+	}
+	for ci, cl := range m.Clusters {
+		for _, i := range cl.Neurons {
+			if i < 0 || i >= M || slotOf[i] >= 0 {
+				return nil, fmt.Errorf("proof: the clusters do not split the %d neurons (neuron %d listed twice or out of range)", M, i)
+			}
+			slotOf[i] = ci
+		}
+	}
+	K := len(m.Clusters)
+	// Per neuron: the term z_i of U_i at its cluster's frequency, the
+	// residual's spread ρ_i (with the rounding of the term and of U), U's
+	// spread (for neurons outside the clusters) and 2·max|rounding of U_i|.
+	// zre[i·K + k], zim[i·K + k]: U_i's term at cluster k's frequency;
+	// zabs[i] is the size of its own cluster's term, zoff[i] of the others'.
+	zre, zim := make([]float64, M*K), make([]float64, M*K)
+	zabs, zoff := make([]float64, M), make([]float64, M)
+	ks := make([]int, K)
+	for j, cl := range m.Clusters {
+		ks[j] = cl.K
+	}
+	rho, spr, uErr := make([]float64, M), make([]float64, M), make([]float64, M)
+	res := make([]float64, p)
+	var tb []term
+	for i := 0; i < M; i++ {
+		uErr[i] = 2 * maxAbs(e.U[i])
+		if ci := slotOf[i]; ci >= 0 {
+			var sl float64
+			tb, _, sl = compressU(t.U[i], ks, cosT, sinT, tb[:0], res)
+			for k, tm := range tb {
+				zre[i*K+k], zim[i*K+k] = tm.re, tm.im
+				if k == ci {
+					zabs[i] = math.Hypot(tm.re, tm.im) * (1 + 1e-15)
+				} else {
+					zoff[i] += (math.Abs(tm.re) + math.Abs(tm.im)) * (1 + 1e-15)
+				}
+			}
+			rho[i] = roundUp(spread(res)+uErr[i]+2*sl, 4)
+		} else {
+			spr[i] = spread(t.U[i]) + uErr[i]
+		}
+	}
+	flops += int64(M) * int64(p) * int64(4+7*K)
+
+	// Each cluster's neurons: the fit's residuals per a and b (with the
+	// tables' rounding), split into tiers by offset ratio.
+	type nt struct {
+		i            int
+		r, phi, o    float64
+		ea, eb, sl   float64 // largest residuals; their rounding slack
+		ratio        float64
+		pd           float64
+		resA, resB   []float64
+		dA, dB, hmax float64 // for the tables' rounding
+	}
+	var loose []int
+	var tiers []*sgTier
+	var kRound float64
+	for ci, cl := range m.Clusters {
+		var ns []nt
+		for _, i := range cl.Neurons {
+			f := m.Fits[i]
+			if !(f.R > 0) || !isFinite(f.R) || !isFinite(f.Phi) || !isFinite(f.Alpha+f.Beta) {
+				loose = append(loose, i)
+				continue
+			}
+			n := nt{i: i, r: f.R, phi: math.Mod(mechanism.Wrap(f.Phi)+2*math.Pi, 2*math.Pi), o: f.Alpha + f.Beta + t.C[i]}
+			rc, rs := f.R*math.Cos(n.phi), f.R*math.Sin(n.phi)
+			n.resA, n.resB = make([]float64, p), make([]float64, p)
+			var eAmax, eBmax float64
+			for x := 0; x < p; x++ {
+				kx := (cl.K * x) % p
+				ideal := rc*cosT[kx] - rs*sinT[kx] // r cos(wx + φ)
+				n.resA[x] = math.Abs(t.A[x][i]-f.Alpha-ideal) + e.A[x][i]
+				n.resB[x] = math.Abs(t.B[x][i]-f.Beta-ideal) + e.B[x][i]
+				n.ea, n.eb = max(n.ea, n.resA[x]), max(n.eb, n.resB[x])
+				eAmax, eBmax = max(eAmax, e.A[x][i]), max(eBmax, e.B[x][i])
+			}
+			// |A_i| ≤ |α| + r + ea bounds the entries for the rounding
+			// of the residuals (4 operations, γ₄) and of the pre-activation.
+			amax, bmax := math.Abs(f.Alpha)+f.R+n.ea, math.Abs(f.Beta)+f.R+n.eb
+			n.sl = circuit.Gamma(6)*(amax+bmax+math.Abs(f.Alpha)+math.Abs(f.Beta)+2*f.R)*2 + 1e-9*f.R
+			n.dA, n.dB = eAmax+g2*amax, eBmax+g2*bmax
+			n.hmax = max(0, amax+bmax+t.C[i])
+			n.ratio = n.o / (2 * f.R)
+			n.pd = mechanism.Wrap(math.Atan2(zim[i*K+ci], zre[i*K+ci]) - 2*n.phi)
+			if !isFinite(n.ea + n.eb + n.ratio + n.pd) {
+				loose = append(loose, i)
+				continue
+			}
+			ns = append(ns, n)
+		}
+		flops += int64(len(cl.Neurons)) * int64(p) * 18
+		sort.Slice(ns, func(x, y int) bool { return ns[x].ratio < ns[y].ratio })
+		var parts [][]nt
+		for q := 0; q < T; q++ {
+			parts = append(parts, ns[q*len(ns)/T:(q+1)*len(ns)/T])
+		}
+		for _, part := range parts {
+			if len(part) == 0 {
+				continue
+			}
+			tr := &sgTier{slot: ci, k: cl.K, n: len(part)}
+			rs := make([]float64, len(part))
+			for j, nn := range part {
+				rs[j] = nn.ratio
+			}
+			tr.tbar = mechanism.Median(rs)
+			part = append([]nt(nil), part...)
+			sort.Slice(part, func(x, y int) bool { return part[x].phi < part[y].phi })
+			n := len(part)
+			tr.phi = make([]float64, n)
+			pds := make([]float64, n)
+			for j, nn := range part {
+				tr.phi[j], pds[j] = nn.phi, nn.pd
+			}
+			tr.pdLo, tr.pdHi = circularRange(pds)
+			G := 2 * n
+			tr.rank = make([]int, G+1)
+			for g, j := 0, 0; g <= G; g++ {
+				x := 2 * math.Pi * float64(g) / float64(G)
+				for j < n && tr.phi[j] < x {
+					j++
+				}
+				tr.rank[g] = j
+			}
+			// κ per a (per b): E_i(a, b)/(2r_i) ≤ (resA_i(a) + max resB_i +
+			// |o_i − 2r_i t̄| + slack)/(2r_i), and the same with a, b swapped.
+			tr.cutA, tr.cutB = make([]float64, p), make([]float64, p)
+			tr.sepA, tr.sepB = make([]float64, p), make([]float64, p)
+			for _, nn := range part {
+				f := m.Fits[nn.i]
+				eo := math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
+				inv := (1 + 1e-9) / (2 * nn.r)
+				for x := 0; x < p; x++ {
+					tr.cutA[x] = max(tr.cutA[x], (nn.resA[x]+nn.eb+eo+nn.sl)*inv)
+					tr.cutB[x] = max(tr.cutB[x], (nn.ea+nn.resB[x]+eo+nn.sl)*inv)
+					tr.sepA[x] = max(tr.sepA[x], (nn.resA[x]+nn.sl)*inv)
+					tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
+				}
+				tr.eo = max(tr.eo, eo*inv)
+				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+uErr[nn.i]) + nn.hmax*uErr[nn.i]
+			}
+			flops += int64(n) * int64(p) * 8
+			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)
+			tr.qa, tr.qb = make([][]float64, p), make([][]float64, p)
+			w2 := 2 * K
+			for x := 0; x < p; x++ {
+				pa, pb := make([]float64, w2*(n+1)), make([]float64, w2*(n+1))
+				qa, qb := make([]float64, n+1), make([]float64, n+1)
+				rowA, rowB := t.A[x], t.B[x]
+				for j, nn := range part {
+					i := nn.i
+					va, vb := rowA[i]+t.C[i], rowB[i]
+					o0, o1 := w2*j, w2*(j+1)
+					for k := 0; k < K; k++ {
+						pa[o1+2*k] = pa[o0+2*k] + va*zre[i*K+k]
+						pa[o1+2*k+1] = pa[o0+2*k+1] + va*zim[i*K+k]
+						pb[o1+2*k] = pb[o0+2*k] + vb*zre[i*K+k]
+						pb[o1+2*k+1] = pb[o0+2*k+1] + vb*zim[i*K+k]
+					}
+					qa[j+1] = qa[j] + va*rho[i]
+					qb[j+1] = qb[j] + vb*rho[i]
+				}
+				tr.pa[x], tr.pb[x], tr.qa[x], tr.qb[x] = pa, pb, qa, qb
+			}
+			flops += int64(p) * int64(n) * int64(5+8*K)
+			tr.wz = make([]float64, n+1)
+			for j, nn := range part {
+				tr.wz[j+1] = tr.wz[j] + 2*nn.r*zabs[nn.i]
+			}
+			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
+			cph, sph := make([]float64, n), make([]float64, n)
+			for j, nn := range part {
+				cph[j], sph[j] = math.Cos(nn.phi), math.Sin(nn.phi)
+			}
+			for x := 0; x < p; x++ {
+				ea, eb := make([]float64, 5*(n+1)), make([]float64, 5*(n+1))
+				for j, nn := range part {
+					f := m.Fits[nn.i]
+					eo := math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
+					va := (nn.resA[x] + eo + nn.sl) * (1 + 1e-9)
+					vb := nn.resB[x] * (1 + 1e-9)
+					za := zabs[nn.i]
+					zo := zoff[nn.i]
+					o0, o1 := 5*j, 5*(j+1)
+					ea[o1] = ea[o0] + va*za
+					ea[o1+1] = ea[o0+1] + va*za*cph[j]
+					ea[o1+2] = ea[o0+2] + va*za*sph[j]
+					ea[o1+3] = ea[o0+3] + va*rho[nn.i]
+					ea[o1+4] = ea[o0+4] + va*zo
+					eb[o1] = eb[o0] + vb*za
+					eb[o1+1] = eb[o0+1] + vb*za*cph[j]
+					eb[o1+2] = eb[o0+2] + vb*za*sph[j]
+					eb[o1+3] = eb[o0+3] + vb*rho[nn.i]
+					eb[o1+4] = eb[o0+4] + vb*zo
+				}
+				tr.ea[x], tr.eb[x] = ea, eb
+			}
+			flops += int64(p) * int64(n) * 24
+			tiers = append(tiers, tr)
+		}
+	}
+	for i, ci := range slotOf {
+		if ci < 0 {
+			loose = append(loose, i)
+		}
+	}
+	sort.Ints(loose)
+	for _, i := range loose {
+		if spr[i] == 0 && slotOf[i] >= 0 { // a cluster's neuron made loose
+			spr[i] = spread(t.U[i]) + uErr[i]
+		}
+	}
+	kRound = roundUp(kRound, 4*M)
+
+	// The direct paths: their terms at the clusters' frequencies join Z_k;
+	// the rest is bounded by its spread over c, per a, per b and for L0.
+	dirA, dirB := make([]float64, p), make([]float64, p)
+	dA, dB := make([][]term, p), make([][]term, p)
+	var dscale float64 // the largest Σ |re| + |im| of a row's terms, for rounding
+	direct := func(row []float64, derr float64) ([]term, float64) {
+		terms, amp, sl := compressU(row, ks, cosT, sinT, nil, res)
+		dscale = max(dscale, amp)
+		return terms, roundUp(spread(res)+2*derr+2*sl, 4)
+	}
+	for x := 0; x < p; x++ {
+		dA[x], dirA[x] = direct(t.La[x], maxAbs(e.La[x]))
+		dB[x], dirB[x] = direct(t.Lb[x], maxAbs(e.Lb[x]))
+	}
+	d0, dir0 := direct(t.L0, maxAbs(e.L0))
+	flops += int64(2*p+1) * int64(p) * int64(7*K+4)
+
+	// Neurons outside the clusters: Σ h_i·spread U_i, separably bounded.
+	looseA, looseB := make([]float64, p), make([]float64, p)
+	for _, i := range loose {
+		ma, mb := maxOf(column(t.A, i)), maxOf(column(t.B, i))
+		for x := 0; x < p; x++ {
+			looseA[x] += max(0, t.A[x][i]+mb+t.C[i]) * spr[i]
+			looseB[x] += max(0, ma+t.B[x][i]+t.C[i]) * spr[i]
+		}
+		kRound += roundUp((maxOf(column(e.A, i))+maxOf(column(e.B, i))+e.C[i]+g2*(maxAbs(column(t.A, i))+maxAbs(column(t.B, i))+math.Abs(t.C[i])))*spr[i], 8)
+	}
+	flops += int64(len(loose)) * int64(p) * 16
+
+	// Rounding scale: every prefix sum and its differences are within γ of
+	// the absolute sums Σ_i |A_i + C_i|·(|z_i|₁ + ρ_i) + ..., bounded once
+	// from |A_i| ≤ |α_i| + r_i + ea_i.
+	var zScale, wScale float64
+	for i := 0; i < M; i++ {
+		if slotOf[i] < 0 {
+			continue
+		}
+		f := m.Fits[i]
+		w := rho[i]
+		for k := 0; k < K; k++ {
+			w += math.Abs(zre[i*K+k]) + math.Abs(zim[i*K+k])
+		}
+		zScale += (2*math.Abs(f.Alpha) + 2*math.Abs(f.Beta) + 4*f.R + 2*(f.ResA+f.ResB) + math.Abs(t.C[i]) + 1) * w
+	}
+	for _, tr := range tiers {
+		for x := 0; x < p; x++ {
+			o := 5 * tr.n
+			wScale = max(wScale, 3*(tr.ea[x][o]+tr.eb[x][o])+tr.ea[x][o+3]+tr.eb[x][o+3]+2*(tr.ea[x][o+4]+tr.eb[x][o+4]))
+		}
+	}
+	flops += int64(M) * int64(12+2*K)
+	zScale *= 2 // ResA/ResB are the fit's, not the proof's residuals: a margin
+
+	// Half-angle cosines, and the arc's half-width per tier and distance.
+	half, sinHalf := make([]float64, 2*p), make([]float64, 2*p) // cos(πj/p), sin(πj/p)
+	for j := range half {
+		half[j], sinHalf[j] = math.Cos(math.Pi*float64(j)/float64(p)), math.Sin(math.Pi*float64(j)/float64(p))
+	}
+	for _, tr := range tiers {
+		tr.uMid = make([]float64, 2*p)
+		for jd := range tr.uMid {
+			tr.uMid[jd] = math.Acos(clip1(-tr.tbar / math.Abs(half[jd])))
+		}
+	}
+	flops += int64(len(tiers)) * int64(2*p) * 22
+
+	const eta = 1e-7 // the windows' widening (radians), for the angles' rounding
+	in := &sgInput{y: make([]float64, p*p*K), X: make([]float64, p*p*K), H: make([]float64, p*p*K),
+		zr: make([]float64, p*p*K), zi: make([]float64, p*p*K), eps0: make([]float64, p*p)}
+	budget := newBudget(
+		"gate errors in the windows (Σ_k weight·(2 + 2s̄), at Δ = p/2)",
+		"U residuals beyond the cluster's term (Σ h_i ρ_i)",
+		"direct paths beyond the clusters' frequencies (spread)",
+		"neurons outside the clusters",
+		"rounding (tables, prefix sums, bound)")
+	var perInput, windowed int64
+	gZ := circuit.Gamma(2*M + 32)
+	zr, zi := make([]float64, K), make([]float64, K)
+	sw, swS := make([]float64, K), make([]float64, K)
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			k0 := (a*p + b) * K
+			cs := (a + b) % p
+			var resid float64
+			kapMin := math.Inf(1)
+			var ops int64
+			for j := 0; j < K; j++ {
+				tm := func(ts []term) term {
+					if len(ts) > j {
+						return ts[j]
+					}
+					return term{}
+				}
+				ta, tb, t0 := tm(dA[a]), tm(dB[b]), tm(d0)
+				zr[j], zi[j] = ta.re+tb.re+t0.re, ta.im+tb.im+t0.im
+				sw[j], swS[j] = 0, 0
+			}
+			for _, tr := range tiers {
+				n := tr.n
+				jd := ((tr.k*(a-b))%(2*p) + 2*p) % (2 * p)
+				cd := half[jd]
+				js := (tr.k * (a + b)) % (2 * p)
+				if cd < 0 {
+					js = (js + p) % (2 * p)
+				}
+				acd := math.Abs(cd)
+				theta := math.Pi * float64(js) / float64(p)
+				ct, st := half[js], sinHalf[js] // cos θ', sin θ'
+				kap := min(tr.cutA[a], tr.cutB[b], (tr.sepA[a]+tr.sepB[b]+tr.eo)*(1+1e-15))
+				kapMin = min(kapMin, kap)
+				uHi := acosTab.below((kap - tr.tbar) / acd)
+				uLo := acosTab.above((-kap - tr.tbar) / acd)
+				uMid := tr.uMid[jd]
+				ops += 2*10 + 30
+				// Edges: e1 = −θ' − uLo − η, e2 = −θ' − uMid, e3 = −θ' − uHi + η,
+				// e4 = −θ' + uHi − η, e5 = −θ' + uMid, e6 = −θ' + uLo + η.
+				e2, o2 := tr.edge(-theta - uMid)
+				e5, o5 := tr.edge(-theta + uMid)
+				ops += o2 + o5
+				lo, hi := tr.span(e2, e5, 2*uMid)
+				pa, pb := tr.pa[a], tr.pb[b]
+				for k := 0; k < K; k++ {
+					ar0, ai0 := atcK(pa, n, lo, K, k)
+					ar1, ai1 := atcK(pa, n, hi, K, k)
+					br0, bi0 := atcK(pb, n, lo, K, k)
+					br1, bi1 := atcK(pb, n, hi, K, k)
+					zr[k] += ar1 - ar0 + br1 - br0
+					zi[k] += ai1 - ai0 + bi1 - bi0
+				}
+				ops += int64(K) * 8
+				resid += diff(tr.qa[a], n, lo, hi) + diff(tr.qb[b], n, lo, hi)
+				ops += 24
+				// The windows, split at the arc's ends: σ = +1 inside the
+				// arc, −1 outside. A neuron's gate error is at most
+				// 2r_iκ − σp̂_i, p̂_i = 2r_i(|cos(wd/2)| cos(θ' + φ_i) + t̄)
+				// (κw = κ + 2η covers the widening).
+				kw := kap + 2*eta
+				seg := func(l, h int, sigma, sbar float64) {
+					if h <= l {
+						return
+					}
+					// Σ E_i|z_i|(1 − σ p̂_i/(2r_iκw)): the chord of
+					// (E_i − σp̂_i)⁺ over 0 ≤ σp̂_i ≤ 2r_iκw, E_i ≤ 2r_iκ.
+					var q [5]float64
+					for c := 0; c < 5; c++ {
+						q[c] = diff5(tr.ea[a], n, l, h, c) + diff5(tr.eb[b], n, l, h, c)
+					}
+					v := q[0] - sigma/kw*(acd*(ct*q[1]-st*q[2])+tr.tbar*q[0])
+					v = max(v, 0)
+					sw[tr.slot] += v
+					swS[tr.slot] += sbar * v
+					// The other clusters' terms have no sign to lean on:
+					// |û'_i(c*) − û'_i(c)| ≤ 2Σ|z_ik|.
+					resid += q[3] + 2*q[4]
+					windowed += int64(h - l)
+					ops += 34
+				}
+				if uHi-eta <= 0 { // the whole arc is window
+					seg(lo, hi, 1, 1)
+				} else {
+					e3, o3 := tr.edge(-theta - uHi + eta)
+					e4, o4 := tr.edge(-theta + uHi - eta)
+					ops += o3 + o4
+					l, h := tr.span(e2, e3, uMid-uHi+eta)
+					seg(l, h, 1, sinBound(2*math.Pi-2*uMid+tr.pdLo, 2*math.Pi-2*uHi+2*eta+tr.pdHi))
+					l, h = tr.span(e4, e5, uMid-uHi+eta)
+					seg(l, h, 1, sinBound(2*uHi-2*eta+tr.pdLo, 2*uMid+tr.pdHi))
+				}
+				if uLo+eta >= math.Pi { // the whole rest is window
+					l, h := tr.span(e5, e2, 2*math.Pi-2*uMid)
+					seg(l, h, -1, 1)
+				} else {
+					e1, o1 := tr.edge(-theta - uLo - eta)
+					e6, o6 := tr.edge(-theta + uLo + eta)
+					ops += o1 + o6
+					l, h := tr.span(e5, e6, uLo+eta-uMid)
+					seg(l, h, -1, sinBound(2*uMid+tr.pdLo, 2*uLo+2*eta+tr.pdHi))
+					l, h = tr.span(e1, e2, uLo+eta-uMid)
+					seg(l, h, -1, sinBound(2*math.Pi-2*uLo-2*eta+tr.pdLo, 2*math.Pi-2*uMid+tr.pdHi))
+				}
+			}
+			var xs, gate float64
+			for j, cl := range m.Clusters {
+				kc := (cl.K * cs) % p
+				x := zr[j]*cosT[kc] - zi[j]*sinT[kc]
+				y := zr[j]*sinT[kc] + zi[j]*cosT[kc]
+				in.zr[k0+j], in.zi[k0+j] = zr[j], zi[j]
+				in.y[k0+j] = y
+				in.X[k0+j] = x - sw[j]
+				in.H[k0+j] = swS[j]
+				xs += 2*math.Abs(in.X[k0+j]) + math.Abs(y) + swS[j]
+				gate += 2*sw[j] + swS[j]
+			}
+			ops += int64(K) * 14
+			lo := min(looseA[a], looseB[b])
+			dres := dirA[a] + dirB[b] + dir0
+			// Rounding: the Z sums and the window and residual sums (γ on
+			// their absolute values), the bound's own evaluation, the
+			// tables' rounding.
+			round := gZ*(16*(zScale+3*dscale)+8*wScale*(2+2/kapMin)) + circuit.Gamma(4*K+8)*xs + kRound
+			resid = max(resid, 0)
+			in.eps0[a*p+b] = roundUp(resid+lo+dres+round, 8)
+			budget.add(gate, resid, dres, lo, round)
+			perInput += ops + 20
+		}
+	}
+	flops += perInput
+
+	// Certification: per distance d, the smallest X_k and largest |y_k| + H_k
+	// over the inputs sharing d bound every one of them; an input the group
+	// bound does not certify is checked on its own.
+	cwk, swk := make([][]float64, K), make([][]float64, K) // 1 − cos(w_k Δ), sin(w_k Δ)
+	for j, cl := range m.Clusters {
+		cwk[j], swk[j] = make([]float64, p), make([]float64, p)
+		for D := 0; D < p; D++ {
+			kd := (cl.K * D) % p
+			cwk[j][D], swk[j][D] = 1-cosT[kd], sinT[kd]
+		}
+	}
+	flops += int64(K) * int64(p) * 2
+	certified := make([]bool, p*p)
+	Xg, Yg := make([]float64, K), make([]float64, K)
+	gK := circuit.Gamma(4*K + 8)
+	var groupOps, singleOps int64
+	var byGroup, bySelf int
+	lbAt := func(k, D int) float64 {
+		k0 := k * K
+		var v, sc float64
+		for j := 0; j < K; j++ {
+			sn := swk[j][D]
+			v += in.X[k0+j]*cwk[j][D] - in.y[k0+j]*sn - in.H[k0+j]*math.Abs(sn)
+			sc += 2*math.Abs(in.X[k0+j]) + math.Abs(in.y[k0+j]) + in.H[k0+j]
+		}
+		return v - gK*sc - in.eps0[k]
+	}
+	// lbPair is the smaller of the bounds at Δ and −Δ: the y terms change
+	// sign, the others do not.
+	lbPair := func(k, D int) float64 {
+		k0 := k * K
+		var v, u, sc float64
+		for j := 0; j < K; j++ {
+			sn := swk[j][D]
+			v += in.X[k0+j]*cwk[j][D] - in.H[k0+j]*math.Abs(sn)
+			u += in.y[k0+j] * sn
+			sc += 2*math.Abs(in.X[k0+j]) + math.Abs(in.y[k0+j]) + in.H[k0+j]
+		}
+		return v - math.Abs(u) - gK*sc - in.eps0[k]
+	}
+	for d := 0; d < p; d++ {
+		for j := range Xg {
+			Xg[j], Yg[j] = math.Inf(1), 0
+		}
+		for a := 0; a < p; a++ {
+			b := ((a-d)%p + p) % p
+			k0 := (a*p + b) * K
+			for j := 0; j < K; j++ {
+				Xg[j] = min(Xg[j], in.X[k0+j])
+				Yg[j] = max(Yg[j], math.Abs(in.y[k0+j])+in.H[k0+j])
+			}
+		}
+		groupOps += int64(p) * int64(K) * 4
+		// min over Δ of Σ_k Xg(1 − cos) − Yg|sin|: symmetric in ±Δ.
+		gmin, arg := math.Inf(1), 1
+		var scale float64
+		for j := 0; j < K; j++ {
+			scale += 2*math.Abs(Xg[j]) + Yg[j]
+		}
+		for D := 1; D <= p/2; D++ {
+			var v float64
+			for j := 0; j < K; j++ {
+				v += Xg[j]*cwk[j][D] - Yg[j]*math.Abs(swk[j][D])
+			}
+			if v < gmin || v != v {
+				gmin, arg = v, D
+			}
+		}
+		groupOps += int64(p/2) * int64(K) * 5
+		gmin -= gK * scale
+		for a := 0; a < p; a++ {
+			b := ((a-d)%p + p) % p
+			k := a*p + b
+			e0 := in.eps0[k]
+			if !isFinite(e0) || p < 2 {
+				continue
+			}
+			groupOps++
+			if gmin > e0 && isFinite(gmin) {
+				certified[k] = true
+				byGroup++
+				continue
+			}
+			// The input's own bound at the group's worst Δ (both signs),
+			// then at every Δ.
+			singleOps += int64(K)*11 + 4
+			if !(lbPair(k, arg) > 0) {
+				continue
+			}
+			ok := true
+			for D := 1; D <= p/2 && ok; D++ {
+				ok = lbPair(k, D) > 0
+				singleOps += int64(K)*11 + 4
+			}
+			if ok {
+				certified[k] = true
+				bySelf++
+			}
+		}
+	}
+	flops += groupOps + singleOps
+	seconds := time.Since(t0).Seconds()
+
+	// For the report and the check (not timed): the explanation's logits,
+	// each competitor's bound and the slack.
+	cert := &Certificate{Strategy: s.Name(), FLOPs: flops, Sound: true, Certified: certified, oneSided: true,
+		Eps: make([]float64, p*p), Margin: make([]float64, p*p), Slack: make([]float64, p*p), perClass: make([]float64, p*p*p)}
+	expl := m.logits()
+	for k := 0; k < p*p; k++ {
+		cs := (k/p + k%p) % p
+		row := expl[k*p : (k+1)*p]
+		for j, cl := range m.Clusters {
+			zr, zi := in.zr[k*K+j], in.zi[k*K+j]
+			for c := range row {
+				kc := (cl.K * c) % p
+				row[c] += zr*cosT[kc] - zi*sinT[kc]
+			}
+		}
+		cert.Margin[k] = margin(row, cs)
+		for c := range row {
+			if c == cs {
+				continue
+			}
+			eps := (row[cs] - row[c]) - lbAt(k, (cs-c+p)%p)
+			cert.perClass[k*p+c] = eps
+			cert.Eps[k] = max(cert.Eps[k], eps)
+		}
+		// The slack is what certification compared with zero (the group
+		// bound is below it, up to rounding, which the AND settles).
+		cert.Slack[k] = math.Inf(1)
+		for D := 1; D <= p/2; D++ {
+			cert.Slack[k] = min(cert.Slack[k], lbPair(k, D))
+		}
+		if p < 2 || !isFinite(in.eps0[k]) {
+			cert.Slack[k] = math.Inf(-1)
+		}
+		certified[k] = certified[k] && cert.Slack[k] > 0
+		cert.Bound = max(cert.Bound, cert.Eps[k])
+		if !isFinite(in.eps0[k]) || !isFinite(cert.Eps[k]) {
+			cert.Sound = false
+		}
+	}
+	cert.CertifiedAccuracy = fraction(certified)
+	cert.MedianMargin = mechanism.Median(append([]float64(nil), cert.Margin...))
+	cert.Seconds = seconds
+	cert.Budget = budget.terms()
+	cert.Details = map[string]float64{"window_share": float64(windowed) / float64(p*p*M), "loose_share": float64(len(loose)) / float64(M),
+		"certified_by_distance_groups": float64(byGroup) / float64(p*p), "certified_one_by_one": float64(bySelf) / float64(p*p),
+		"group_flops": float64(groupOps), "single_flops": float64(singleOps), "per_input_flops": float64(perInput)}
+	m.check(cert, expl)
+	return cert, nil
+}
+
+func clip1(v float64) float64 { return min(1, max(-1, v)) }
+
+// acosTable brackets acos by a table of its values at 2G+1 points of
+// [−1, 1]: below(v) ≤ acos(v) ≤ above(v), at most two steps apart (about
+// 1/G radians in the middle of the range). It spares the proof's inner
+// loop two arc-cosines per arc; the windows it sizes only get wider.
+type acosTable struct {
+	g   float64
+	tab []float64 // tab[j] = acos(−1 + j/g) rounded, decreasing in j
+}
+
+const acosSteps = 2048
+
+var acosTab = newAcosTable(acosSteps)
+
+func newAcosTable(g int) acosTable {
+	t := acosTable{g: float64(g), tab: make([]float64, 2*g+1)}
+	for j := range t.tab {
+		t.tab[j] = math.Acos(clip1(-1 + float64(j)/float64(g)))
+	}
+	return t
+}
+
+// index returns j with −1 + j/g ≤ v ≤ −1 + (j+1)/g, or one step wider
+// (the index's own rounding), clipped to the table.
+func (t acosTable) index(v float64) int {
+	return int(math.Floor((clip1(v) + 1) * t.g))
+}
+
+// below is a lower bound on acos(v) (v is clipped to [−1, 1]).
+func (t acosTable) below(v float64) float64 {
+	j := min(t.index(v)+2, len(t.tab)-1)
+	return max(t.tab[j]-1e-15, 0)
+}
+
+// above is an upper bound on acos(v).
+func (t acosTable) above(v float64) float64 {
+	j := max(t.index(v)-1, 0)
+	return min(t.tab[j]+1e-15, math.Pi)
+}
+
+// circularRange returns an interval [lo, hi] (lo ≤ hi, hi − lo < 2π)
+// containing every angle of x (each in (−π, π]) modulo 2π: the complement
+// of the largest gap between the sorted angles.
+func circularRange(x []float64) (lo, hi float64) {
+	if len(x) == 0 {
+		return 0, 0
+	}
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	gap, at := s[0]+2*math.Pi-s[len(s)-1], 0 // the wrap-around gap
+	for j := 1; j < len(s); j++ {
+		if g := s[j] - s[j-1]; g > gap {
+			gap, at = g, j
+		}
+	}
+	if at == 0 {
+		return s[0] - 1e-12, s[len(s)-1] + 1e-12
+	}
+	return s[at] - 1e-12, s[at-1] + 2*math.Pi + 1e-12
+}
