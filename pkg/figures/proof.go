@@ -318,3 +318,65 @@ func (ticks125) Ticks(min, max float64) []plot.Tick {
 	}
 	return ts
 }
+
+// CostSplit shows where the proof FLOPs of strategies that evaluate no
+// neuron go, in units of p²·m (every neuron once on every input), stacked
+// per strategy: preparing the tables' prefix sums (O(p·m) per term), the
+// work per input (O(1) per cluster and arc), and the margins against every
+// class. The dashed line is p²·m; below it a proof would be compact. Each
+// certificate's Details must hold prep_flops, per_input_flops, group_flops
+// and single_flops (arc-signed's).
+func CostSplit(title string, certs []*proof.Certificate, pm int64) *Figure {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = "proof FLOPs ÷ p²·m"
+	g := plotter.NewGrid()
+	g.Vertical.Color = nil // bars at categories: horizontal lines only
+	p.Add(g)
+	parts := []struct {
+		name string
+		keys []string
+		col  color.Color
+	}{
+		{"preparation: prefix sums over the neurons, per a and per b", []string{"prep_flops"}, TrainColor},
+		{"per input: arcs, windows and the clusters' sums", []string{"per_input_flops"}, HeldoutColor},
+		{"margins against every class", []string{"group_flops", "single_flops"}, AllColor},
+	}
+	var names []string
+	top := 1.0
+	for i, c := range certs {
+		y := 0.0
+		for _, part := range parts {
+			v := 0.0
+			for _, k := range part.keys {
+				v += c.Details[k]
+			}
+			v /= float64(pm)
+			l := NewLine(p, part.name, plotter.XYs{{X: float64(i), Y: y}, {X: float64(i), Y: y + v}})
+			l.Color = part.col
+			l.Width = vg.Points(28)
+			p.Add(l)
+			if i == 0 { // a thinner swatch for the legend
+				sw := *l
+				sw.Width = vg.Points(7)
+				p.Legend.Add(part.name, &sw)
+			}
+			y += v
+		}
+		top = math.Max(top, y)
+		names = append(names, fmt.Sprintf("%s\n%.0f%% certified", c.Strategy, 100*c.CertifiedAccuracy))
+	}
+	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.6, float64(len(certs))-0.4
+	line := NewLine(p, "p²·m", plotter.XYs{{X: -0.6, Y: 1}, {X: float64(len(certs)) - 0.4, Y: 1}})
+	line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(line)
+	p.Legend.Add("p²·m: every neuron once on every input", line)
+	p.Y.Min, p.Y.Max = 0, top*1.45
+	p.Y.Tick.Marker = niceTicks{n: 6}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.YOffs, p.Legend.XOffs = -vg.Points(8), vg.Points(8)
+	f := Row("proof-cost-split", p)
+	f.Width, f.Height = 8*vg.Inch, 5*vg.Inch
+	return f
+}

@@ -356,6 +356,16 @@ func TestDamagedColumn(t *testing.T) {
 			t.Errorf("%s: sound %v, damaged %v, certified %.4f (want >= 0.95)", s.Name(), c.Sound, c.DamagedClasses, c.CertifiedAccuracy)
 		}
 	}
+	// arc-signed/4 certifies 66% of the undamaged model and nothing of this
+	// one when class 3's residual spoils every input's bound; with the
+	// class bounded on its own it keeps a third.
+	c, err := ArcSigned{Tiers: 4}.Prove(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Sound || fmt.Sprint(c.DamagedClasses) != "[3]" || c.CertifiedAccuracy < 0.25 {
+		t.Errorf("%s: sound %v, damaged %v, certified %.4f (want >= 0.25)", c.Strategy, c.Sound, c.DamagedClasses, c.CertifiedAccuracy)
+	}
 	checkSound(t, "damaged column", ck.Config, w)
 	if _, err := (Perturbation{Kind: "column", From: 3, To: 3}).Apply(ck.Config, w); err == nil {
 		t.Error("a column mixed into itself accepted")

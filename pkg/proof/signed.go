@@ -83,7 +83,8 @@ type sgTier struct {
 	// pa[a]: [(n+1)·2K] prefix sums of (A_i(a) + C_i)·z_ik, one complex
 	// column per cluster frequency k; pb[b]: of B_i(b)·z_ik.
 	pa, pb [][]float64
-	// qa[a], qb[b]: prefix sums of (A_i(a) + C_i)·ρ_i and B_i(b)·ρ_i.
+	// qa[a], qb[b]: [(n+1)·(1+|K|)] prefix sums of (A_i(a) + C_i)·ρ_i and
+	// B_i(b)·ρ_i, then times D_i(c) for each damaged class c in K.
 	qa, qb [][]float64
 	// wz: prefix sums of 2r_i|z_i| (for the rounding scale).
 	wz []float64
@@ -170,14 +171,14 @@ func at(P []float64, n, j int) float64 {
 // diff is the sum over the virtual range [lo, hi) of a real prefix array.
 func diff(P []float64, n, lo, hi int) float64 { return at(P, n, hi) - at(P, n, lo) }
 
-// diff5 is the sum over the virtual range [lo, hi) of column c of a
-// prefix array with five columns.
-func diff5(P []float64, n, lo, hi, c int) float64 {
+// diffW is the sum over the virtual range [lo, hi) of column c of a
+// prefix array with w columns.
+func diffW(P []float64, w, n, lo, hi, c int) float64 {
 	at := func(j int) float64 {
 		if j <= n {
-			return P[5*j+c]
+			return P[w*j+c]
 		}
-		return P[5*n+c] + P[5*(j-n)+c]
+		return P[w*n+c] + P[w*(j-n)+c]
 	}
 	return at(hi) - at(lo)
 }
@@ -203,6 +204,7 @@ type sgInput struct {
 	y, X, H []float64 // [p²·K]
 	zr, zi  []float64 // [p²·K]: Z_k, for the explanation's logits
 	eps0    []float64 // [p²]
+	xd      []float64 // [p²·|K|]: Σ h_i D_i(c) for each damaged class c
 }
 
 // Prove implements Strategy.
@@ -242,6 +244,9 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	rho, spr, uErr := make([]float64, M), make([]float64, M), make([]float64, M)
 	res := make([]float64, p)
 	var tb []term
+	var resAll [][]float64
+	var slackU []float64
+	var owner []int
 	for i := 0; i < M; i++ {
 		uErr[i] = 2 * maxAbs(e.U[i])
 		if ci := slotOf[i]; ci >= 0 {
@@ -255,11 +260,31 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					zoff[i] += (math.Abs(tm.re) + math.Abs(tm.im)) * (1 + 1e-15)
 				}
 			}
-			rho[i] = roundUp(spread(res)+uErr[i]+2*sl, 4)
+			resAll = append(resAll, append([]float64(nil), res...))
+			slackU = append(slackU, uErr[i]+2*sl)
+			owner = append(owner, i)
 		} else {
 			spr[i] = spread(t.U[i]) + uErr[i]
 		}
 	}
+	// The residuals bounded per class pair (classes.go): ρ_i is their
+	// spread over the ordinary classes; a damaged class c (one whose
+	// residual stands out, at most maxDamaged) adds D_i(c) only against
+	// itself, so it costs only the inputs it is the answer or a rival of.
+	cr := newClassResiduals(resAll, slackU, p)
+	nd := len(cr.K)
+	dmg := make([][]float64, M) // dmg[i][j] = D_i(K[j])
+	for x, i := range owner {
+		rho[i], dmg[i] = cr.base[x], cr.D[x]
+	}
+	dmgSlot := make([]int, p) // the class's index in K, or −1
+	for c := range dmgSlot {
+		dmgSlot[c] = -1
+	}
+	for j, c := range cr.K {
+		dmgSlot[c] = j
+	}
+	flops += int64(len(owner)) * int64(p) * 6
 	flops += int64(M) * int64(p) * int64(4+7*K)
 
 	// Each cluster's neurons: the fit's residuals per a and b (with the
@@ -359,15 +384,15 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
 				}
 				tr.eo = max(tr.eo, eo*inv)
-				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+uErr[nn.i]) + nn.hmax*uErr[nn.i]
+				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+2*sum(dmg[nn.i])+uErr[nn.i]) + nn.hmax*uErr[nn.i]
 			}
 			flops += int64(n) * int64(p) * 8
 			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)
 			tr.qa, tr.qb = make([][]float64, p), make([][]float64, p)
-			w2 := 2 * K
+			w2, Q := 2*K, 1+nd
 			for x := 0; x < p; x++ {
 				pa, pb := make([]float64, w2*(n+1)), make([]float64, w2*(n+1))
-				qa, qb := make([]float64, n+1), make([]float64, n+1)
+				qa, qb := make([]float64, Q*(n+1)), make([]float64, Q*(n+1))
 				rowA, rowB := t.A[x], t.B[x]
 				for j, nn := range part {
 					i := nn.i
@@ -379,23 +404,28 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 						pb[o1+2*k] = pb[o0+2*k] + vb*zre[i*K+k]
 						pb[o1+2*k+1] = pb[o0+2*k+1] + vb*zim[i*K+k]
 					}
-					qa[j+1] = qa[j] + va*rho[i]
-					qb[j+1] = qb[j] + vb*rho[i]
+					qa[Q*j+Q] = qa[Q*j] + va*rho[i]
+					qb[Q*j+Q] = qb[Q*j] + vb*rho[i]
+					for d, v := range dmg[i] {
+						qa[Q*j+Q+1+d] = qa[Q*j+1+d] + va*v
+						qb[Q*j+Q+1+d] = qb[Q*j+1+d] + vb*v
+					}
 				}
 				tr.pa[x], tr.pb[x], tr.qa[x], tr.qb[x] = pa, pb, qa, qb
 			}
-			flops += int64(p) * int64(n) * int64(5+8*K)
+			flops += int64(p) * int64(n) * int64(1+8*K+4*Q)
 			tr.wz = make([]float64, n+1)
 			for j, nn := range part {
 				tr.wz[j+1] = tr.wz[j] + 2*nn.r*zabs[nn.i]
 			}
 			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
+			W := 5 + nd
 			cph, sph := make([]float64, n), make([]float64, n)
 			for j, nn := range part {
 				cph[j], sph[j] = math.Cos(nn.phi), math.Sin(nn.phi)
 			}
 			for x := 0; x < p; x++ {
-				ea, eb := make([]float64, 5*(n+1)), make([]float64, 5*(n+1))
+				ea, eb := make([]float64, W*(n+1)), make([]float64, W*(n+1))
 				for j, nn := range part {
 					f := m.Fits[nn.i]
 					eo := math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
@@ -403,7 +433,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					vb := nn.resB[x] * (1 + 1e-9)
 					za := zabs[nn.i]
 					zo := zoff[nn.i]
-					o0, o1 := 5*j, 5*(j+1)
+					o0, o1 := W*j, W*(j+1)
 					ea[o1] = ea[o0] + va*za
 					ea[o1+1] = ea[o0+1] + va*za*cph[j]
 					ea[o1+2] = ea[o0+2] + va*za*sph[j]
@@ -414,10 +444,14 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					eb[o1+2] = eb[o0+2] + vb*za*sph[j]
 					eb[o1+3] = eb[o0+3] + vb*rho[nn.i]
 					eb[o1+4] = eb[o0+4] + vb*zo
+					for d, v := range dmg[nn.i] {
+						ea[o1+5+d] = ea[o0+5+d] + va*v
+						eb[o1+5+d] = eb[o0+5+d] + vb*v
+					}
 				}
 				tr.ea[x], tr.eb[x] = ea, eb
 			}
-			flops += int64(p) * int64(n) * 24
+			flops += int64(p) * int64(n) * int64(4+4*W)
 			tiers = append(tiers, tr)
 		}
 	}
@@ -472,7 +506,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			continue
 		}
 		f := m.Fits[i]
-		w := rho[i]
+		w := rho[i] + sum(dmg[i])
 		for k := 0; k < K; k++ {
 			w += math.Abs(zre[i*K+k]) + math.Abs(zim[i*K+k])
 		}
@@ -480,8 +514,12 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	}
 	for _, tr := range tiers {
 		for x := 0; x < p; x++ {
-			o := 5 * tr.n
-			wScale = max(wScale, 3*(tr.ea[x][o]+tr.eb[x][o])+tr.ea[x][o+3]+tr.eb[x][o+3]+2*(tr.ea[x][o+4]+tr.eb[x][o+4]))
+			o := (5 + nd) * tr.n
+			v := 3*(tr.ea[x][o]+tr.eb[x][o]) + tr.ea[x][o+3] + tr.eb[x][o+3] + 2*(tr.ea[x][o+4]+tr.eb[x][o+4])
+			for d := 0; d < nd; d++ {
+				v += tr.ea[x][o+5+d] + tr.eb[x][o+5+d]
+			}
+			wScale = max(wScale, v)
 		}
 	}
 	flops += int64(M) * int64(12+2*K)
@@ -512,12 +550,15 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	var perInput, windowed int64
 	gZ := circuit.Gamma(2*M + 32)
 	zr, zi := make([]float64, K), make([]float64, K)
+	xd := make([]float64, nd)       // Σ h_i D_i(c) for the damaged classes, at one input
+	in.xd = make([]float64, p*p*nd) // the same, rounded up, for every input
 	sw, swS := make([]float64, K), make([]float64, K)
 	for a := 0; a < p; a++ {
 		for b := 0; b < p; b++ {
 			k0 := (a*p + b) * K
 			cs := (a + b) % p
 			var resid float64
+			clear(xd)
 			kapMin := math.Inf(1)
 			var ops int64
 			for j := 0; j < K; j++ {
@@ -564,7 +605,12 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					zi[k] += ai1 - ai0 + bi1 - bi0
 				}
 				ops += int64(K) * 8
-				resid += diff(tr.qa[a], n, lo, hi) + diff(tr.qb[b], n, lo, hi)
+				Q, W := 1+nd, 5+nd
+				resid += diffW(tr.qa[a], Q, n, lo, hi, 0) + diffW(tr.qb[b], Q, n, lo, hi, 0)
+				for d := 0; d < nd; d++ {
+					xd[d] += diffW(tr.qa[a], Q, n, lo, hi, 1+d) + diffW(tr.qb[b], Q, n, lo, hi, 1+d)
+				}
+				ops += int64(nd) * 6
 				ops += 24
 				// The windows, split at the arc's ends: σ = +1 inside the
 				// arc, −1 outside. A neuron's gate error is at most
@@ -579,7 +625,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					// (E_i − σp̂_i)⁺ over 0 ≤ σp̂_i ≤ 2r_iκw, E_i ≤ 2r_iκ.
 					var q [5]float64
 					for c := 0; c < 5; c++ {
-						q[c] = diff5(tr.ea[a], n, l, h, c) + diff5(tr.eb[b], n, l, h, c)
+						q[c] = diffW(tr.ea[a], W, n, l, h, c) + diffW(tr.eb[b], W, n, l, h, c)
+					}
+					for d := 0; d < nd; d++ {
+						xd[d] += diffW(tr.ea[a], W, n, l, h, 5+d) + diffW(tr.eb[b], W, n, l, h, 5+d)
 					}
 					v := q[0] - sigma/kw*(acd*(ct*q[1]-st*q[2])+tr.tbar*q[0])
 					v = max(v, 0)
@@ -589,7 +638,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					// |û'_i(c*) − û'_i(c)| ≤ 2Σ|z_ik|.
 					resid += q[3] + 2*q[4]
 					windowed += int64(h - l)
-					ops += 34
+					ops += 34 + int64(nd)*6
 				}
 				if uHi-eta <= 0 { // the whole arc is window
 					seg(lo, hi, 1, 1)
@@ -635,7 +684,16 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			// tables' rounding.
 			round := gZ*(16*(zScale+3*dscale)+8*wScale*(2+2/kapMin)) + circuit.Gamma(4*K+8)*xs + kRound
 			resid = max(resid, 0)
-			in.eps0[a*p+b] = roundUp(resid+lo+dres+round, 8)
+			for d := range xd {
+				in.xd[(a*p+b)*nd+d] = roundUp(max(xd[d], 0)+round, 8)
+			}
+			// A damaged answer costs every rival; a damaged rival only
+			// itself (certification below).
+			var own float64
+			if j := dmgSlot[cs]; j >= 0 {
+				own = in.xd[(a*p+b)*nd+j]
+			}
+			in.eps0[a*p+b] = roundUp(resid+lo+dres+round+own, 8)
 			budget.add(gate, resid, dres, lo, round)
 			perInput += ops + 20
 		}
@@ -742,6 +800,22 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			}
 		}
 	}
+	// A damaged rival c needs its own extra Σ h_i D_i(c) on top.
+	rivalOK := func(k int) bool {
+		cs := (k/p + k%p) % p
+		for j, c := range cr.K {
+			if c != cs && !(lbAt(k, (cs-c+p)%p)-in.xd[k*nd+j] > 0) {
+				return false
+			}
+		}
+		return true
+	}
+	for k, ok := range certified {
+		if ok && nd > 0 {
+			certified[k] = rivalOK(k)
+			singleOps += int64(nd) * int64(K*9+4)
+		}
+	}
 	flops += groupOps + singleOps
 	seconds := time.Since(t0).Seconds()
 
@@ -761,17 +835,22 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			}
 		}
 		cert.Margin[k] = margin(row, cs)
+		cert.Slack[k] = math.Inf(1)
 		for c := range row {
 			if c == cs {
 				continue
 			}
-			eps := (row[cs] - row[c]) - lbAt(k, (cs-c+p)%p)
+			lb := lbAt(k, (cs-c+p)%p)
+			if j := dmgSlot[c]; j >= 0 {
+				lb -= in.xd[k*nd+j]
+				cert.Slack[k] = min(cert.Slack[k], lb)
+			}
+			eps := (row[cs] - row[c]) - lb
 			cert.perClass[k*p+c] = eps
 			cert.Eps[k] = max(cert.Eps[k], eps)
 		}
 		// The slack is what certification compared with zero (the group
 		// bound is below it, up to rounding, which the AND settles).
-		cert.Slack[k] = math.Inf(1)
 		for D := 1; D <= p/2; D++ {
 			cert.Slack[k] = min(cert.Slack[k], lbPair(k, D))
 		}
@@ -785,17 +864,27 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		}
 	}
 	cert.CertifiedAccuracy = fraction(certified)
+	cert.DamagedClasses = cr.K
 	cert.MedianMargin = mechanism.Median(append([]float64(nil), cert.Margin...))
 	cert.Seconds = seconds
 	cert.Budget = budget.terms()
 	cert.Details = map[string]float64{"window_share": float64(windowed) / float64(p*p*M), "loose_share": float64(len(loose)) / float64(M),
 		"certified_by_distance_groups": float64(byGroup) / float64(p*p), "certified_one_by_one": float64(bySelf) / float64(p*p),
-		"group_flops": float64(groupOps), "single_flops": float64(singleOps), "per_input_flops": float64(perInput)}
+		"group_flops": float64(groupOps), "single_flops": float64(singleOps), "per_input_flops": float64(perInput),
+		"prep_flops": float64(flops - m.FoldFLOPs - perInput - groupOps - singleOps), "arcs": float64(len(tiers))}
 	m.check(cert, expl)
 	return cert, nil
 }
 
 func clip1(v float64) float64 { return min(1, max(-1, v)) }
+
+func sum(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
 
 // acosTable brackets acos by a table of its values at 2G+1 points of
 // [−1, 1]: below(v) ≤ acos(v) ≤ above(v), at most two steps apart (about
