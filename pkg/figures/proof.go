@@ -376,6 +376,7 @@ func CostSplit(title string, certs []*proof.Certificate, pm int64) *Figure {
 	p.Y.Tick.Marker = niceTicks{n: 6}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.YOffs, p.Legend.XOffs = -vg.Points(8), vg.Points(8)
+	p.Legend.Padding = vg.Points(3) // the swatches are as tall as the text
 	f := Row("proof-cost-split", p)
 	f.Width, f.Height = 8*vg.Inch, 5*vg.Inch
 	return f

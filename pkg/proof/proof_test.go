@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
+	"github.com/modadd/modadd/pkg/circuit"
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/model"
@@ -483,5 +484,185 @@ func TestArcSignedEdges(t *testing.T) {
 			}
 		}
 		m.Fits[i].Phi = phi
+	}
+}
+
+// tablesModel builds a Model straight from exact tables (Err = 0): one
+// cluster at frequency 1, A_i(x) = B_i(x) = cos(wx + φ_i), C_i = off_i,
+// U_i(c) = cos(wc + 2φ_i), no direct paths. Fits are the exact ones.
+func tablesModel(p int, phis, offs []float64) *Model {
+	M := len(phis)
+	mk := func(r, c int) [][]float64 {
+		x := make([][]float64, r)
+		for i := range x {
+			x[i] = make([]float64, c)
+		}
+		return x
+	}
+	T := &circuit.Tables{P: p, M: M, A: mk(p, M), B: mk(p, M), C: make([]float64, M), U: mk(M, p), La: mk(p, p), Lb: mk(p, p), L0: make([]float64, p)}
+	E := &circuit.Tables{P: p, M: M, A: mk(p, M), B: mk(p, M), C: make([]float64, M), U: mk(M, p), La: mk(p, p), Lb: mk(p, p), L0: make([]float64, p)}
+	cosT, sinT := cosTable(p), sinTable(p)
+	var fits []mechanism.NeuronFit
+	var ns []int
+	for i, phi := range phis {
+		phi = math.Mod(mechanism.Wrap(phi)+2*math.Pi, 2*math.Pi)
+		rc, rs := math.Cos(phi), math.Sin(phi)
+		for x := 0; x < p; x++ {
+			v := rc*cosT[x%p] - rs*sinT[x%p]
+			T.A[x][i], T.B[x][i] = v, v
+		}
+		T.C[i] = offs[i]
+		for c := 0; c < p; c++ {
+			T.U[i][c] = math.Cos(2*math.Pi*float64(c)/float64(p) + 2*phi)
+		}
+		fits = append(fits, mechanism.NeuronFit{Index: i, K: 1, R: 1, Phi: phi})
+		ns = append(ns, i)
+	}
+	return &Model{P: p, M: M, T: T, Err: E, Fits: fits, Clusters: []mechanism.Cluster{{K: 1, Neurons: ns}}}
+}
+
+// TestArcSignedChordReach (found by review): at (a, b) = (0, 0): θ' = 0, |cos(wd/2)| = 1, t̄ = 0, uMid = π/2. One
+// neuron (offset −δ) sits just inside the arc's left end: its true
+// pre-activation is ≈ −δ (gate error ≈ δ). Two neurons (offset +δ, so
+// κ ≈ δ/2) sit just inside the window's inner edge −uHi, where the
+// bracketing table put it, with p̂/(2r) ≈ 3κ > κw: their chord
+// E(1 − p̂/(2rκw)) is ≈ −2δ each and cancels the first one's.
+func TestArcSignedChordReach(t *testing.T) {
+	p := 31
+	delta := 1e-3
+	var phis, offs []float64
+	for j := 0; j < 24; j++ { // the bulk, offset 0 (t̄ = 0)
+		phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
+		offs = append(offs, 0)
+	}
+	kap := delta / 2
+	uHi, _ := acosTab.below(kap / 1)
+	t.Logf("κ≈%g uHi=%.9f (π/2−uHi=%g)", kap, uHi, math.Pi/2-uHi)
+	phis = append(phis, -math.Pi/2+1e-6) // gate-error neuron
+	offs = append(offs, -delta)
+	phis = append(phis, -uHi-1e-6, -uHi-2e-6) // negative chords
+	offs = append(offs, delta, delta)
+	m := tablesModel(p, phis, offs)
+	for _, s := range []Strategy{ArcSigned{}, ArcSigned{Tiers: 2}} {
+		c, err := s.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := m.evaluate()
+		k := 0
+		worst, wc := math.Inf(-1), 0
+		for cc := 1; cc < p; cc++ {
+			row, er := ev.logits[k*p:(k+1)*p], m.logitBuf[k*p:(k+1)*p]
+			over := (row[cc] - er[cc]) - (row[0] - er[0]) - c.perClass[k*p+cc] - 2*ev.delta[k]
+			if over > worst {
+				worst, wc = over, cc
+			}
+		}
+		t.Logf("%s: sound %v, bound %.4g actual %.4g; at (0,0) worst excess over ε(c) = %.4g (c=%d); certified %.3f true %.3f",
+			s.Name(), c.Sound, c.Bound, c.ActualMaxError, worst, wc, c.CertifiedAccuracy, c.TrueAccuracy)
+		if !c.Sound {
+			t.Errorf("%s unsound", s.Name())
+		}
+	}
+}
+
+// TestArcSignedChordReachWrongInput: the same hole made into a certified
+// wrong input: U amplitudes per neuron,
+// a direct path L0 = μ cos(wc) tuned so that (0, 0) is truly wrong by half
+// the missed gate error.
+func TestArcSignedChordReachWrongInput(t *testing.T) {
+	p := 31
+	delta := 0.01
+	kap := delta / 2
+	uHi, _ := acosTab.below(kap)
+	var phis, offs, amps []float64
+	add := func(phi, off, amp float64) {
+		phis, offs, amps = append(phis, phi), append(offs, off), append(amps, amp)
+	}
+	add(-math.Pi/2+1e-6, -delta, 1) // gate error ≈ δ at (0,0)
+	for _, s := range []float64{1, -1} {
+		add(s*(uHi+1e-6), delta, 10) // negative chords, mirrored for y = 0
+		add(s*(uHi+2e-6), delta, 10)
+	}
+	for j := 0; j < 5; j++ {
+		add(2*math.Pi*(float64(j)+0.3)/5, 0, 1e-3)
+	}
+	build := func(mu float64) *Model {
+		m := tablesModel(p, phis, offs)
+		for i := range m.T.U {
+			for c := range m.T.U[i] {
+				m.T.U[i][c] *= amps[i]
+			}
+		}
+		for c := 0; c < p; c++ {
+			m.T.L0[c] = mu * math.Cos(2*math.Pi*float64(c)/float64(p))
+		}
+		return m
+	}
+	m := build(0)
+	ev := m.evaluate()
+	D := 15
+	cD := 1 - math.Cos(2*math.Pi*float64(D)/float64(p))
+	A := -(ev.logits[0] - ev.logits[(p-D)%p]) / cD
+	mu := A - 0.5*delta*1
+	m = build(mu)
+	for _, s := range []Strategy{ArcSigned{}} {
+		c, err := s.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := m.evaluate()
+		t.Logf("%s: A=%.5g μ=%.5g sound %v; (0,0): certified %v, true margin %.4g, explanation margin %.4g, slack %.4g",
+			s.Name(), A, mu, c.Sound, c.Certified[0], margin(ev.logits[:p], 0), c.Margin[0], c.Slack[0])
+		if c.Certified[0] && margin(ev.logits[:p], 0) <= 0 {
+			t.Errorf("%s certifies (0,0), which the model gets wrong", s.Name())
+		}
+	}
+}
+
+// TestArcSignedBadFits (found by review): the rounding scale once read
+// the fits' R and ResA/ResB with their signs: a negative R (the neuron becomes loose, but still adds 4R to the
+// scale) or a negative ResA makes the rounding term negative.
+func TestArcSignedBadFits(t *testing.T) {
+	cfg, w := plantedPizza(31, 16, 0.01, rand.New(rand.NewPCG(3, 3)))
+	m0, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := m0.evaluate()
+	p := cfg.P
+	k := 5*p + 7
+	row := ev.logits[k*p : (k+1)*p]
+	cs := (k/p + k%p) % p
+	best, runner := math.Inf(-1), 0
+	for c, v := range row {
+		if c != cs && v > best {
+			best, runner = v, c
+		}
+	}
+	for i := range w {
+		if w[i].Name == "b_U" {
+			w[i].Data[runner] += row[cs] - best + 1e-3
+		}
+	}
+	for _, hack := range []string{"R", "ResA"} {
+		m, err := NewModel(cfg, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := m.Clusters[0].Neurons[0]
+		if hack == "R" {
+			m.Fits[i].R = -1e18
+		} else {
+			m.Fits[i].ResA = -1e18
+		}
+		c, err := ArcSigned{}.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("fit %s = −1e18: sound %v, certified %.3f, true %.3f, flipped input certified %v", hack, c.Sound, c.CertifiedAccuracy, c.TrueAccuracy, c.Certified[k])
+		if c.CertifiedAccuracy > c.TrueAccuracy || !c.Sound {
+			t.Errorf("unsound with fit %s negative", hack)
+		}
 	}
 }

@@ -222,6 +222,9 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		slotOf[i] = -1
 	}
 	for ci, cl := range m.Clusters {
+		if cl.K < 1 || cl.K >= p {
+			return nil, fmt.Errorf("proof: cluster %d has frequency %d, outside 1..p−1 = %d", ci, cl.K, p-1)
+		}
 		for _, i := range cl.Neurons {
 			if i < 0 || i >= M || slotOf[i] >= 0 {
 				return nil, fmt.Errorf("proof: the clusters do not split the %d neurons (neuron %d listed twice or out of range)", M, i)
@@ -297,10 +300,11 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		pd           float64
 		resA, resB   []float64
 		dA, dB, hmax float64 // for the tables' rounding
+		amax, bmax   float64 // |A_i| ≤ amax, |B_i| ≤ bmax (from the proof's own residuals)
 	}
 	var loose []int
 	var tiers []*sgTier
-	var kRound float64
+	var kRound, zScale float64
 	for ci, cl := range m.Clusters {
 		var ns []nt
 		for _, i := range cl.Neurons {
@@ -327,6 +331,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			n.sl = circuit.Gamma(6)*(amax+bmax+math.Abs(f.Alpha)+math.Abs(f.Beta)+2*f.R)*2 + 1e-9*f.R
 			n.dA, n.dB = eAmax+g2*amax, eBmax+g2*bmax
 			n.hmax = max(0, amax+bmax+t.C[i])
+			n.amax, n.bmax = amax, bmax
 			n.ratio = n.o / (2 * f.R)
 			n.pd = mechanism.Wrap(math.Atan2(zim[i*K+ci], zre[i*K+ci]) - 2*n.phi)
 			if !isFinite(n.ea + n.eb + n.ratio + n.pd) {
@@ -384,6 +389,11 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
 				}
 				tr.eo = max(tr.eo, eo*inv)
+				w := rho[nn.i] + sum(dmg[nn.i])
+				for k := 0; k < K; k++ {
+					w += math.Abs(zre[nn.i*K+k]) + math.Abs(zim[nn.i*K+k])
+				}
+				zScale += (nn.amax + nn.bmax + math.Abs(t.C[nn.i])) * w
 				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+2*sum(dmg[nn.i])+uErr[nn.i]) + nn.hmax*uErr[nn.i]
 			}
 			flops += int64(n) * int64(p) * 8
@@ -500,30 +510,25 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	// Rounding scale: every prefix sum and its differences are within γ of
 	// the absolute sums Σ_i |A_i + C_i|·(|z_i|₁ + ρ_i) + ..., bounded once
 	// from |A_i| ≤ |α_i| + r_i + ea_i.
-	var zScale, wScale float64
-	for i := 0; i < M; i++ {
-		if slotOf[i] < 0 {
-			continue
-		}
-		f := m.Fits[i]
-		w := rho[i] + sum(dmg[i])
-		for k := 0; k < K; k++ {
-			w += math.Abs(zre[i*K+k]) + math.Abs(zim[i*K+k])
-		}
-		zScale += (2*math.Abs(f.Alpha) + 2*math.Abs(f.Beta) + 4*f.R + 2*(f.ResA+f.ResB) + math.Abs(t.C[i]) + 1) * w
-	}
+	// Rounding scales: every prefix sum and difference of them is within γ
+	// of the sums of absolute values, zScale for the pre-activation sums
+	// (bounded once from |A_i| ≤ |α_i| + r_i + ea_i, in the tiers' loop),
+	// wScale for the window sums (each tier's largest over a and b).
+	var wScale, tbarMax float64
 	for _, tr := range tiers {
+		var top float64
 		for x := 0; x < p; x++ {
 			o := (5 + nd) * tr.n
 			v := 3*(tr.ea[x][o]+tr.eb[x][o]) + tr.ea[x][o+3] + tr.eb[x][o+3] + 2*(tr.ea[x][o+4]+tr.eb[x][o+4])
 			for d := 0; d < nd; d++ {
 				v += tr.ea[x][o+5+d] + tr.eb[x][o+5+d]
 			}
-			wScale = max(wScale, v)
+			top = max(top, v)
 		}
+		wScale += top
+		tbarMax = max(tbarMax, math.Abs(tr.tbar))
 	}
 	flops += int64(M) * int64(12+2*K)
-	zScale *= 2 // ResA/ResB are the fit's, not the proof's residuals: a margin
 
 	// Half-angle cosines, and the arc's half-width per tier and distance.
 	half, sinHalf := make([]float64, 2*p), make([]float64, 2*p) // cos(πj/p), sin(πj/p)
@@ -542,7 +547,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	in := &sgInput{y: make([]float64, p*p*K), X: make([]float64, p*p*K), H: make([]float64, p*p*K),
 		zr: make([]float64, p*p*K), zi: make([]float64, p*p*K), eps0: make([]float64, p*p)}
 	budget := newBudget(
-		"gate errors in the windows (Σ_k weight·(2 + 2s̄), at Δ = p/2)",
+		"gate errors in the windows (against the farthest rival)",
 		"U residuals beyond the cluster's term (Σ h_i ρ_i)",
 		"direct paths beyond the clusters' frequencies (spread)",
 		"neurons outside the clusters",
@@ -585,8 +590,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				ct, st := half[js], sinHalf[js] // cos θ', sin θ'
 				kap := min(tr.cutA[a], tr.cutB[b], (tr.sepA[a]+tr.sepB[b]+tr.eo)*(1+1e-15))
 				kapMin = min(kapMin, kap)
-				uHi := acosTab.below((kap - tr.tbar) / acd)
-				uLo := acosTab.above((-kap - tr.tbar) / acd)
+				uHi, cosHi := acosTab.below((kap - tr.tbar) / acd)
+				uLo, cosLo := acosTab.above((-kap - tr.tbar) / acd)
 				uMid := tr.uMid[jd]
 				ops += 2*10 + 30
 				// Edges: e1 = −θ' − uLo − η, e2 = −θ' − uMid, e3 = −θ' − uHi + η,
@@ -613,16 +618,19 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				ops += int64(nd) * 6
 				ops += 24
 				// The windows, split at the arc's ends: σ = +1 inside the
-				// arc, −1 outside. A neuron's gate error is at most
-				// 2r_iκ − σp̂_i, p̂_i = 2r_i(|cos(wd/2)| cos(θ' + φ_i) + t̄)
-				// (κw = κ + 2η covers the widening).
-				kw := kap + 2*eta
-				seg := func(l, h int, sigma, sbar float64) {
+				// arc, −1 outside. A window neuron's gate error is at most
+				// (E_i − σp̂_i)⁺, p̂_i = 2r_i(|cos(wd/2)| cos(θ' + φ_i) + t̄),
+				// which the chord E_i(1 − σp̂_i/(2r_iκs)) bounds wherever
+				// 0 ≤ σp̂_i ≤ 2r_iκs and E_i ≤ 2r_iκs: κs is κ or, where the
+				// segment reaches farther (the η widening, the acos table's
+				// steps, a merged window), the largest σp̂_i/(2r_i) in it.
+				// A neuron beyond κ has no gate error; a chord that reached
+				// below zero there would cancel others' (found by review).
+				seg := func(l, h int, sigma, sbar, reach float64) {
 					if h <= l {
 						return
 					}
-					// Σ E_i|z_i|(1 − σ p̂_i/(2r_iκw)): the chord of
-					// (E_i − σp̂_i)⁺ over 0 ≤ σp̂_i ≤ 2r_iκw, E_i ≤ 2r_iκ.
+					ks := max(kap, reach) * (1 + 1e-12)
 					var q [5]float64
 					for c := 0; c < 5; c++ {
 						q[c] = diffW(tr.ea[a], W, n, l, h, c) + diffW(tr.eb[b], W, n, l, h, c)
@@ -630,7 +638,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					for d := 0; d < nd; d++ {
 						xd[d] += diffW(tr.ea[a], W, n, l, h, 5+d) + diffW(tr.eb[b], W, n, l, h, 5+d)
 					}
-					v := q[0] - sigma/kw*(acd*(ct*q[1]-st*q[2])+tr.tbar*q[0])
+					v := q[0] - sigma/ks*(acd*(ct*q[1]-st*q[2])+tr.tbar*q[0])
 					v = max(v, 0)
 					sw[tr.slot] += v
 					swS[tr.slot] += sbar * v
@@ -638,30 +646,32 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					// |û'_i(c*) − û'_i(c)| ≤ 2Σ|z_ik|.
 					resid += q[3] + 2*q[4]
 					windowed += int64(h - l)
-					ops += 34 + int64(nd)*6
+					ops += 36 + int64(nd)*6
 				}
+				// How far σp̂/(2r) reaches in each kind of segment.
+				inReach, outReach := acd*(cosHi+eta)+tr.tbar, -acd*(cosLo-eta)-tr.tbar
 				if uHi-eta <= 0 { // the whole arc is window
-					seg(lo, hi, 1, 1)
+					seg(lo, hi, 1, 1, acd+tr.tbar)
 				} else {
 					e3, o3 := tr.edge(-theta - uHi + eta)
 					e4, o4 := tr.edge(-theta + uHi - eta)
 					ops += o3 + o4
 					l, h := tr.span(e2, e3, uMid-uHi+eta)
-					seg(l, h, 1, sinBound(2*math.Pi-2*uMid+tr.pdLo, 2*math.Pi-2*uHi+2*eta+tr.pdHi))
+					seg(l, h, 1, sinBound(2*math.Pi-2*uMid+tr.pdLo, 2*math.Pi-2*uHi+2*eta+tr.pdHi), inReach)
 					l, h = tr.span(e4, e5, uMid-uHi+eta)
-					seg(l, h, 1, sinBound(2*uHi-2*eta+tr.pdLo, 2*uMid+tr.pdHi))
+					seg(l, h, 1, sinBound(2*uHi-2*eta+tr.pdLo, 2*uMid+tr.pdHi), inReach)
 				}
 				if uLo+eta >= math.Pi { // the whole rest is window
 					l, h := tr.span(e5, e2, 2*math.Pi-2*uMid)
-					seg(l, h, -1, 1)
+					seg(l, h, -1, 1, acd-tr.tbar)
 				} else {
 					e1, o1 := tr.edge(-theta - uLo - eta)
 					e6, o6 := tr.edge(-theta + uLo + eta)
 					ops += o1 + o6
 					l, h := tr.span(e5, e6, uLo+eta-uMid)
-					seg(l, h, -1, sinBound(2*uMid+tr.pdLo, 2*uLo+2*eta+tr.pdHi))
+					seg(l, h, -1, sinBound(2*uMid+tr.pdLo, 2*uLo+2*eta+tr.pdHi), outReach)
 					l, h = tr.span(e1, e2, uLo+eta-uMid)
-					seg(l, h, -1, sinBound(2*math.Pi-2*uLo-2*eta+tr.pdLo, 2*math.Pi-2*uMid+tr.pdHi))
+					seg(l, h, -1, sinBound(2*math.Pi-2*uLo-2*eta+tr.pdLo, 2*math.Pi-2*uMid+tr.pdHi), outReach)
 				}
 			}
 			var xs, gate float64
@@ -682,7 +692,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			// Rounding: the Z sums and the window and residual sums (γ on
 			// their absolute values), the bound's own evaluation, the
 			// tables' rounding.
-			round := gZ*(16*(zScale+3*dscale)+8*wScale*(2+2/kapMin)) + circuit.Gamma(4*K+8)*xs + kRound
+			round := gZ*(16*(zScale+3*dscale)+8*wScale*(2+(2+tbarMax)/kapMin)) + circuit.Gamma(4*K+8)*xs + kRound
 			resid = max(resid, 0)
 			for d := range xd {
 				in.xd[(a*p+b)*nd+d] = roundUp(max(xd[d], 0)+round, 8)
@@ -913,16 +923,19 @@ func (t acosTable) index(v float64) int {
 	return int(math.Floor((clip1(v) + 1) * t.g))
 }
 
-// below is a lower bound on acos(v) (v is clipped to [−1, 1]).
-func (t acosTable) below(v float64) float64 {
+// below returns a lower bound u on acos(v) (v is clipped to [−1, 1]) and
+// an upper bound on cos u: the grid point the table entry came from (the
+// windows it sizes are wider than asked, and their neurons' p̂ reaches
+// that far).
+func (t acosTable) below(v float64) (u, cosMax float64) {
 	j := min(t.index(v)+2, len(t.tab)-1)
-	return max(t.tab[j]-1e-15, 0)
+	return max(t.tab[j]-1e-15, 0), min(1, -1+float64(j)/t.g+1e-14)
 }
 
-// above is an upper bound on acos(v).
-func (t acosTable) above(v float64) float64 {
+// above returns an upper bound u on acos(v) and a lower bound on cos u.
+func (t acosTable) above(v float64) (u, cosMin float64) {
 	j := max(t.index(v)-1, 0)
-	return min(t.tab[j]+1e-15, math.Pi)
+	return min(t.tab[j]+1e-15, math.Pi), max(-1, -1+float64(j)/t.g-1e-14)
 }
 
 // circularRange returns an interval [lo, hi] (lo ≤ hi, hi − lo < 2π)

@@ -20,18 +20,17 @@ weights. The strategies:
   each cluster, whose margin depends on $a - b$ only; the budget adds every neuron's worst-case
   distance from its idealisation, each cluster's quadrature error at the input's half-angle, and the
   direct paths' spread.
-* **arc** and **arc-compact**: a neuron of frequency $w$ has the idealised pre-activation
+* **arc**: a neuron of frequency $w$ has the idealised pre-activation
   $2 r_i \cos(w d/2) \cos(\theta + \phi_i)$, $d = a - b$, $\theta = w(a+b)/2$. Sorted by phase, the
   neurons that fire at an input form an *arc* of the circle; a neuron far enough from the arc's ends
   (farther than its worst-case residual allows) fires for certain, so its ReLU is linear there, and
   the sum over the arc of the exact pre-activations times each neuron's one-term unembedding is three
   differences of prefix sums: $O(1)$ per input and cluster after $O(p \cdot m)$ preparation. The
-  neurons near the ends (the *windows*) are evaluated exactly by **arc**, and bounded by
-  **arc-compact**, which never evaluates a neuron on an input. Its window bound is computed per
-  competitor class $c$: a neuron whose unembedding is one Fourier term $\hat u_i(c)$ changes by
-  at most $2|z_i|\,|\sin(w(c^*-c)/2)|$ between the two classes, and a window neuron's gate error
-  shrinks from its largest residual at the arc's end to nothing at the window's inner edge; both are
-  prefix sums too. **arc-compact-U/8** keeps eight Fourier terms of $U$ per neuron.
+  neurons near the ends (the *windows*) are evaluated exactly.
+* **arc-signed**: the same geometry without evaluating any neuron on any input, with three changes
+  (below): each neuron's offset stays inside its ReLU, the window neurons' gate errors are bounded by
+  their sign and by where they sit, and the margins are bounded once per distance $a - b$.
+  **arc-signed/4** splits each cluster into four arcs by offset.
 * **arc-U/4**: arc with four Fourier terms of $U$ per neuron (the same bound as fourier-U/4).
 * **fourier-U/T**: keep the hidden activations exact and compress the unembedding $U$ to its $T$
   largest Fourier terms per neuron; the residuals are weighted by the input's own activations.
@@ -46,6 +45,7 @@ SETUP,
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/figures"
+	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/nb"
 	"github.com/modadd/modadd/pkg/proof"
 )
@@ -73,9 +73,8 @@ fmt.Printf("brute force on the folded tables: %.3g FLOPs, %.3f s; p²·m = %.3g\
 proofs under a tenth of a second; the notebooks' machine may be busy, so compare the ratios, not the
 absolute times). *proof FLOPs* are what a strategy does after folding;
 *÷ p²·m* compares them with the number of (input, neuron) pairs: a strategy below 1 never evaluates
-every neuron on every input. None gets below 1 at p = 59: the work per class ($p^3 \approx 2 \cdot 10^5$
-input–class pairs, each logit a sum over frequencies) and, for arc, the window neurons (below)
-dominate.
+every neuron on every input. None gets below 1 at p = 59, not even those that evaluate no neuron
+(why, below).
 
 ## The frontier
 
@@ -88,67 +87,107 @@ nb.Show("04-frontier", figures.Frontier("p = 59, seed 0", report("p59-pizza-seed
 The linear-time bound's budget, term by term (largest value over the inputs), against the
 explanation's median margin. Adding every neuron's worst case (the triangle inequality) ignores that
 the neurons' errors cancel: the fit residuals alone sum to many times the margin. This is the
-looseness the paper's authors reported. **arc-compact** removes the fit residuals from the
-explanation (it uses the exact pre-activations wherever a gate is certain) but pays for every neuron
-whose gate is uncertain, and **arc-compact-U/8** also shrinks what each neuron's unembedding leaves
-unexplained:"""),
+looseness the paper's authors reported. The strategies that evaluate no neuron on any input:"""),
 ("code", """%%
 r := report("p59-pizza-seed0")
 for _, c := range r.Strategies {
-	if c.Strategy == "linear" || c.Strategy == "arc-compact" || c.Strategy == "arc-compact-U/8" {
-		fmt.Printf("%-16s bound %.4g against a median margin of %.3g; certified %.2f%%; proof FLOPs %.3g (%.1f per (input, neuron) pair); largest term: %s %.4g\\n",
-			c.Strategy, c.Bound, c.MedianMargin, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs), float64(c.ProofFLOPs)/float64(r.PM), c.Budget[0].Name, c.Budget[0].Value)
+	if c.Strategy == "linear" || c.Strategy == "arc-signed" || c.Strategy == "arc-signed/4" {
+		fmt.Printf("%-13s certified %5.1f%%; proof FLOPs %.3g (%.1f per (input, neuron) pair); largest term: %s %.4g (median margin %.3g)\\n",
+			c.Strategy, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs), float64(c.ProofFLOPs)/float64(r.PM), c.Budget[0].Name, c.Budget[0].Value, c.MedianMargin)
 	}
 }
 for _, c := range r.Strategies { // the figures after the lines they belong to
-	if c.Strategy == "linear" || c.Strategy == "arc-compact" {
+	if c.Strategy == "linear" || c.Strategy == "arc-signed" {
 		nb.Show("04-budget-"+c.Strategy, figures.Budget(c))
 	}
 }"""),
-("markdown", r"""Why the uncertain gates cost so much: a neuron's gate is certain only where
-$|2 r_i \cos(w d/2) \cos(\theta+\phi_i)| > E_i$, its largest residual. The residuals are the
-single-frequency fit's leftovers (offset, amplitude and phase mismatch between $A$ and $B$, other
-harmonics); relative to the amplitude, $\tau_i = E_i / 2r_i$:"""),
-("code", """%%
-ck := model("p59-pizza-seed0")
-m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
-c := nb.Must1(proof.Arc{Compact: true}.Prove(m))
-d := c.Details
-fmt.Printf("tau_i from %.2f to %.2f; on average %.0f%% of the (input, neuron) pairs lie in a window\\n", d["tau_min"], d["tau_max"], 100*d["window_share"])"""),
-("markdown", r"""So the windows around the arc's two ends hold a large share of each cluster (all of it
-where $|\cos(wd/2)| < \tau$), and a window neuron's worst case, $E_i \cdot \mathrm{spread}(U_i)$, is a
-sizeable part of its full output swing. Neither term shrinks with width: more neurons add
-proportionally to both the margin and the budget. Two refinements keep arc-compact compact and cut
-its window term: against a competitor $c$ close to $c^*$ a neuron's output changes little
-($|\sin(w(c^*-c)/2)|$ is small, and that is where the margin is thinnest too), and a window neuron's
-gate error is $E_i - |\hat p_i|$ at most, largest at the arc's end and zero at the window's inner
-edge. They help most on the inputs with $a = b$, where $|\cos(wd/2)| = 1$ and the windows are
-narrowest. With eight Fourier terms of $U$ per neuron the remaining residual term falls too, and the
-first inputs are certified by a proof that evaluates no neuron on any input. Where they lie:
-""",),
+("markdown", r"""## arc-signed: a proof that evaluates no neuron
+
+The linear bound replaces every neuron by its idealisation and pays for each one's worst case.
+arc-signed keeps the exact pre-activations wherever a gate is certain (prefix sums over the arc, as
+arc does) and bounds the rest by three observations.
+
+1. **The offset stays inside the ReLU.** Each neuron's pre-activation is explained as
+   $\hat p_i = 2 r_i (|\cos(wd/2)| \cos(\theta' + \phi_i) + \bar t)$, with $\bar t$ the typical offset
+   ratio $o_i / 2r_i$ of the neuron's group (the offset is about a tenth of the amplitude: it shifts
+   the arc's ends, it is not an error). What is left, $E_i(a, b)$, is the fit's residual of $A$ at
+   this $a$ plus that of $B$ at this $b$ (and the offset's deviation from the group's): a per-input
+   number, not a worst case, and separable, so its sums over any arc are prefix sums too.
+2. **The gate errors have a sign.** The explanation takes $\hat h_i = \mathrm{pre}_i$ on the arc and
+   $0$ off it; since $\mathrm{ReLU}(x) \ge x$ and $\ge 0$, the error $h_i - \hat h_i$ is never negative,
+   and it is nonzero only in two windows at the arc's ends. There phase doubling puts each neuron's
+   output wave $\hat u_i(c) = |z_i| \cos(wc + \psi_i)$ at its most negative at $c^*$: a window neuron
+   that fires when the explanation said it would not can only *lower* the margin, and against the rival
+   $c = c^* - \Delta$ by at most $(h_i - \hat h_i)|z_i|\,((1 - \cos w\Delta) + \bar s|\sin w\Delta|)$, the
+   same shape as the cluster's own contribution to the margin. So each cluster's gate errors are
+   subtracted from its own margin coefficient instead of added as a spread. The error itself is at most
+   the chord $E_i (1 - \sigma \hat p_i / 2 r_i \kappa)$ ($\sigma = \pm 1$ on and off the arc), largest
+   at the arc's end and zero at the window's edge, and linear in $\hat p_i$: prefix sums again.
+3. **Margins per distance.** Per input the bound is $K$ numbers per cluster; the margin against every
+   rival is bounded once per $d = a - b$ from the worst of the $p$ inputs sharing it (their
+   amplitudes depend on $d$, hardly on $a + b$), and input by input only where that fails.
+
+Splitting each cluster into $T$ arcs by offset (arc-signed/$T$) narrows the windows. What that buys
+and costs at p = 59:"""),
 ("code", """%%
 ck := model("p59-pizza-seed0")
 p := ck.Config.P
 m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
-c := nb.Must1(proof.Arc{Compact: true, T: 8}.Prove(m))
-byD := make([]int, p) // certified inputs by d = a − b
-n := 0
-for k, ok := range c.Certified {
-	if ok {
-		byD[(k/p-k%p+p)%p]++
-		n++
-	}
+pm := int64(p * p * ck.Config.DMLP)
+var certs []*proof.Certificate
+for _, t := range []int{1, 2, 4, 8} {
+	c := nb.Must1(proof.ArcSigned{Tiers: t}.Prove(m))
+	d := c.Details
+	fmt.Printf("%-13s %3.0f arcs: certified %5.1f%% (%.1f%% by the distance groups alone); windows hold %.0f%% of the (input, neuron) pairs; proof FLOPs ÷ p²·m = %.2f: preparation %.2f, per input %.2f, margins %.2f\\n",
+		c.Strategy, d["arcs"], 100*c.CertifiedAccuracy, 100*d["certified_by_distance_groups"], 100*d["window_share"], float64(c.FLOPs-m.FoldFLOPs)/float64(pm),
+		d["prep_flops"]/float64(pm), d["per_input_flops"]/float64(pm), (d["group_flops"]+d["single_flops"])/float64(pm))
+	certs = append(certs, c)
 }
-fmt.Printf("%s certifies %d of %d inputs; by d = a − b: d = 0: %d of %d, |d| = 1: %d, |d| = 2: %d, other d: %d\\n",
-	c.Strategy, n, p*p, byD[0], p, byD[1]+byD[p-1], byD[2]+byD[p-2], n-byD[0]-byD[1]-byD[p-1]-byD[2]-byD[p-2])
-nb.Show("04-certified-arc-compact", figures.Certified(c, p))"""),
-("markdown", r"""The inputs it certifies are those where every cluster's $|\cos(w_k d/2)|$ is large: most of
-those with $d = 0$, none with $|d| \le 2$, and others at the differences $d$ that no key frequency
-puts near a zero of the cosine (the counts are printed above). Its cost is
-not below $p^2 m$: per input it reads prefix sums for every cluster, tier and frequency slot (eight
-terms per neuron use many frequencies) on both sides of both ends of every arc, and computes the
-margin against every class; none of that grows with the width $m$, and the neurons themselves are
-never evaluated.
+nb.Show("04-certified-arc-signed", figures.Certified(certs[0], p))
+nb.Show("04-cost-arc-signed", figures.CostSplit("arc-signed at p = 59: where the proof FLOPs go", certs, pm))"""),
+("markdown", r"""The map (for one arc per cluster) shows diagonal stripes: what arc-signed certifies depends on
+$d = a - b$, through every cluster's $|\cos(w_k d / 2)|$. Where a key frequency puts that near zero,
+its cluster's windows cover the whole circle and its gate errors outweigh the others' margin.
+
+## Why it is not compact at this size
+
+Not one of these proofs evaluates a neuron on an input, yet none costs less than $p^2 m$ FLOPs,
+the price of evaluating every neuron once on every input. The bars say where the FLOPs go. The
+preparation builds prefix sums over each arc's neurons for every value of $a$ and of $b$: a fixed
+number of FLOPs per (token, neuron) pair, so it is $c_1 \cdot p \cdot m$ and, as a share of $p^2 m$,
+falls as $c_1 / p$. The work per input is a fixed number of prefix-sum reads and window
+bounds per arc, $c_2$ per (input, arc), so $c_2 \cdot p^2 \cdot K T$: as a share of $p^2 m$ it is
+$c_2 K T / m$, falling with the width. Measured:"""),
+("code", """%%
+for _, name := range []string{"p59-pizza-seed0", "p113-pizza-seed0"} {
+	if _, err := os.Stat(nb.Path("models", name)); err != nil {
+		continue
+	}
+	r := report(name)
+	cfg := model(name).Config
+	p, mm := float64(cfg.P), float64(cfg.DMLP)
+	for _, c := range r.Strategies {
+		if c.Strategy != "arc-signed" && c.Strategy != "arc-signed/4" {
+			continue
+		}
+		d := c.Details
+		c1 := d["prep_flops"] / (p * mm)
+		c2 := d["per_input_flops"] / (p * p * d["arcs"])
+		fmt.Printf("p = %3.0f %-13s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f = preparation c1/p = %.0f/%.0f = %.2f + per input c2·arcs/m = %.0f·%.0f/%.0f = %.2f + margins %.2f\\n",
+			p, c.Strategy, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs)/(p*p*mm), c1, p, c1/p, c2, d["arcs"], mm, c2*d["arcs"]/mm, (d["group_flops"]+d["single_flops"])/(p*p*mm))
+	}
+}"""),
+("markdown", r"""So at $m = 512$ neither term is small: $c_1$ is about a hundred FLOPs per (token, neuron) pair
+(the residuals of $A$ and $B$ checked entry by entry, and prefix sums of the pre-activation times
+every cluster's Fourier term, of the residual weights and of the window weights), which is more than
+$p$ for these models, and $c_2$ is a few hundred operations per arc, of the order of a cluster's
+$m / K$ neurons itself: a cluster's arc and four window segments cost nearly as much to locate and
+sum as its neurons cost to evaluate. A proof of this kind gets below $p^2 m$ once $p \gg c_1$ and
+$m \gg c_2 K T$; for three or four clusters and one arc each, that means thousands of neurons and p
+in the hundreds. What it does show at this size is the shape of a compressed explanation: the
+windows, the neurons whose gate the explanation cannot predict from the pizza's geometry, hold
+a quarter to a third of the (input, neuron) pairs (printed above), and the bound on them is what
+keeps the rest uncertified (the budget above: the gate errors are its largest term).
 
 ## The cheap proofs that certify
 
@@ -191,9 +230,16 @@ for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-
 	}
 	r := report(name)
 	ps, reports = append(ps, model(name).Config.P), append(reports, r)
+	ck := model(name)
+	m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
+	var tau []float64
+	for _, f := range m.Fits {
+		tau = append(tau, (f.ResA+f.ResB)/(2*f.R))
+	}
+	fmt.Printf("p = %3d: %d clusters; largest residual of the single-frequency fits of A and B, over 2r (median over neurons): %.3f\\n", ck.Config.P, len(m.Clusters), mechanism.Median(tau))
 	for _, c := range r.Strategies {
 		switch c.Strategy {
-		case "brute-force", "arc-compact-U/8", "arc", "fourier-U/1", "fourier-U/4", "fourier-U/8":
+		case "brute-force", "arc-signed", "arc-signed/4", "arc", "fourier-U/1", "fourier-U/4", "fourier-U/8":
 			fmt.Printf("p = %3d  %-16s certified %6.2f%%  proof FLOPs %.3g  %.4f s\\n", model(name).Config.P, c.Strategy, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs), c.Seconds)
 		}
 	}
@@ -206,7 +252,10 @@ trained for 6,000 epochs, and there one Fourier term per neuron certifies only p
 four and eight certify them all (printed above); the p = 59 model was trained for 10,000 epochs (one
 term suffices), the p = 31 one for 3,000 (eight terms certify every input, four nearly all). The
 3,000-epoch p = 59 seeds of notebook 6 show the same: the longer a model trains, the closer each
-neuron's output weights come to a single frequency."""),
+neuron's output weights come to a single frequency. arc-signed needs more than that: its explanation
+of the hidden layer is the single-frequency fit itself, so it certifies where the fits of $A$ and $B$
+are tight, which among these three models is only the long-trained p = 59 one (the fits' residuals
+and what arc-signed certifies: printed above)."""),
 ("markdown", r"""## Robustness
 
 How gracefully does a certificate degrade when the model is not exactly a pizza? Two
@@ -225,7 +274,7 @@ for _, b := range []float64{0.1, 0.25, 0.5} {
 	perts = append(perts, proof.Perturbation{Kind: "column", Size: b, From: 4, To: 3})
 }
 rows := nb.Cached("robustness", func() ([]proof.RobustnessRow, error) {
-	return proof.Robustness(ck.Config, ck.Params, perts, proof.Linear{}, proof.Arc{}, proof.FourierU{T: 1}, proof.FourierU{T: 2}, proof.FourierU{T: 8})
+	return proof.Robustness(ck.Config, ck.Params, perts, proof.Linear{}, proof.ArcSigned{Tiers: 4}, proof.Arc{}, proof.FourierU{T: 1}, proof.FourierU{T: 2}, proof.FourierU{T: 8})
 })
 var cells [][]string
 for _, r := range rows {
@@ -244,7 +293,10 @@ two terms capture. Under the damaged column every certificate names class 3 and 
 with one or two terms per neuron that keeps most inputs certified even at the largest β, but eight
 terms do worse: the damaged column adds a spike at class 3 to every $U_i$, a spike has energy at every
 frequency, and the extra terms chosen by energy fit pieces of it, which the explanation then carries
-as waves over every class. The linear bound was vacuous to begin with.
+as waves over every class. arc-signed/4 degrades fastest: its bound uses most of the margin to
+begin with, noise enlarges every fit residual and so every window, and the damaged column's spike puts
+energy into the other clusters' frequencies, which a window neuron pays for with no sign to lean on.
+The linear bound was vacuous to begin with.
 
 The same from the command line: `go run ./cmd/modadd prove -model models/p59-pizza-seed0` (add
 `-json`, or `-strategy arc`). Every strategy's soundness is tested on 1,000 random weight sets,
