@@ -15,6 +15,20 @@ import (
 	"github.com/modadd/modadd/pkg/proof"
 )
 
+// StrategyColor is a proof strategy's colour in every figure: its place
+// among proof.Strategies(), so that a strategy keeps its colour from figure
+// to figure; strategies outside that list are grey.
+func StrategyColor(name string) color.Color {
+	all := proof.Strategies()
+	cols := Palette(len(all))
+	for i, s := range all {
+		if s.Name() == name {
+			return cols[i]
+		}
+	}
+	return color.Gray{Y: 0x70}
+}
+
 // Frontier plots each strategy's certified accuracy against its cost in
 // FLOPs (log scale; folding the weights included), one marker per strategy
 // named in the legend, with brute force's cost and a tenth of it marked.
@@ -26,15 +40,20 @@ func Frontier(title string, r *proof.Report) *Figure {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = ticks125{}
 	p.Y.Min, p.Y.Max = -0.03, 1.08
-	cols := Palette(len(r.Strategies))
+	// The legend gets a panel of its own: the strategies crowd the plot's
+	// top edge and the dashed lines cross its left half.
+	key := plot.New()
+	key.HideAxes()
+	key.X.Min, key.X.Max, key.Y.Min, key.Y.Max = 0, 1, 0, 1
+	key.Legend.Top, key.Legend.Left = true, true
 	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, draw.RingGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
 	for i, c := range r.Strategies {
 		s := NewScatter(p, c.Strategy, plotter.XYs{{X: float64(c.FLOPs), Y: c.CertifiedAccuracy}})
-		s.GlyphStyle.Color = cols[i]
+		s.GlyphStyle.Color = StrategyColor(c.Strategy)
 		s.GlyphStyle.Radius = vg.Points(4.5)
 		s.GlyphStyle.Shape = shapes[i%len(shapes)]
 		p.Add(s)
-		p.Legend.Add(c.Strategy, s)
+		key.Legend.Add(c.Strategy, s)
 	}
 	bf := float64(r.BruteForceFLOPs)
 	for i, v := range []struct {
@@ -45,18 +64,17 @@ func Frontier(title string, r *proof.Report) *Figure {
 		line.Dashes = []vg.Length{vg.Points(4 - 2*float64(i)), vg.Points(3)}
 		line.Color = AllColor
 		p.Add(line)
-		p.Legend.Add(v.name, line)
+		key.Legend.Add(v.name, line)
 	}
 	lo, hi := bf, bf
 	for _, c := range r.Strategies {
 		lo, hi = math.Min(lo, float64(c.FLOPs)), math.Max(hi, float64(c.FLOPs))
 	}
 	p.X.Min, p.X.Max = math.Min(lo, bf/10)/2, hi*2
-	p.Legend.Top, p.Legend.Left = false, true
-	p.Legend.YOffs = vg.Points(40)
 	p.Add(plotter.NewGrid())
-	f := Row("proof-frontier", p)
-	f.Width, f.Height = 7*vg.Inch, 4.5*vg.Inch
+	f := Row("proof-frontier", p, key)
+	f.Widths = []float64{1, 0.32}
+	f.Width, f.Height = 9*vg.Inch, 4.5*vg.Inch
 	return f
 }
 
@@ -180,7 +198,6 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 	key.HideAxes()
 	key.X.Min, key.X.Max, key.Y.Min, key.Y.Max = 0, 1, 0, 1
 	key.Legend.Top, key.Legend.Left = true, true
-	cols := Palette(len(names))
 	for j, n := range names {
 		var xc, xa plotter.XYs
 		for i, r := range reports {
@@ -198,7 +215,7 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 			}
 		}
 		l, s := NewLinePoints(cost, n, xc)
-		l.Color, s.Color = cols[j], cols[j]
+		l.Color, s.Color = StrategyColor(n), StrategyColor(n)
 		s.Shape = draw.CircleGlyph{}
 		cost.Add(l, s)
 		key.Legend.Add(n, l, s)
@@ -209,7 +226,7 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 			xa[i].X *= 1 + 0.012*(float64(j)-float64(len(names)-1)/2)
 		}
 		d := NewScatter(cert, n, xa)
-		d.GlyphStyle.Color, d.GlyphStyle.Shape, d.GlyphStyle.Radius = cols[j], draw.CircleGlyph{}, vg.Points(3)
+		d.GlyphStyle.Color, d.GlyphStyle.Shape, d.GlyphStyle.Radius = StrategyColor(n), draw.CircleGlyph{}, vg.Points(3)
 		cert.Add(d)
 	}
 	for _, pl := range []*plot.Plot{cost, cert} {
@@ -253,7 +270,6 @@ func Robustness(rows []proof.RobustnessRow) *Figure {
 			}
 		}
 	}
-	cols := Palette(len(names))
 	mk := func(kind, title, xlabel string) *plot.Plot {
 		p := plot.New()
 		p.Title.Text = title
@@ -273,7 +289,7 @@ func Robustness(rows []proof.RobustnessRow) *Figure {
 			}
 			sort.Slice(xy, func(a, b int) bool { return xy[a].X < xy[b].X })
 			l, s := NewLinePoints(p, n, xy)
-			l.Color, s.Color = cols[j], cols[j]
+			l.Color, s.Color = StrategyColor(n), StrategyColor(n)
 			l.Dashes = []vg.Length{vg.Points(float64(2 + j%3)), vg.Points(float64(j % 2))}
 			s.Shape = draw.CircleGlyph{}
 			p.Add(l, s)

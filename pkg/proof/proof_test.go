@@ -439,7 +439,7 @@ func shippedModels(t *testing.T) []string {
 // TestArcSignedEdges: neurons whose phases sit (within a few ulps) on the
 // angles where arc-signed's arcs and windows end must be counted on the
 // right side, or in both (a gap between adjacent spans once let such a
-// neuron slip through arc-compact's windows: found by review). The fits
+// neuron slip through an earlier strategy's windows: found by review). The fits
 // are only hints, so they are moved on purpose: zero offsets put the arcs'
 // ends at −θ' ± π/2 exactly, and the phases are put there.
 func TestArcSignedEdges(t *testing.T) {

@@ -378,9 +378,16 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			// |o_i − 2r_i t̄| + slack)/(2r_i), and the same with a, b swapped.
 			tr.cutA, tr.cutB = make([]float64, p), make([]float64, p)
 			tr.sepA, tr.sepB = make([]float64, p), make([]float64, p)
-			for _, nn := range part {
+			// eos[j]: the offset's deviation from 2r t̄, with the rounding
+			// of o and of c's table entry; the cut-offs and the chords
+			// must use the same value.
+			eos := make([]float64, n)
+			for j, nn := range part {
 				f := m.Fits[nn.i]
-				eo := math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
+				eos[j] = math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
+			}
+			for j, nn := range part {
+				eo := eos[j]
 				inv := (1 + 1e-9) / (2 * nn.r)
 				for x := 0; x < p; x++ {
 					tr.cutA[x] = max(tr.cutA[x], (nn.resA[x]+nn.eb+eo+nn.sl)*inv)
@@ -396,7 +403,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				zScale += (nn.amax + nn.bmax + math.Abs(t.C[nn.i])) * w
 				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+2*sum(dmg[nn.i])+uErr[nn.i]) + nn.hmax*uErr[nn.i]
 			}
-			flops += int64(n) * int64(p) * 8
+			flops += int64(n)*int64(p)*13 + int64(n)*20
 			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)
 			tr.qa, tr.qb = make([][]float64, p), make([][]float64, p)
 			w2, Q := 2*K, 1+nd
@@ -430,28 +437,27 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			}
 			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
 			W := 5 + nd
-			cph, sph := make([]float64, n), make([]float64, n)
+			// |z_i| (cos φ_i, sin φ_i), once per neuron.
+			zc, zsn := make([]float64, n), make([]float64, n)
 			for j, nn := range part {
-				cph[j], sph[j] = math.Cos(nn.phi), math.Sin(nn.phi)
+				zc[j], zsn[j] = zabs[nn.i]*math.Cos(nn.phi), zabs[nn.i]*math.Sin(nn.phi)
 			}
 			for x := 0; x < p; x++ {
 				ea, eb := make([]float64, W*(n+1)), make([]float64, W*(n+1))
 				for j, nn := range part {
-					f := m.Fits[nn.i]
-					eo := math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
-					va := (nn.resA[x] + eo + nn.sl) * (1 + 1e-9)
+					va := (nn.resA[x] + eos[j] + nn.sl) * (1 + 1e-9)
 					vb := nn.resB[x] * (1 + 1e-9)
 					za := zabs[nn.i]
 					zo := zoff[nn.i]
 					o0, o1 := W*j, W*(j+1)
 					ea[o1] = ea[o0] + va*za
-					ea[o1+1] = ea[o0+1] + va*za*cph[j]
-					ea[o1+2] = ea[o0+2] + va*za*sph[j]
+					ea[o1+1] = ea[o0+1] + va*zc[j]
+					ea[o1+2] = ea[o0+2] + va*zsn[j]
 					ea[o1+3] = ea[o0+3] + va*rho[nn.i]
 					ea[o1+4] = ea[o0+4] + va*zo
 					eb[o1] = eb[o0] + vb*za
-					eb[o1+1] = eb[o0+1] + vb*za*cph[j]
-					eb[o1+2] = eb[o0+2] + vb*za*sph[j]
+					eb[o1+1] = eb[o0+1] + vb*zc[j]
+					eb[o1+2] = eb[o0+2] + vb*zsn[j]
 					eb[o1+3] = eb[o0+3] + vb*rho[nn.i]
 					eb[o1+4] = eb[o0+4] + vb*zo
 					for d, v := range dmg[nn.i] {
@@ -461,7 +467,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				}
 				tr.ea[x], tr.eb[x] = ea, eb
 			}
-			flops += int64(p) * int64(n) * int64(4+4*W)
+			flops += int64(p)*int64(n)*int64(5+4*W) + int64(n)*44
 			tiers = append(tiers, tr)
 		}
 	}
@@ -609,14 +615,13 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					zr[k] += ar1 - ar0 + br1 - br0
 					zi[k] += ai1 - ai0 + bi1 - bi0
 				}
-				ops += int64(K) * 8
+				ops += int64(K) * 10
 				Q, W := 1+nd, 5+nd
 				resid += diffW(tr.qa[a], Q, n, lo, hi, 0) + diffW(tr.qb[b], Q, n, lo, hi, 0)
 				for d := 0; d < nd; d++ {
 					xd[d] += diffW(tr.qa[a], Q, n, lo, hi, 1+d) + diffW(tr.qb[b], Q, n, lo, hi, 1+d)
 				}
-				ops += int64(nd) * 6
-				ops += 24
+				ops += 7 + int64(nd)*7
 				// The windows, split at the arc's ends: σ = +1 inside the
 				// arc, −1 outside. A window neuron's gate error is at most
 				// (E_i − σp̂_i)⁺, p̂_i = 2r_i(|cos(wd/2)| cos(θ' + φ_i) + t̄),
@@ -646,7 +651,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					// |û'_i(c*) − û'_i(c)| ≤ 2Σ|z_ik|.
 					resid += q[3] + 2*q[4]
 					windowed += int64(h - l)
-					ops += 36 + int64(nd)*6
+					ops += 52 + int64(nd)*7
 				}
 				// How far σp̂/(2r) reaches in each kind of segment.
 				inReach, outReach := acd*(cosHi+eta)+tr.tbar, -acd*(cosLo-eta)-tr.tbar

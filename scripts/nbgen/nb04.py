@@ -41,6 +41,7 @@ column of $W_U$) is explained exactly instead, so it costs only the inputs it to
 SETUP,
 ("code", """import (
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/modadd/modadd/pkg/checkpoint"
@@ -68,18 +69,18 @@ r := report("p59-pizza-seed0")
 nb.Table(r.Table())
 fmt.Printf("folding the weights into tables: %.3g FLOPs (%.3f s), shared by every strategy\\n", float64(r.FoldFLOPs), r.FoldSeconds)
 fmt.Printf("a plain float64 forward pass on every input: %.3g FLOPs, %.2f s\\n", float64(r.ForwardPassFLOPs), r.ForwardPassSeconds)
-fmt.Printf("brute force on the folded tables: %.3g FLOPs, %.3f s; p²·m = %.3g\\n", float64(r.BruteForceFLOPs), r.BruteForceSeconds, float64(r.PM))"""),
+fmt.Printf("brute force on the folded tables: %.3g FLOPs with folding, %.3g after it, %.3f s; p²·m = %.3g\\n", float64(r.BruteForceFLOPs), float64(r.BruteForceFLOPs-r.FoldFLOPs), r.BruteForceSeconds, float64(r.PM))"""),
 ("markdown", r"""Seconds are measured in this run on this machine (one core; the fastest of three runs for the
 proofs under a tenth of a second; the notebooks' machine may be busy, so compare the ratios, not the
 absolute times). *proof FLOPs* are what a strategy does after folding;
-*÷ p²·m* compares them with the number of (input, neuron) pairs: a strategy below 1 never evaluates
-every neuron on every input. None gets below 1 at p = 59, not even those that evaluate no neuron
-(why, below).
+*÷ p²·m* compares them with the number of (input, neuron) pairs, one FLOP per pair: a strategy below
+1 could not even touch every neuron on every input once (brute force does about 128 FLOPs per pair).
+None gets below 1 at p = 59, not even those that evaluate no neuron (why, below).
 
 ## The frontier
 
 Certified accuracy against cost, folding included. The dashed lines mark brute force and a tenth
-of it."""),
+of it (folding alone costs more than that tenth here: printed above)."""),
 ("code", """%%
 nb.Show("04-frontier", figures.Frontier("p = 59, seed 0", report("p59-pizza-seed0")))"""),
 ("markdown", r"""## How far the compact bounds get
@@ -96,44 +97,66 @@ for _, c := range r.Strategies {
 			c.Strategy, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs), float64(c.ProofFLOPs)/float64(r.PM), c.Budget[0].Name, c.Budget[0].Value, c.MedianMargin)
 	}
 }
-for _, c := range r.Strategies { // the figures after the lines they belong to
-	if c.Strategy == "linear" || c.Strategy == "arc-signed" {
+for _, c := range r.Strategies { // the figure after the lines it belongs to
+	if c.Strategy == "linear" {
 		nb.Show("04-budget-"+c.Strategy, figures.Budget(c))
 	}
 }"""),
 ("markdown", r"""## arc-signed: a proof that evaluates no neuron
 
 The linear bound replaces every neuron by its idealisation and pays for each one's worst case.
-arc-signed keeps the exact pre-activations wherever a gate is certain (prefix sums over the arc, as
-arc does) and bounds the rest by three observations.
+arc-signed keeps the exact pre-activation $\mathrm{pre}_i = A_i(a) + B_i(b) + c_i$ wherever a neuron's
+gate is certain (summed by prefix sums over the arc, as arc does) and bounds the rest, the *gate
+errors*, without evaluating anything, by three observations. Notation: the model has $K$ clusters;
+a neuron $i$ of a cluster of frequency $w$ has the fitted amplitude $r_i$, phase $\phi_i$ and offset
+$o_i$ (the constant part of its pre-activation), and $U_i$'s Fourier coefficient at $w$ is
+$z_i = |z_i| e^{i\psi_i}$, so that its output wave is $|z_i|\cos(wc + \psi_i)$; $d = a - b$ and
+$\theta' = w(a+b)/2$, plus $\pi$ where $\cos(wd/2) < 0$.
 
-1. **The offset stays inside the ReLU.** Each neuron's pre-activation is explained as
-   $\hat p_i = 2 r_i (|\cos(wd/2)| \cos(\theta' + \phi_i) + \bar t)$, with $\bar t$ the typical offset
-   ratio $o_i / 2r_i$ of the neuron's group (the offset is about a tenth of the amplitude: it shifts
-   the arc's ends, it is not an error). What is left, $E_i(a, b)$, is the fit's residual of $A$ at
-   this $a$ plus that of $B$ at this $b$ (and the offset's deviation from the group's): a per-input
-   number, not a worst case, and separable, so its sums over any arc are prefix sums too.
-2. **The gate errors have a sign.** The explanation takes $\hat h_i = \mathrm{pre}_i$ on the arc and
-   $0$ off it; since $\mathrm{ReLU}(x) \ge x$ and $\ge 0$, the error $h_i - \hat h_i$ is never negative,
-   and it is nonzero only in two windows at the arc's ends. There phase doubling puts each neuron's
-   output wave $\hat u_i(c) = |z_i| \cos(wc + \psi_i)$ at its most negative at $c^*$: a window neuron
-   that fires when the explanation said it would not can only *lower* the margin, and against the rival
-   $c = c^* - \Delta$ by at most $(h_i - \hat h_i)|z_i|\,((1 - \cos w\Delta) + \bar s|\sin w\Delta|)$, the
-   same shape as the cluster's own contribution to the margin. So each cluster's gate errors are
-   subtracted from its own margin coefficient instead of added as a spread. The error itself is at most
-   the chord $E_i (1 - \sigma \hat p_i / 2 r_i \kappa)$ ($\sigma = \pm 1$ on and off the arc), largest
-   at the arc's end and zero at the window's edge, and linear in $\hat p_i$: prefix sums again.
-3. **Margins per distance.** Per input the bound is $K$ numbers per cluster; the margin against every
-   rival is bounded once per $d = a - b$ from the worst of the $p$ inputs sharing it (their
-   amplitudes depend on $d$, hardly on $a + b$), and input by input only where that fails.
+1. **The offset stays inside the ReLU.** The gate of neuron $i$ is predicted from
+   $\hat p_i = 2 r_i (|\cos(wd/2)| \cos(\theta' + \phi_i) + \bar t)$, with $\bar t$ the median of
+   $o_i / 2r_i$ over the neuron's tier (arc-signed/$T$ splits each cluster into up to $T$ tiers by that
+   ratio; its median is printed below: the offset shifts the arc's ends, it is not an error).
+   $\hat p_i$ only decides the gate; where the gate is certain the value used is the exact
+   $\mathrm{pre}_i$. What separates the two, $E_i(a,b) \ge |\mathrm{pre}_i - \hat p_i|$, is the fit's
+   residual of $A$ at this $a$ plus that of $B$ at this $b$ (plus the offset's deviation from
+   $2r_i\bar t$ and rounding): a per-input number, not a worst case, and separable, so its sums over
+   any arc are prefix sums too.
+2. **The gate errors have a sign.** The explanation takes $\hat h_i = \mathrm{pre}_i$ on the *arc*
+   $\hat p_i > 0$ and $0$ off it. Since $\mathrm{ReLU}(x) \ge x$ and $\ge 0$, the error
+   $h_i - \hat h_i$ is never negative: the true activation can only exceed the explanation's (a neuron
+   off the arc that fires after all, or one on the arc whose pre-activation is negative). It is nonzero
+   only in two *windows* at the arc's ends, the neurons with $|\hat p_i| \le 2r_i\kappa$, where
+   $\kappa \ge E_i/2r_i$ for every neuron of the tier, and there it is at most $(E_i - \sigma\hat p_i)^+$
+   ($\sigma = +1$ on the arc, $-1$ off it), below the straight line (the *chord*) from $E_i$ at the
+   arc's end to $0$ at the window's edge, which is linear in $\hat p_i$: prefix sums again. At the
+   arc's ends phase doubling puts each window neuron's output wave near its minimum at $c^*$
+   ($\psi_i + wc^* \approx \pi$), so against the rival $c = c^* - \Delta$ such an error lowers the
+   margin by at most $(h_i - \hat h_i)|z_i|\,((1 - \cos w\Delta) + \bar s|\sin w\Delta|)$, $\bar s$ a
+   bound on $|\sin(\psi_i + wc^*)|$ over the window. The first part has the shape of the cluster's own
+   contribution to the margin, $X(1 - \cos w\Delta)$: each cluster's gate errors are subtracted from
+   its own margin coefficient instead of added to $\varepsilon$ as a spread; the second joins the
+   margin's sine term.
+3. **Margins per distance.** Per input the bound is three numbers per cluster ($X_k$, $y_k$, $H_k$:
+   the margin coefficient after the gate errors, the explanation's sine term and the gate errors'),
+   $O(K)$ per input; the margin against every rival is bounded once per $d = a - b$ from the worst of
+   the $p$ inputs sharing it (their amplitudes depend on $d$, hardly on $a + b$), and input by input
+   only where that fails.
 
-Splitting each cluster into $T$ arcs by offset (arc-signed/$T$) narrows the windows. What that buys
+In arc-signed's budget the gate errors are listed at their largest reach, against the farthest
+rival; they are charged against the margin coefficient, not added to $\varepsilon$, so that line can
+exceed the bound. Splitting each cluster into tiers by offset narrows the windows. What that buys
 and costs at p = 59:"""),
 ("code", """%%
 ck := model("p59-pizza-seed0")
 p := ck.Config.P
 m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
 pm := int64(p * p * ck.Config.DMLP)
+var ratios []float64
+for _, f := range m.Fits {
+	ratios = append(ratios, f.Offset/(2*f.R))
+}
+fmt.Printf("K = %d clusters; offset ratio o_i/2r_i: median %.3f over the neurons\\n", len(m.Clusters), mechanism.Median(ratios))
 var certs []*proof.Certificate
 for _, t := range []int{1, 2, 4, 8} {
 	c := nb.Must1(proof.ArcSigned{Tiers: t}.Prove(m))
@@ -143,21 +166,44 @@ for _, t := range []int{1, 2, 4, 8} {
 		d["prep_flops"]/float64(pm), d["per_input_flops"]/float64(pm), (d["group_flops"]+d["single_flops"])/float64(pm))
 	certs = append(certs, c)
 }
+// What one arc per cluster certifies, by how weak the weakest cluster is at d = a − b.
+var weak, strong [2]int // certified, all
+for k, ok := range certs[0].Certified {
+	d := (k/p - k%p + p) % p
+	least := 1.0
+	for _, cl := range m.Clusters {
+		least = min(least, math.Abs(math.Cos(math.Pi*float64(cl.K*d)/float64(p))))
+	}
+	n := &strong
+	if least < 0.5 {
+		n = &weak
+	}
+	n[1]++
+	if ok {
+		n[0]++
+	}
+}
+fmt.Printf("arc-signed certifies %.0f%% of the inputs where every cluster has |cos(w_k d/2)| ≥ 0.5, %.0f%% of the others\\n",
+	100*float64(strong[0])/float64(max(strong[1], 1)), 100*float64(weak[0])/float64(max(weak[1], 1)))
+nb.Show("04-budget-arc-signed", figures.Budget(certs[0]))
 nb.Show("04-certified-arc-signed", figures.Certified(certs[0], p))
 nb.Show("04-cost-arc-signed", figures.CostSplit("arc-signed at p = 59: where the proof FLOPs go", certs, pm))"""),
-("markdown", r"""The map (for one arc per cluster) shows diagonal stripes: what arc-signed certifies depends on
-$d = a - b$, through every cluster's $|\cos(w_k d / 2)|$. Where a key frequency puts that near zero,
-its cluster's windows cover the whole circle and its gate errors outweigh the others' margin.
+("markdown", r"""The map (one arc per cluster) shows diagonal stripes: what arc-signed certifies depends on
+$d = a - b$, through every cluster's $|\cos(w_k d / 2)|$: where one of them is small, that cluster's
+windows cover most of its circle and its gate errors outweigh the others' margin (the two shares
+printed above).
 
 ## Why it is not compact at this size
 
-Not one of these proofs evaluates a neuron on an input, yet none costs less than $p^2 m$ FLOPs,
-the price of evaluating every neuron once on every input. The bars say where the FLOPs go. The
-preparation builds prefix sums over each arc's neurons for every value of $a$ and of $b$: a fixed
-number of FLOPs per (token, neuron) pair, so it is $c_1 \cdot p \cdot m$ and, as a share of $p^2 m$,
-falls as $c_1 / p$. The work per input is a fixed number of prefix-sum reads and window
-bounds per arc, $c_2$ per (input, arc), so $c_2 \cdot p^2 \cdot K T$: as a share of $p^2 m$ it is
-$c_2 K T / m$, falling with the width. Measured:"""),
+Not one of these proofs evaluates a neuron on an input, yet none costs less than $p^2 m$ FLOPs.
+The bars say where the FLOPs go. The preparation builds, for every value of $a$ and of $b$, prefix
+sums over each arc's neurons (of the pre-activation times every cluster's Fourier term of $U_i$, of
+the residual and window weights) and checks the fits' residuals entry by entry: $c_1$ FLOPs per
+(token value, neuron) pair, $a$ and $b$ counted together, and $c_1$ grows with $K$ (every cluster's
+term is summed). So the preparation is $c_1 \cdot p \cdot m$ and, as a share of $p^2 m$, $c_1 / p$.
+The work per input is a fixed number of edge searches, prefix-sum reads and window bounds per arc,
+$c_2$ per (input, arc), with at most $K \cdot T$ arcs (a small cluster gets fewer tiers): a share
+$c_2 \cdot \mathrm{arcs} / m$ of $p^2 m$. The margins add a little more. Measured:"""),
 ("code", """%%
 for _, name := range []string{"p59-pizza-seed0", "p113-pizza-seed0"} {
 	if _, err := os.Stat(nb.Path("models", name)); err != nil {
@@ -175,19 +221,20 @@ for _, name := range []string{"p59-pizza-seed0", "p113-pizza-seed0"} {
 		c2 := d["per_input_flops"] / (p * p * d["arcs"])
 		fmt.Printf("p = %3.0f %-13s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f = preparation c1/p = %.0f/%.0f = %.2f + per input c2·arcs/m = %.0f·%.0f/%.0f = %.2f + margins %.2f\\n",
 			p, c.Strategy, 100*c.CertifiedAccuracy, float64(c.ProofFLOPs)/(p*p*mm), c1, p, c1/p, c2, d["arcs"], mm, c2*d["arcs"]/mm, (d["group_flops"]+d["single_flops"])/(p*p*mm))
+		fmt.Printf("        windows hold %.0f%% of the (input, neuron) pairs; largest budget term: %s %.4g (median margin %.3g)\\n",
+			100*d["window_share"], c.Budget[0].Name, c.Budget[0].Value, c.MedianMargin)
 	}
 }"""),
-("markdown", r"""So at $m = 512$ neither term is small: $c_1$ is about a hundred FLOPs per (token, neuron) pair
-(the residuals of $A$ and $B$ checked entry by entry, and prefix sums of the pre-activation times
-every cluster's Fourier term, of the residual weights and of the window weights), which is more than
-$p$ for these models, and $c_2$ is a few hundred operations per arc, of the order of a cluster's
-$m / K$ neurons itself: a cluster's arc and four window segments cost nearly as much to locate and
-sum as its neurons cost to evaluate. A proof of this kind gets below $p^2 m$ once $p \gg c_1$ and
-$m \gg c_2 K T$; for three or four clusters and one arc each, that means thousands of neurons and p
-in the hundreds. What it does show at this size is the shape of a compressed explanation: the
-windows, the neurons whose gate the explanation cannot predict from the pizza's geometry, hold
-a quarter to a third of the (input, neuron) pairs (printed above), and the bound on them is what
-keeps the rest uncertified (the budget above: the gate errors are its largest term).
+("markdown", r"""A proof is below $p^2 m$ when $c_1/p + c_2 \cdot \mathrm{arcs}/m + \text{margins} < 1$. At
+$m = 512$ no term is small. $c_1$ (printed) is above $p$ for both models and larger with six clusters
+than with three. The per-input share alone is above 1: locating a cluster's arc and its four window
+segments and summing them costs more than evaluating its $m/K$ neurons would. A proof of this kind
+gets below $p^2 m$ once $p \gg c_1$ and $m \gg c_2 \cdot \mathrm{arcs}$; for three or four clusters
+and one arc each, that means thousands of neurons and $p$ in the hundreds. What it does show at this
+size is the shape of a compressed explanation: the windows, the neurons whose gate the explanation
+cannot predict from the pizza's geometry, hold between a quarter of the (input, neuron) pairs and
+over a third (printed above), and the bound on them is what keeps the rest uncertified: the gate
+errors are the largest term of the budget.
 
 ## The cheap proofs that certify
 
@@ -202,7 +249,7 @@ which term dominates."""),
 ck := model("p59-pizza-seed0")
 m := nb.Must1(proof.NewModel(ck.Config, ck.Params))
 c := nb.Must1(proof.Arc{}.Prove(m))
-fmt.Printf("arc certifies %.2f%% of the inputs with %.3g FLOPs after folding (%.1f%% of brute force's %.3g), in %.4f s\\n",
+fmt.Printf("arc certifies %.2f%% of the inputs with %.3g FLOPs after folding (%.1f%% of brute force's %.3g), in %.4f s (this run alone)\\n",
 	100*c.CertifiedAccuracy, float64(c.FLOPs-m.FoldFLOPs), 100*float64(c.FLOPs-m.FoldFLOPs)/float64(report("p59-pizza-seed0").BruteForceFLOPs-m.FoldFLOPs),
 	float64(report("p59-pizza-seed0").BruteForceFLOPs-m.FoldFLOPs), c.Seconds)
 for _, c := range report("p59-pizza-seed0").Strategies {
@@ -236,7 +283,7 @@ for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-
 	for _, f := range m.Fits {
 		tau = append(tau, (f.ResA+f.ResB)/(2*f.R))
 	}
-	fmt.Printf("p = %3d: %d clusters; largest residual of the single-frequency fits of A and B, over 2r (median over neurons): %.3f\\n", ck.Config.P, len(m.Clusters), mechanism.Median(tau))
+	fmt.Printf("p = %3d: %d clusters; %d epochs; largest residual of A's single-frequency fit plus B's, over 2r (median over neurons): %.3f\\n", ck.Config.P, len(m.Clusters), ck.Config.Epochs, mechanism.Median(tau))
 	for _, c := range r.Strategies {
 		switch c.Strategy {
 		case "brute-force", "arc-signed", "arc-signed/4", "arc", "fourier-U/1", "fourier-U/4", "fourier-U/8":
@@ -252,10 +299,10 @@ trained for 6,000 epochs, and there one Fourier term per neuron certifies only p
 four and eight certify them all (printed above); the p = 59 model was trained for 10,000 epochs (one
 term suffices), the p = 31 one for 3,000 (eight terms certify every input, four nearly all). The
 3,000-epoch p = 59 seeds of notebook 6 show the same: the longer a model trains, the closer each
-neuron's output weights come to a single frequency. arc-signed needs more than that: its explanation
-of the hidden layer is the single-frequency fit itself, so it certifies where the fits of $A$ and $B$
-are tight, which among these three models is only the long-trained p = 59 one (the fits' residuals
-and what arc-signed certifies: printed above)."""),
+neuron's output weights come to a single frequency. arc-signed needs more than that: it decides
+each gate from the single-frequency fits of $A$ and $B$, so its windows and gate errors grow with the
+fits' residuals; among these three models it certifies only on the long-trained p = 59 one, whose
+fits are the tightest (the fits' residuals and what arc-signed certifies: printed above)."""),
 ("markdown", r"""## Robustness
 
 How gracefully does a certificate degrade when the model is not exactly a pizza? Two
@@ -289,13 +336,14 @@ nb.Show("04-robustness", figures.Robustness(rows))"""),
 ("markdown", r"""The strategies that keep the hidden activations exact (arc, fourier-U/T) degrade gracefully
 under noise: their only approximation is $U$'s compression, weighted by the input's own activations.
 One Fourier term per neuron suffers most, since noise puts energy into the other frequencies that
-two terms capture. Under the damaged column every certificate names class 3 and explains it exactly;
+two terms capture. Under the damaged column the certificates bound class 3 on its own;
 with one or two terms per neuron that keeps most inputs certified even at the largest β, but eight
 terms do worse: the damaged column adds a spike at class 3 to every $U_i$, a spike has energy at every
 frequency, and the extra terms chosen by energy fit pieces of it, which the explanation then carries
-as waves over every class. arc-signed/4 degrades fastest: its bound uses most of the margin to
-begin with, noise enlarges every fit residual and so every window, and the damaged column's spike puts
-energy into the other clusters' frequencies, which a window neuron pays for with no sign to lean on.
+as waves over every class. arc-signed/4 starts lower and loses about as many inputs as arc under
+noise (noise enlarges every fit residual and so every window), and the most under the damaged column:
+its bound uses most of the margin to begin with, and the column's spike puts energy into the other
+clusters' frequencies, which a window neuron pays for with no sign to lean on.
 The linear bound was vacuous to begin with.
 
 The same from the command line: `go run ./cmd/modadd prove -model models/p59-pizza-seed0` (add

@@ -107,9 +107,8 @@ towards one frequency as training goes on). More terms per neuron close the gap:
 certified* gives the share of models on which four and eight terms certify at least 90% of the inputs
 (arc-U/4 computes fourier-U/4's bound with fewer FLOPs, though not in fewer seconds). The bounds
 that evaluate no neuron on any input (linear, arc-signed, arc-signed/4) certify nothing at this
-training length: arc-signed explains the hidden layer by the single-frequency fits themselves, and
-at 3,000 epochs those fits are looser, its windows wider and U's leftovers larger; on the shipped
-10,000-epoch model
+training length: arc-signed decides each gate from the neurons' single-frequency fits, and at 3,000
+epochs those fits are looser; on the shipped 10,000-epoch model
 arc-signed/4 certifies two thirds of the inputs (notebook 4)."""),
 ("markdown", r"""## The models that deviate
 
