@@ -86,13 +86,11 @@ type sgTier struct {
 	// qa[a], qb[b]: [(n+1)·(1+|K|)] prefix sums of (A_i(a) + C_i)·ρ_i and
 	// B_i(b)·ρ_i, then times D_i(c) for each damaged class c in K.
 	qa, qb [][]float64
-	// wz: prefix sums of 2r_i|z_i| (for the rounding scale).
-	wz []float64
-	// ea[a], eb[b]: [(n+1)·5] prefix sums of E_i's parts times |z_i|/(2r_i)·
-	// (2r_i, 2r_i cos φ_i, 2r_i sin φ_i), times ρ_i and times the other
-	// clusters' terms' size Σ|z_ik|₁: E_i(a, b) =
+	// ea[a], eb[b]: [(n+1)·(5+|K|)] prefix sums of the parts of E_i(a, b) =
 	// ẽA_i(a) + ẽB_i(b) (the a part carries the offset's deviation and the
-	// slack), for the window neurons' chord weights.
+	// slack) times |z_i|, |z_i| cos φ_i, |z_i| sin φ_i (the chords), ρ_i,
+	// the other clusters' terms' size Σ|z_ik|₁, and D_i(c) for each damaged
+	// class c.
 	ea, eb [][]float64
 	// cutA[a], cutB[b]: κ valid at every input with that a (b).
 	cutA, cutB []float64
@@ -431,10 +429,6 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				tr.pa[x], tr.pb[x], tr.qa[x], tr.qb[x] = pa, pb, qa, qb
 			}
 			flops += int64(p) * int64(n) * int64(1+8*K+4*Q)
-			tr.wz = make([]float64, n+1)
-			for j, nn := range part {
-				tr.wz[j+1] = tr.wz[j] + 2*nn.r*zabs[nn.i]
-			}
 			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
 			W := 5 + nd
 			// |z_i| (cos φ_i, sin φ_i), once per neuron.
@@ -513,25 +507,26 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	}
 	flops += int64(len(loose)) * int64(p) * 16
 
-	// Rounding scale: every prefix sum and its differences are within γ of
-	// the absolute sums Σ_i |A_i + C_i|·(|z_i|₁ + ρ_i) + ..., bounded once
-	// from |A_i| ≤ |α_i| + r_i + ea_i.
 	// Rounding scales: every prefix sum and difference of them is within γ
 	// of the sums of absolute values, zScale for the pre-activation sums
 	// (bounded once from |A_i| ≤ |α_i| + r_i + ea_i, in the tiers' loop),
-	// wScale for the window sums (each tier's largest over a and b).
+	// wScale for the window sums (each tier's largest a part plus its
+	// largest b part: an input pairs any a with any b).
 	var wScale, tbarMax float64
 	for _, tr := range tiers {
-		var top float64
-		for x := 0; x < p; x++ {
-			o := (5 + nd) * tr.n
-			v := 3*(tr.ea[x][o]+tr.eb[x][o]) + tr.ea[x][o+3] + tr.eb[x][o+3] + 2*(tr.ea[x][o+4]+tr.eb[x][o+4])
+		var topA, topB float64
+		o := (5 + nd) * tr.n
+		col := func(P []float64) float64 {
+			v := 3*P[o] + P[o+3] + 2*P[o+4]
 			for d := 0; d < nd; d++ {
-				v += tr.ea[x][o+5+d] + tr.eb[x][o+5+d]
+				v += P[o+5+d]
 			}
-			top = max(top, v)
+			return v
 		}
-		wScale += top
+		for x := 0; x < p; x++ {
+			topA, topB = max(topA, col(tr.ea[x])), max(topB, col(tr.eb[x]))
+		}
+		wScale += topA + topB
 		tbarMax = max(tbarMax, math.Abs(tr.tbar))
 	}
 	flops += int64(M) * int64(12+2*K)
@@ -557,7 +552,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		"U residuals beyond the cluster's term (Σ h_i ρ_i)",
 		"direct paths beyond the clusters' frequencies (spread)",
 		"neurons outside the clusters",
-		"rounding (tables, prefix sums, bound)")
+		"rounding (tables, prefix sums, bound)",
+		"damaged classes (Σ h_i D_i(c))")
 	var perInput, windowed int64
 	gZ := circuit.Gamma(2*M + 32)
 	zr, zi := make([]float64, K), make([]float64, K)
@@ -709,7 +705,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				own = in.xd[(a*p+b)*nd+j]
 			}
 			in.eps0[a*p+b] = roundUp(resid+lo+dres+round+own, 8)
-			budget.add(gate, resid, dres, lo, round)
+			budget.add(gate, resid, dres, lo, round, max(own, maxOf(in.xd[(a*p+b)*nd:(a*p+b+1)*nd])))
 			perInput += ops + 20
 		}
 	}

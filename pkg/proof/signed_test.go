@@ -1,0 +1,421 @@
+package proof
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/mechanism"
+)
+
+// tablesModel builds a Model straight from exact tables (Err = 0): one
+// cluster at frequency 1, A_i(x) = B_i(x) = cos(wx + φ_i), C_i = off_i,
+// U_i(c) = cos(wc + 2φ_i), no direct paths. Fits are the exact ones.
+func tablesModel(p int, phis, offs []float64) *Model {
+	M := len(phis)
+	mk := func(r, c int) [][]float64 {
+		x := make([][]float64, r)
+		for i := range x {
+			x[i] = make([]float64, c)
+		}
+		return x
+	}
+	T := &circuit.Tables{P: p, M: M, A: mk(p, M), B: mk(p, M), C: make([]float64, M), U: mk(M, p), La: mk(p, p), Lb: mk(p, p), L0: make([]float64, p)}
+	E := &circuit.Tables{P: p, M: M, A: mk(p, M), B: mk(p, M), C: make([]float64, M), U: mk(M, p), La: mk(p, p), Lb: mk(p, p), L0: make([]float64, p)}
+	cosT, sinT := cosTable(p), sinTable(p)
+	var fits []mechanism.NeuronFit
+	var ns []int
+	for i, phi := range phis {
+		phi = math.Mod(mechanism.Wrap(phi)+2*math.Pi, 2*math.Pi)
+		rc, rs := math.Cos(phi), math.Sin(phi)
+		for x := 0; x < p; x++ {
+			v := rc*cosT[x%p] - rs*sinT[x%p]
+			T.A[x][i], T.B[x][i] = v, v
+		}
+		T.C[i] = offs[i]
+		for c := 0; c < p; c++ {
+			T.U[i][c] = math.Cos(2*math.Pi*float64(c)/float64(p) + 2*phi)
+		}
+		fits = append(fits, mechanism.NeuronFit{Index: i, K: 1, R: 1, Phi: phi})
+		ns = append(ns, i)
+	}
+	return &Model{P: p, M: M, T: T, Err: E, Fits: fits, Clusters: []mechanism.Cluster{{K: 1, Neurons: ns}}}
+}
+
+// TestArcSignedChordReach (found by review): at (a, b) = (0, 0): θ' = 0, |cos(wd/2)| = 1, t̄ = 0, uMid = π/2. One
+// neuron (offset −δ) sits just inside the arc's left end: its true
+// pre-activation is ≈ −δ (gate error ≈ δ). Two neurons (offset +δ, so
+// κ ≈ δ/2) sit just inside the window's inner edge −uHi, where the
+// bracketing table put it, with p̂/(2r) ≈ 3κ > κw: their chord
+// E(1 − p̂/(2rκw)) is ≈ −2δ each and cancels the first one's.
+func TestArcSignedChordReach(t *testing.T) {
+	p := 31
+	delta := 1e-3
+	var phis, offs []float64
+	for j := 0; j < 24; j++ { // the bulk, offset 0 (t̄ = 0)
+		phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
+		offs = append(offs, 0)
+	}
+	kap := delta / 2
+	uHi, _ := acosTab.below(kap / 1)
+	t.Logf("κ≈%g uHi=%.9f (π/2−uHi=%g)", kap, uHi, math.Pi/2-uHi)
+	phis = append(phis, -math.Pi/2+1e-6) // gate-error neuron
+	offs = append(offs, -delta)
+	phis = append(phis, -uHi-1e-6, -uHi-2e-6) // negative chords
+	offs = append(offs, delta, delta)
+	m := tablesModel(p, phis, offs)
+	for _, s := range []Strategy{ArcSigned{}, ArcSigned{Tiers: 2}} {
+		c, err := s.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := m.evaluate()
+		k := 0
+		worst, wc := math.Inf(-1), 0
+		for cc := 1; cc < p; cc++ {
+			row, er := ev.logits[k*p:(k+1)*p], m.logitBuf[k*p:(k+1)*p]
+			over := (row[cc] - er[cc]) - (row[0] - er[0]) - c.perClass[k*p+cc] - 2*ev.delta[k]
+			if over > worst {
+				worst, wc = over, cc
+			}
+		}
+		t.Logf("%s: sound %v, bound %.4g actual %.4g; at (0,0) worst excess over ε(c) = %.4g (c=%d); certified %.3f true %.3f",
+			s.Name(), c.Sound, c.Bound, c.ActualMaxError, worst, wc, c.CertifiedAccuracy, c.TrueAccuracy)
+		if !c.Sound {
+			t.Errorf("%s unsound", s.Name())
+		}
+	}
+}
+
+// TestArcSignedChordReachWrongInput: the same hole made into a certified
+// wrong input: U amplitudes per neuron,
+// a direct path L0 = μ cos(wc) tuned so that (0, 0) is truly wrong by half
+// the missed gate error.
+func TestArcSignedChordReachWrongInput(t *testing.T) {
+	p := 31
+	delta := 0.01
+	kap := delta / 2
+	uHi, _ := acosTab.below(kap)
+	var phis, offs, amps []float64
+	add := func(phi, off, amp float64) {
+		phis, offs, amps = append(phis, phi), append(offs, off), append(amps, amp)
+	}
+	add(-math.Pi/2+1e-6, -delta, 1) // gate error ≈ δ at (0,0)
+	for _, s := range []float64{1, -1} {
+		add(s*(uHi+1e-6), delta, 10) // negative chords, mirrored for y = 0
+		add(s*(uHi+2e-6), delta, 10)
+	}
+	for j := 0; j < 5; j++ {
+		add(2*math.Pi*(float64(j)+0.3)/5, 0, 1e-3)
+	}
+	build := func(mu float64) *Model {
+		m := tablesModel(p, phis, offs)
+		for i := range m.T.U {
+			for c := range m.T.U[i] {
+				m.T.U[i][c] *= amps[i]
+			}
+		}
+		for c := 0; c < p; c++ {
+			m.T.L0[c] = mu * math.Cos(2*math.Pi*float64(c)/float64(p))
+		}
+		return m
+	}
+	m := build(0)
+	ev := m.evaluate()
+	D := 15
+	cD := 1 - math.Cos(2*math.Pi*float64(D)/float64(p))
+	A := -(ev.logits[0] - ev.logits[(p-D)%p]) / cD
+	mu := A - 0.5*delta*1
+	m = build(mu)
+	for _, s := range []Strategy{ArcSigned{}} {
+		c, err := s.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := m.evaluate()
+		t.Logf("%s: A=%.5g μ=%.5g sound %v; (0,0): certified %v, true margin %.4g, explanation margin %.4g, slack %.4g",
+			s.Name(), A, mu, c.Sound, c.Certified[0], margin(ev.logits[:p], 0), c.Margin[0], c.Slack[0])
+		if c.Certified[0] && margin(ev.logits[:p], 0) <= 0 {
+			t.Errorf("%s certifies (0,0), which the model gets wrong", s.Name())
+		}
+	}
+}
+
+// TestArcSignedBadFits (found by review): the rounding scale once read
+// the fits' R and ResA/ResB with their signs: a negative R (the neuron becomes loose, but still adds 4R to the
+// scale) or a negative ResA makes the rounding term negative.
+func TestArcSignedBadFits(t *testing.T) {
+	cfg, w := plantedPizza(31, 16, 0.01, rand.New(rand.NewPCG(3, 3)))
+	m0, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := m0.evaluate()
+	p := cfg.P
+	k := 5*p + 7
+	row := ev.logits[k*p : (k+1)*p]
+	cs := (k/p + k%p) % p
+	best, runner := math.Inf(-1), 0
+	for c, v := range row {
+		if c != cs && v > best {
+			best, runner = v, c
+		}
+	}
+	for i := range w {
+		if w[i].Name == "b_U" {
+			w[i].Data[runner] += row[cs] - best + 1e-3
+		}
+	}
+	for _, hack := range []string{"R", "ResA"} {
+		m, err := NewModel(cfg, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := m.Clusters[0].Neurons[0]
+		if hack == "R" {
+			m.Fits[i].R = -1e18
+		} else {
+			m.Fits[i].ResA = -1e18
+		}
+		c, err := ArcSigned{}.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("fit %s = −1e18: sound %v, certified %.3f, true %.3f, flipped input certified %v", hack, c.Sound, c.CertifiedAccuracy, c.TrueAccuracy, c.Certified[k])
+		if c.CertifiedAccuracy > c.TrueAccuracy || !c.Sound {
+			t.Errorf("unsound with fit %s negative", hack)
+		}
+	}
+}
+
+// checkSigned proves m with arc-signed at each number of tiers and fails on
+// any competitor whose true margin falls below its bound (beyond the
+// evaluation's rounding) and on any certified input the model gets wrong;
+// it returns the mean certified share and the true accuracy.
+func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru float64) {
+	t.Helper()
+	ev := m.evaluate()
+	p := m.P
+	for _, T := range tiers {
+		c, err := ArcSigned{Tiers: T}.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Sound {
+			// the worst violation
+			worst, wk, wc := math.Inf(-1), 0, 0
+			for k := 0; k < p*p; k++ {
+				cs := (k/p + k%p) % p
+				row, er := ev.logits[k*p:(k+1)*p], m.logitBuf[k*p:(k+1)*p]
+				for cc := range row {
+					if cc == cs {
+						continue
+					}
+					o := (row[cc] - er[cc]) - (row[cs] - er[cs]) - c.perClass[k*p+cc] - 2*ev.delta[k]
+					if o > worst {
+						worst, wk, wc = o, k, cc
+					}
+				}
+			}
+			t.Errorf("%s %s: UNSOUND worst excess %g at (%d,%d) c=%d c*=%d damaged %v", tag, c.Strategy, worst, wk/p, wk%p, wc, (wk/p+wk%p)%p, c.DamagedClasses)
+		}
+		gap := math.Inf(1)
+		for k := 0; k < p*p; k++ {
+			cs := (k/p + k%p) % p
+			row, er := ev.logits[k*p:(k+1)*p], m.logitBuf[k*p:(k+1)*p]
+			for cc := range row {
+				if cc != cs {
+					gap = min(gap, c.perClass[k*p+cc]-((row[cc]-er[cc])-(row[cs]-er[cs])))
+				}
+			}
+		}
+		if gap < 0 {
+			t.Errorf("%s %s: a bound below the measured error by %g", tag, c.Strategy, -gap)
+		}
+		for k, ok := range c.Certified {
+			if ok && margin(ev.logits[k*p:(k+1)*p], (k/p+k%p)%p) <= 0 {
+				t.Errorf("%s %s: certified wrong input %d", tag, c.Strategy, k)
+			}
+		}
+		t.Logf("%s %s: damaged %v certified %.3f true %.3f by-self %.3f", tag, c.Strategy, c.DamagedClasses, c.CertifiedAccuracy, c.TrueAccuracy, c.Details["certified_one_by_one"])
+		cert += c.CertifiedAccuracy
+		tru = c.TrueAccuracy
+	}
+	return cert / float64(len(tiers)), tru
+}
+
+// TestArcSignedDamagedRandom (a review's): random tables, noisy A and B
+// around the fits, offsets, one to four damaged classes of U, some inputs
+// pushed near the boundary by a direct path.
+func TestArcSignedDamagedRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	var sumCert float64
+	for it := 0; it < 60; it++ {
+		p := []int{23, 31}[it%2]
+		M := 20 + rng.IntN(30)
+		var phis, offs []float64
+		ofs0, ofsw := []float64{0, 0.2, -0.2}[rng.IntN(3)], []float64{0, 0.01, 0.1}[rng.IntN(3)]
+		for i := 0; i < M; i++ {
+			phis = append(phis, 2*math.Pi*(float64(i)+0.3*rng.Float64())/float64(M))
+			offs = append(offs, ofs0+(rng.Float64()-0.5)*ofsw)
+		}
+		m := tablesModel(p, phis, offs)
+		noise := []float64{0, 1e-4, 1e-3, 1e-2}[rng.IntN(4)]
+		for x := 0; x < p; x++ {
+			for i := 0; i < M; i++ {
+				m.T.A[x][i] += noise * rng.NormFloat64()
+				m.T.B[x][i] += noise * rng.NormFloat64()
+			}
+		}
+		nd := 1 + rng.IntN(4)
+		beta := []float64{0.03, 0.1, 0.3}[rng.IntN(3)]
+		for d := 0; d < nd; d++ {
+			c0 := rng.IntN(p)
+			for i := 0; i < M; i++ {
+				// sign chosen against c0 where neurons sit near the arc's ends
+				m.T.U[i][c0] += beta * (rng.Float64()*2 - 1)
+			}
+		}
+		// direct path pushing some inputs near the boundary
+		mu := rng.Float64() * 0.02
+		for c := 0; c < p; c++ {
+			m.T.L0[c] = mu * math.Cos(2*math.Pi*float64(3*c)/float64(p))
+		}
+		m.logitBuf = nil
+		c, _ := checkSigned(t, "damaged", m, []int{1, 2, 3})
+		sumCert += c
+	}
+	t.Logf("mean certified %.3f", sumCert/60)
+}
+
+// TestArcSignedNegativePreDamage (a review's): neurons in the windows with a
+// negative pre-activation and a large damage D_i(c0): pre_i·D_i < 0 on the
+// arc, which the window's E_i·D_i must make up for.
+func TestArcSignedNegativePreDamage(t *testing.T) {
+	p := 31
+	for _, delta := range []float64{1e-3, 1e-2, 0.05} {
+		for _, c0 := range []int{0, 1, 15} {
+			for _, sgn := range []float64{1, -1} {
+				var phis, offs []float64
+				for j := 0; j < 24; j++ {
+					phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
+					offs = append(offs, 0)
+				}
+				var edge []int
+				for _, js := range []int{0, 1, 5, 17} {
+					for _, s := range []float64{1, -1} {
+						end := -math.Pi*float64(js)/float64(p) + s*math.Pi/2
+						phis = append(phis, end-s*1e-4, end+s*1e-4)
+						offs = append(offs, -delta, delta)
+						edge = append(edge, len(phis)-2, len(phis)-1)
+					}
+				}
+				m := tablesModel(p, phis, offs)
+				for _, i := range edge {
+					m.T.U[i][c0] += sgn * 5
+				}
+				checkSigned(t, "negpre", m, []int{1, 2})
+			}
+		}
+	}
+}
+
+// TestArcSignedReachRandom (a review's): offsets spread widely (t̄ from −1
+// to 1 across tiers: empty, full and merged windows), noisy A and B, with
+// and without a damaged class.
+func TestArcSignedReachRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for it := 0; it < 80; it++ {
+		p := []int{23, 31, 13}[it%3]
+		M := 12 + rng.IntN(30)
+		var phis, offs []float64
+		for i := 0; i < M; i++ {
+			phis = append(phis, 2*math.Pi*(float64(i)+0.5*rng.Float64())/float64(M))
+			offs = append(offs, (rng.Float64()*2-1)*[]float64{0.05, 0.5, 1.5, 2.5}[rng.IntN(4)])
+		}
+		m := tablesModel(p, phis, offs)
+		noise := []float64{0, 1e-4, 1e-3, 1e-2, 0.1}[rng.IntN(5)]
+		for x := 0; x < p; x++ {
+			for i := 0; i < M; i++ {
+				m.T.A[x][i] += noise * rng.NormFloat64()
+				m.T.B[x][i] += noise * rng.NormFloat64()
+			}
+		}
+		if rng.IntN(2) == 0 {
+			c0 := rng.IntN(p)
+			for i := 0; i < M; i++ {
+				m.T.U[i][c0] += 0.3 * (rng.Float64()*2 - 1)
+			}
+		}
+		checkSigned(t, "reach", m, []int{1, 2, 4})
+	}
+}
+
+// TestArcSignedMergedReach (a review's): merged windows (the whole arc, the
+// whole rest) at (0, 0): t̄ = ∓0.9985,
+// κ = 0.001, so the table makes the whole arc (rest) one window whose
+// neurons reach σp̂/(2r) = 0.0015 > κ. A gate-error neuron G and two
+// neurons N at the far end with large U whose chord with κ alone would
+// be −E/2 each.
+func TestArcSignedMergedReach(t *testing.T) {
+	p := 31
+	for _, side := range []float64{1, -1} { // +1: whole arc; −1: whole rest
+		tb := -0.9985 * side
+		var phis, offs, amps []float64
+		add := func(phi, off, amp float64) {
+			phis, offs, amps = append(phis, phi), append(offs, off), append(amps, amp)
+		}
+		for j := 0; j < 25; j++ {
+			add(2*math.Pi*(float64(j)+0.37)/25+map[float64]float64{1: 0, -1: math.Pi}[side], 2*tb, 1)
+		}
+		far := 0.0
+		if side < 0 {
+			far = math.Pi
+		}
+		// G: σp̂/(2r) = 0.0003, true pre on the wrong side by 0.0007·2r.
+		g := math.Acos(side*0.0003 - tb)
+		add(g, 2*tb-side*0.002, -1) // U flipped: votes against c*
+		add(-g, 2*tb-side*0.002, -1)
+		add(far+1e-9, 2*tb+side*0.002, 10)
+		add(far-1e-9, 2*tb+side*0.002, 10)
+		m := tablesModel(p, phis, offs)
+		for i := range m.T.U {
+			for c := range m.T.U[i] {
+				m.T.U[i][c] *= amps[i]
+			}
+		}
+		checkSigned(t, fmt.Sprintf("merged side %v", side), m, []int{1})
+	}
+}
+
+// TestArcSignedOutReach (a review's): off-arc windows, the mirror of
+// TestArcSignedChordReach on the far side of the arc's ends (σ = −1, the
+// reach from uLo's table step).
+func TestArcSignedOutReach(t *testing.T) {
+	p := 31
+	delta := 1e-3
+	kap := delta / 2
+	uLo, _ := acosTab.above(-kap)
+	var phis, offs, amps []float64
+	add := func(phi, off, amp float64) {
+		phis, offs, amps = append(phis, phi), append(offs, off), append(amps, amp)
+	}
+	for j := 0; j < 24; j++ {
+		add(2*math.Pi*(float64(j)+0.37)/24, 0, 1)
+	}
+	add(math.Pi/2+1e-6, delta, 1) // off the arc, true pre > 0: gate error ≈ δ
+	for _, s := range []float64{1, -1} {
+		add(s*(uLo-1e-6), -delta, 10)
+		add(s*(uLo-2e-6), -delta, 10)
+	}
+	m := tablesModel(p, phis, offs)
+	for i := range m.T.U {
+		for c := range m.T.U[i] {
+			m.T.U[i][c] *= amps[i]
+		}
+	}
+	t.Logf("uLo − π/2 = %g", uLo-math.Pi/2)
+	checkSigned(t, "out", m, []int{1})
+}
