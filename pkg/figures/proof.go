@@ -397,3 +397,89 @@ func CostSplit(title string, certs []*proof.Certificate, pm int64) *Figure {
 	f.Width, f.Height = 8*vg.Inch, 5*vg.Inch
 	return f
 }
+
+// CostPoint is one proof on a model with p tokens and m neurons: its FLOPs
+// after folding and its certified share.
+type CostPoint struct {
+	P, M       int
+	ProofFLOPs int64
+	Certified  float64
+}
+
+// CompactScaling shows, against the width m, a proof's FLOPs after folding
+// in units of p²·m (left, log scales; the dashed line is p²·m, below it the
+// proof does not touch every neuron on every input) and its certified share
+// (right), one line per p.
+func CompactScaling(title string, pts []CostPoint) *Figure {
+	cost := plot.New()
+	cost.Title.Text = title + ": proof FLOPs ÷ p²·m"
+	cost.X.Label.Text, cost.Y.Label.Text = "width m (neurons)", "proof FLOPs ÷ p²·m"
+	cost.X.Scale, cost.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	cost.Y.Tick.Marker = ticks125{}
+	cert := plot.New()
+	cert.Title.Text = title + ": certified inputs"
+	cert.X.Label.Text, cert.Y.Label.Text = "width m (neurons)", "certified inputs (%)"
+	cert.X.Scale = plot.LogScale{}
+	cert.Y.Min, cert.Y.Max = -3, 105
+	var ps, ms []int
+	for _, q := range pts {
+		if !containsInt(ps, q.P) {
+			ps = append(ps, q.P)
+		}
+		if !containsInt(ms, q.M) {
+			ms = append(ms, q.M)
+		}
+	}
+	sort.Ints(ps)
+	sort.Ints(ms)
+	cols := Palette(len(ps))
+	lo, hi := 1.0, 1.0
+	for j, p := range ps {
+		var xc, xa plotter.XYs
+		for _, q := range pts {
+			if q.P == p {
+				r := float64(q.ProofFLOPs) / (float64(q.P) * float64(q.P) * float64(q.M))
+				xc = append(xc, plotter.XY{X: float64(q.M), Y: r})
+				xa = append(xa, plotter.XY{X: float64(q.M), Y: 100 * q.Certified})
+				lo, hi = math.Min(lo, r), math.Max(hi, r)
+			}
+		}
+		sort.Slice(xc, func(a, b int) bool { return xc[a].X < xc[b].X })
+		sort.Slice(xa, func(a, b int) bool { return xa[a].X < xa[b].X })
+		name := fmt.Sprintf("p = %d", p)
+		l, s := NewLinePoints(cost, name, xc)
+		l.Color, s.Color, s.Shape = cols[j], cols[j], draw.CircleGlyph{}
+		cost.Add(l, s)
+		cost.Legend.Add(name, l, s)
+		l2, s2 := NewLinePoints(cert, name, xa)
+		l2.Color, s2.Color, s2.Shape = cols[j], cols[j], draw.CircleGlyph{}
+		cert.Add(l2, s2)
+		cert.Legend.Add(name, l2, s2)
+	}
+	xmin, xmax := float64(ms[0])/1.3, float64(ms[len(ms)-1])*1.3
+	one := NewLine(cost, "p²·m", plotter.XYs{{X: xmin, Y: 1}, {X: xmax, Y: 1}})
+	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	cost.Add(one)
+	cost.Legend.Add("p²·m: every neuron once on every input", one)
+	cost.Y.Min, cost.Y.Max = lo/1.5, hi*1.5
+	ticks := intTickList(ms)
+	for _, pl := range []*plot.Plot{cost, cert} {
+		pl.X.Min, pl.X.Max = xmin, xmax
+		pl.X.Tick.Marker = plot.ConstantTicks(ticks)
+		pl.Add(plotter.NewGrid())
+		pl.Legend.Top, pl.Legend.Left = true, false
+	}
+	cert.Legend.Top = false
+	f := Row("proof-compact-scaling", cost, cert)
+	f.Width, f.Height = 12*vg.Inch, 4.6*vg.Inch
+	return f
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

@@ -90,67 +90,11 @@ func TestSoundRandom(t *testing.T) {
 	}
 }
 
-// plantedPizza builds weights that implement an ideal pizza exactly
-// enough to be certified, through the real parameter list: W_E is a circle
-// per frequency, W_pos = 0, V·O copies it, W_in reads the two circles, and
-// W_out·W_U writes cos(wc + 2φ).
-func plantedPizza(p, neurons int, noise float64, rng *rand.Rand) (config.Config, checkpoint.Tensors) {
-	cfg := config.Default()
-	ks := []int{1, 3}
-	cfg.P, cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP = p, 8, 1, 8, neurons*len(ks)
-	w := model.Init(cfg)
-	get := func(n string) []float64 {
-		for i := range w {
-			if w[i].Name == n {
-				return w[i].Data
-			}
-		}
-		panic(n)
-	}
-	for i := range w {
-		for j := range w[i].Data {
-			w[i].Data[j] = noise * rng.NormFloat64()
-		}
-	}
-	d, m := cfg.DModel, cfg.DMLP
-	WE, WV, WO, Win, Wout, WU := get("W_E"), get("W_V"), get("W_O"), get("W_in"), get("W_out"), get("W_U")
-	for tk := 0; tk < p; tk++ {
-		for j, k := range ks {
-			WE[tk*d+2*j] += math.Cos(2 * math.Pi * float64(k*tk) / float64(p))
-			WE[tk*d+2*j+1] += math.Sin(2 * math.Pi * float64(k*tk) / float64(p))
-		}
-	}
-	// V·O = 2·I on the first 4 dimensions, written into dimensions 4..7
-	// (the mean of the two positions, times 2 = their sum).
-	for i := 0; i < 4; i++ {
-		WV[i*cfg.DHead+i] += 1
-		WO[i*d+4+i] += 2
-	}
-	for j := range ks {
-		for n := 0; n < neurons; n++ {
-			i := j*neurons + n
-			phi := 2 * math.Pi * (float64(n) + 0.5) / float64(neurons)
-			Win[(4+2*j)*m+i] += math.Cos(phi)
-			Win[(4+2*j+1)*m+i] -= math.Sin(phi)
-			// W_out·W_U = cos(w c + 2φ) through two residual directions.
-			Wout[i*d+2*j] += math.Cos(2 * phi)
-			Wout[i*d+2*j+1] -= math.Sin(2 * phi)
-		}
-	}
-	for j, k := range ks {
-		for c := 0; c < p; c++ {
-			WU[(2*j)*p+c] += 3 * math.Cos(2*math.Pi*float64(k*c)/float64(p)) / float64(neurons)
-			WU[(2*j+1)*p+c] += 3 * math.Sin(2*math.Pi*float64(k*c)/float64(p)) / float64(neurons)
-		}
-	}
-	return cfg, w
-}
-
 // TestPlantedPizzaCertified: a pizza written into the weights by hand is
 // certified by the cheap strategies, and stays sound under noise.
 func TestPlantedPizzaCertified(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
-	cfg, w := plantedPizza(31, 32, 0, rng)
+	cfg, w := PlantedPizza(31, 32, 0, rng)
 	certs := checkSound(t, "planted", cfg, w)
 	for _, c := range certs {
 		t.Logf("%-14s bound %.3g certified %.3f true %.3f", c.Strategy, c.Bound, c.CertifiedAccuracy, c.TrueAccuracy)
@@ -159,7 +103,7 @@ func TestPlantedPizzaCertified(t *testing.T) {
 		}
 	}
 	for _, noise := range []float64{1e-3, 1e-2, 0.1} {
-		cfg, w := plantedPizza(31, 32, noise, rng)
+		cfg, w := PlantedPizza(31, 32, noise, rng)
 		checkSound(t, "planted+noise", cfg, w)
 	}
 }
@@ -257,7 +201,7 @@ func FuzzProofSound(f *testing.F) {
 // NaN certifies nothing and is not sound.
 func TestNonFinite(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	cfg, w := plantedPizza(7, 6, 0.01, rng)
+	cfg, w := PlantedPizza(7, 6, 0.01, rng)
 	for _, c := range []struct {
 		name string
 		v    float64
@@ -380,7 +324,7 @@ func TestDamagedColumn(t *testing.T) {
 func TestArcDegenerateNeurons(t *testing.T) {
 	for _, bias := range []float64{1, -1} {
 		rng := rand.New(rand.NewPCG(7, 7))
-		cfg, w := plantedPizza(31, 32, 0, rng)
+		cfg, w := PlantedPizza(31, 32, 0, rng)
 		d, m := cfg.DModel, cfg.DMLP
 		for i := range w {
 			switch w[i].Name {
@@ -395,7 +339,7 @@ func TestArcDegenerateNeurons(t *testing.T) {
 		checkSound(t, fmt.Sprintf("zero-amplitude neuron, bias %v", bias), cfg, w)
 	}
 	rng := rand.New(rand.NewPCG(8, 8))
-	cfg, w := plantedPizza(31, 32, 0, rng)
+	cfg, w := PlantedPizza(31, 32, 0, rng)
 	full, err := NewModel(cfg, w)
 	if err != nil {
 		t.Fatal(err)
@@ -442,7 +386,7 @@ func shippedModels(t *testing.T) []string {
 // are only hints, so they are moved on purpose: zero offsets put the arcs'
 // ends at −θ' ± π/2 exactly, and the phases are put there.
 func TestArcSignedEdges(t *testing.T) {
-	cfg, w := plantedPizza(31, 10, 0, rand.New(rand.NewPCG(5, 5)))
+	cfg, w := PlantedPizza(31, 10, 0, rand.New(rand.NewPCG(5, 5)))
 	for i := range w {
 		if w[i].Name == "b_in" {
 			w[i].Data[7] += 0.3

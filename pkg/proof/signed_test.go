@@ -147,7 +147,7 @@ func TestArcSignedChordReachWrongInput(t *testing.T) {
 // the fits' R and ResA/ResB with their signs: a negative R (the neuron becomes loose, but still adds 4R to the
 // scale) or a negative ResA makes the rounding term negative.
 func TestArcSignedBadFits(t *testing.T) {
-	cfg, w := plantedPizza(31, 16, 0.01, rand.New(rand.NewPCG(3, 3)))
+	cfg, w := PlantedPizza(31, 16, 0.01, rand.New(rand.NewPCG(3, 3)))
 	m0, err := NewModel(cfg, w)
 	if err != nil {
 		t.Fatal(err)
