@@ -136,19 +136,7 @@ func TestAdversarialShipped(t *testing.T) {
 			// runner-up win by 1e-9.
 			w := ck.Params.Clone()
 			k := rng.IntN(p * p)
-			row := ev.logits[k*p : (k+1)*p]
-			cs := (k/p + k%p) % p
-			best, runner := math.Inf(-1), 0
-			for c, v := range row {
-				if c != cs && v > best {
-					best, runner = v, c
-				}
-			}
-			for i := range w {
-				if w[i].Name == "b_U" {
-					w[i].Data[runner] += row[cs] - best + 1e-9
-				}
-			}
+			flipInput(w, ev, p, k, 1e-9)
 			m2, _ := NewModel(cfg, w)
 			for _, s := range Strategies() {
 				c, err := s.Prove(m2)
@@ -427,5 +415,23 @@ func TestArcSignedEdges(t *testing.T) {
 			}
 		}
 		m.Fits[i].Phi = phi
+	}
+}
+
+// flipInput raises the runner-up's unembedding bias b_U so that it beats
+// the answer of input k by the given amount: the model becomes wrong on k.
+func flipInput(w checkpoint.Tensors, ev *evaluation, p, k int, by float64) {
+	row := ev.logits[k*p : (k+1)*p]
+	cs := (k/p + k%p) % p
+	best, runner := math.Inf(-1), 0
+	for c, v := range row {
+		if c != cs && v > best {
+			best, runner = v, c
+		}
+	}
+	for i := range w {
+		if w[i].Name == "b_U" {
+			w[i].Data[runner] += row[cs] - best + by
+		}
 	}
 }
