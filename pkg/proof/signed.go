@@ -129,12 +129,14 @@ type edge struct {
 
 // edge locates angle x (any real).
 func (c *sgTier) edge(x float64) (edge, int64) {
-	r := math.Mod(x, 2*math.Pi)
-	if r < 0 {
+	// The angles are within a few turns of [0, 2π): steps of 2π reduce them
+	// (the same x always gives the same r, which is what the spans need).
+	r := x
+	for r < 0 {
 		r += 2 * math.Pi
 	}
-	if r >= 2*math.Pi {
-		r = 0
+	for r >= 2*math.Pi {
+		r -= 2 * math.Pi
 	}
 	j, o := c.search(r)
 	return edge{r, j}, o + 3
@@ -169,16 +171,30 @@ func at(P []float64, n, j int) float64 {
 // diff is the sum over the virtual range [lo, hi) of a real prefix array.
 func diff(P []float64, n, lo, hi int) float64 { return at(P, n, hi) - at(P, n, lo) }
 
-// diffW is the sum over the virtual range [lo, hi) of column c of a
-// prefix array with w columns.
-func diffW(P []float64, w, n, lo, hi, c int) float64 {
-	at := func(j int) float64 {
-		if j <= n {
-			return P[w*j+c]
-		}
-		return P[w*n+c] + P[w*(j-n)+c]
+// addDiff adds to dst[c], for every column c < len(dst) of a prefix array
+// with w columns, the sum over the virtual range [lo, hi): one pass for all
+// the columns a window or an arc needs.
+func addDiff(dst, P []float64, w, n, lo, hi int) {
+	o1 := w * hi
+	var wrap1 []float64
+	if hi > n {
+		o1, wrap1 = w*(hi-n), P[w*n:w*n+w]
 	}
-	return at(hi) - at(lo)
+	o0 := w * lo
+	var wrap0 []float64
+	if lo > n {
+		o0, wrap0 = w*(lo-n), P[w*n:w*n+w]
+	}
+	for c := range dst {
+		v1, v0 := P[o1+c], P[o0+c]
+		if wrap1 != nil {
+			v1 = wrap1[c] + v1
+		}
+		if wrap0 != nil {
+			v0 = wrap0[c] + v0
+		}
+		dst[c] += v1 - v0
+	}
 }
 
 // atcK reads complex column k of a prefix array with K complex columns at
@@ -405,9 +421,12 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)
 			tr.qa, tr.qb = make([][]float64, p), make([][]float64, p)
 			w2, Q := 2*K, 1+nd
+			// One allocation per kind for all a (b): p small slices each
+			// cost more in the allocator than their sums.
+			blockP, blockQ := make([]float64, 2*p*w2*(n+1)), make([]float64, 2*p*Q*(n+1))
 			for x := 0; x < p; x++ {
-				pa, pb := make([]float64, w2*(n+1)), make([]float64, w2*(n+1))
-				qa, qb := make([]float64, Q*(n+1)), make([]float64, Q*(n+1))
+				pa, pb := blockP[2*x*w2*(n+1):(2*x+1)*w2*(n+1)], blockP[(2*x+1)*w2*(n+1):(2*x+2)*w2*(n+1)]
+				qa, qb := blockQ[2*x*Q*(n+1):(2*x+1)*Q*(n+1)], blockQ[(2*x+1)*Q*(n+1):(2*x+2)*Q*(n+1)]
 				rowA, rowB := t.A[x], t.B[x]
 				for j, nn := range part {
 					i := nn.i
@@ -431,13 +450,14 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			flops += int64(p) * int64(n) * int64(1+8*K+4*Q)
 			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
 			W := 5 + nd
+			blockE := make([]float64, 2*p*W*(n+1))
 			// |z_i| (cos φ_i, sin φ_i), once per neuron.
 			zc, zsn := make([]float64, n), make([]float64, n)
 			for j, nn := range part {
 				zc[j], zsn[j] = zabs[nn.i]*math.Cos(nn.phi), zabs[nn.i]*math.Sin(nn.phi)
 			}
 			for x := 0; x < p; x++ {
-				ea, eb := make([]float64, W*(n+1)), make([]float64, W*(n+1))
+				ea, eb := blockE[2*x*W*(n+1):(2*x+1)*W*(n+1)], blockE[(2*x+1)*W*(n+1):(2*x+2)*W*(n+1)]
 				for j, nn := range part {
 					va := (nn.resA[x] + eos[j] + nn.sl) * (1 + 1e-9)
 					vb := nn.resB[x] * (1 + 1e-9)
@@ -557,8 +577,9 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	var perInput, windowed int64
 	gZ := circuit.Gamma(2*M + 32)
 	zr, zi := make([]float64, K), make([]float64, K)
-	xd := make([]float64, nd)       // Σ h_i D_i(c) for the damaged classes, at one input
-	in.xd = make([]float64, p*p*nd) // the same, rounded up, for every input
+	zab, qbuf, wbuf := make([]float64, 2*K), make([]float64, 1+nd), make([]float64, 5+nd) // per-arc sums
+	xd := make([]float64, nd)                                                             // Σ h_i D_i(c) for the damaged classes, at one input
+	in.xd = make([]float64, p*p*nd)                                                       // the same, rounded up, for every input
 	sw, swS := make([]float64, K), make([]float64, K)
 	for a := 0; a < p; a++ {
 		for b := 0; b < p; b++ {
@@ -569,13 +590,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			kapMin := math.Inf(1)
 			var ops int64
 			for j := 0; j < K; j++ {
-				tm := func(ts []term) term {
-					if len(ts) > j {
-						return ts[j]
-					}
-					return term{}
-				}
-				ta, tb, t0 := tm(dA[a]), tm(dB[b]), tm(d0)
+				ta, tb, t0 := dA[a][j], dB[b][j], d0[j] // compressU gives one term per frequency
 				zr[j], zi[j] = ta.re+tb.re+t0.re, ta.im+tb.im+t0.im
 				sw[j], swS[j] = 0, 0
 			}
@@ -602,20 +617,22 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				e5, o5 := tr.edge(-theta + uMid)
 				ops += o2 + o5
 				lo, hi := tr.span(e2, e5, 2*uMid)
-				pa, pb := tr.pa[a], tr.pb[b]
+				clear(zab)
+				addDiff(zab, tr.pa[a], 2*K, n, lo, hi)
+				addDiff(zab, tr.pb[b], 2*K, n, lo, hi)
 				for k := 0; k < K; k++ {
-					ar0, ai0 := atcK(pa, n, lo, K, k)
-					ar1, ai1 := atcK(pa, n, hi, K, k)
-					br0, bi0 := atcK(pb, n, lo, K, k)
-					br1, bi1 := atcK(pb, n, hi, K, k)
-					zr[k] += ar1 - ar0 + br1 - br0
-					zi[k] += ai1 - ai0 + bi1 - bi0
+					zr[k] += zab[2*k]
+					zi[k] += zab[2*k+1]
 				}
 				ops += int64(K) * 10
 				Q, W := 1+nd, 5+nd
-				resid += diffW(tr.qa[a], Q, n, lo, hi, 0) + diffW(tr.qb[b], Q, n, lo, hi, 0)
+				qq := qbuf[:Q]
+				clear(qq)
+				addDiff(qq, tr.qa[a], Q, n, lo, hi)
+				addDiff(qq, tr.qb[b], Q, n, lo, hi)
+				resid += qq[0]
 				for d := 0; d < nd; d++ {
-					xd[d] += diffW(tr.qa[a], Q, n, lo, hi, 1+d) + diffW(tr.qb[b], Q, n, lo, hi, 1+d)
+					xd[d] += qq[1+d]
 				}
 				ops += 7 + int64(nd)*7
 				// The windows, split at the arc's ends: σ = +1 inside the
@@ -632,12 +649,12 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 						return
 					}
 					ks := max(kap, reach) * (1 + 1e-12)
-					var q [5]float64
-					for c := 0; c < 5; c++ {
-						q[c] = diffW(tr.ea[a], W, n, l, h, c) + diffW(tr.eb[b], W, n, l, h, c)
-					}
+					q := wbuf[:W]
+					clear(q)
+					addDiff(q, tr.ea[a], W, n, l, h)
+					addDiff(q, tr.eb[b], W, n, l, h)
 					for d := 0; d < nd; d++ {
-						xd[d] += diffW(tr.ea[a], W, n, l, h, 5+d) + diffW(tr.eb[b], W, n, l, h, 5+d)
+						xd[d] += q[5+d]
 					}
 					v := q[0] - sigma/ks*(acd*(ct*q[1]-st*q[2])+tr.tbar*q[0])
 					v = max(v, 0)
