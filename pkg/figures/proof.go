@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -29,6 +30,16 @@ func StrategyColor(name string) color.Color {
 	return color.Gray{Y: 0x70}
 }
 
+// legendPanel is an empty plot for a figure's legend alone, placed beside
+// the plots in a Row (its legend starts at the top left).
+func legendPanel() *plot.Plot {
+	key := plot.New()
+	key.HideAxes()
+	key.X.Min, key.X.Max, key.Y.Min, key.Y.Max = 0, 1, 0, 1
+	key.Legend.Top, key.Legend.Left = true, true
+	return key
+}
+
 // Frontier plots each strategy's certified accuracy against its cost in
 // FLOPs (log scale; folding the weights included), one marker per strategy
 // named in the legend, with brute force's cost and a tenth of it marked.
@@ -42,10 +53,7 @@ func Frontier(title string, r *proof.Report) *Figure {
 	p.Y.Min, p.Y.Max = -0.03, 1.08
 	// The legend gets a panel of its own: the strategies crowd the plot's
 	// top edge and the dashed lines cross its left half.
-	key := plot.New()
-	key.HideAxes()
-	key.X.Min, key.X.Max, key.Y.Min, key.Y.Max = 0, 1, 0, 1
-	key.Legend.Top, key.Legend.Left = true, true
+	key := legendPanel()
 	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, draw.RingGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
 	for i, c := range r.Strategies {
 		s := NewScatter(p, c.Strategy, plotter.XYs{{X: float64(c.FLOPs), Y: c.CertifiedAccuracy}})
@@ -140,8 +148,7 @@ func Certified(c *proof.Certificate, p int) *Figure {
 	if lim == 0 {
 		lim = 1
 	}
-	h := Heatmap(fmt.Sprintf("%s: margin − ε, %.1f%% certified", c.Strategy, 100*c.CertifiedAccuracy), "a", "b", z, lim)
-	h.Title.Text = fmt.Sprintf("%s: margin − ε (%.1f%% of inputs certified)", c.Strategy, 100*c.CertifiedAccuracy)
+	h := Heatmap(fmt.Sprintf("%s: margin − ε (%.1f%% of inputs certified)", c.Strategy, 100*c.CertifiedAccuracy), "a", "b", z, lim)
 	if c.CertifiedAccuracy > 0 && c.CertifiedAccuracy < 0.5 {
 		// A few certified inputs with a thin slack would not show in the
 		// colours: mark them.
@@ -187,17 +194,14 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 	var names []string
 	for _, r := range reports {
 		for _, c := range r.Strategies {
-			if c.Strategy != "brute-force" && !containsString(names, c.Strategy) {
+			if c.Strategy != "brute-force" && !slices.Contains(names, c.Strategy) {
 				names = append(names, c.Strategy)
 			}
 		}
 	}
 	// The lines cross everywhere in both panels (a share jumps from 0 to
 	// 100% and back as p grows): the legend gets a panel of its own.
-	key := plot.New()
-	key.HideAxes()
-	key.X.Min, key.X.Max, key.Y.Min, key.Y.Max = 0, 1, 0, 1
-	key.Legend.Top, key.Legend.Left = true, true
+	key := legendPanel()
 	for j, n := range names {
 		var xc, xa plotter.XYs
 		for i, r := range reports {
@@ -240,15 +244,6 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 	return f
 }
 
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 func intTickList(xs []int) []plot.Tick {
 	var ts []plot.Tick
 	for _, x := range xs {
@@ -265,7 +260,7 @@ func Robustness(rows []proof.RobustnessRow) *Figure {
 	var names []string
 	for _, r := range rows {
 		for _, s := range r.Strategies {
-			if s != "brute-force" && !containsString(names, s) {
+			if s != "brute-force" && !slices.Contains(names, s) {
 				names = append(names, s)
 			}
 		}
@@ -423,10 +418,10 @@ func CompactScaling(title string, pts []CostPoint) *Figure {
 	cert.Y.Min, cert.Y.Max = -3, 105
 	var ps, ms []int
 	for _, q := range pts {
-		if !containsInt(ps, q.P) {
+		if !slices.Contains(ps, q.P) {
 			ps = append(ps, q.P)
 		}
-		if !containsInt(ms, q.M) {
+		if !slices.Contains(ms, q.M) {
 			ms = append(ms, q.M)
 		}
 	}
@@ -473,13 +468,4 @@ func CompactScaling(title string, pts []CostPoint) *Figure {
 	f := Row("proof-compact-scaling", cost, cert)
 	f.Width, f.Height = 12*vg.Inch, 4.6*vg.Inch
 	return f
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -35,8 +35,9 @@ import (
 // are narrow, but per-input work grows with the window, so the cost is not
 // O(p·m) in the worst case (ArcSigned bounds the windows instead).
 //
-// ε(a, b) = Σ_i h_i ρ_i (U's residual, by prefix sums) + rounding (prefix sums, the tables' own rounding from
-// circuit.Errors, the explanation's logits). Soundness does not depend on
+// ε(a, b) = Σ_i h_i ρ_i (U's residual, by prefix sums) + rounding (prefix
+// sums, the tables' own rounding from circuit.Errors, the explanation's
+// logits). Soundness does not depend on
 // the fits being good: they only decide how much is certified.
 type Arc struct {
 	// T is the number of Fourier terms of U_i kept per neuron (0 or 1: one,
@@ -82,8 +83,6 @@ type arcNeuron struct {
 	terms []term  // û_i: Fourier terms of U_i, f their global slots
 	amp   float64 // Σ |re| + |im| over the terms
 	rho   float64 // spread of U_i − û_i e^{iw c} (with rounding)
-	spr   float64 // spread of U_i (with the tables' rounding)
-	uerr  float64 // 2·max|rounding of U_i|: U_i(c) − U_i(c') is within it of the tables'
 	// exact[j] is the residual r_i(K[j]) of damaged class K[j], explained
 	// exactly.
 	exact []float64
@@ -137,7 +136,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		}
 		uErr := 2 * maxAbs(e.U[i])
 		resAll[i], slack[i] = res, uErr+sl
-		neur[i] = arcNeuron{terms: terms, amp: amp, spr: spread(t.U[i]) + uErr, uerr: uErr}
+		neur[i] = arcNeuron{terms: terms, amp: amp}
 		var dmax, hmax float64
 		for x := 0; x < p; x++ {
 			dmax = max(dmax, e.A[x][i]+g2*math.Abs(t.A[x][i]))
@@ -147,7 +146,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 			dB = max(dB, e.B[x][i]+g2*math.Abs(t.B[x][i]))
 		}
 		hmax = max(0, maxOf(column(t.A, i))+maxOf(column(t.B, i))+t.C[i])
-		kRound += (dmax + dB + e.C[i] + g2*math.Abs(t.C[i])) * (neur[i].spr + uErr)
+		kRound += (dmax + dB + e.C[i] + g2*math.Abs(t.C[i])) * (spread(t.U[i]) + 2*uErr)
 		kRound += hmax * uErr
 	}
 	kRound = roundUp(kRound, 4*M)
@@ -180,17 +179,12 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var loose []int
 	var clusters []*arcCluster
 	tauMin, tauMax := math.Inf(1), 0.0
-	covered := make([]bool, M)
-	for _, cl := range m.Clusters {
-		for _, i := range cl.Neurons {
-			if i < 0 || i >= M || covered[i] {
-				return nil, fmt.Errorf("proof: the clusters do not split the %d neurons (neuron %d listed twice or out of range)", M, i)
-			}
-			covered[i] = true
-		}
+	clusterOf, err := m.clusterOf()
+	if err != nil {
+		return nil, err
 	}
-	for i, ok := range covered {
-		if !ok {
+	for i, ci := range clusterOf {
+		if ci < 0 {
 			loose = append(loose, i)
 		}
 	}

@@ -208,7 +208,7 @@ func (m *Model) check(c *Certificate, expl []float64) {
 		}
 		base := row[cs] - er[cs]
 		for cc := range row {
-			if c.oneSided {
+			if c.perClass != nil {
 				if cc == cs {
 					continue
 				}
@@ -224,10 +224,7 @@ func (m *Model) check(c *Certificate, expl []float64) {
 			d := math.Abs((row[cc] - er[cc]) - base)
 			c.ActualMaxError = max(c.ActualMaxError, d)
 			bound := c.Eps[k]
-			switch {
-			case c.perClass != nil && cc != cs:
-				bound = c.perClass[k*p+cc]
-			case c.base != nil && cc != cs:
+			if c.base != nil && cc != cs {
 				bound = c.base[k] + c.extras.at(k, cc) + c.extras.at(k, cs)
 			}
 			if !(d <= bound) { // NaN on either side is a failure

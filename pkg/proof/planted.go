@@ -6,7 +6,6 @@ import (
 
 	"github.com/modadd/modadd/pkg/checkpoint"
 	"github.com/modadd/modadd/pkg/config"
-	"github.com/modadd/modadd/pkg/model"
 )
 
 // PlantedPizza builds the weights of a pizza written by hand, through the
@@ -21,23 +20,18 @@ func PlantedPizza(p, neurons int, noise float64, rng *rand.Rand) (config.Config,
 	cfg := config.Default()
 	ks := []int{1, 3}
 	cfg.P, cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP = p, 8, 1, 8, neurons*len(ks)
-	w := model.Init(cfg)
-	get := func(n string) []float64 {
-		for i := range w {
-			if w[i].Name == n {
-				return w[i].Data
-			}
-		}
-		panic(n)
-	}
-	for i := range w {
-		for j := range w[i].Data {
-			w[i].Data[j] = 0
-			if noise != 0 {
+	names, shapes := checkpoint.ParamShapes(cfg)
+	w := make(checkpoint.Tensors, len(names))
+	for i, n := range names {
+		w[i] = checkpoint.Tensor{Name: n, Shape: shapes[i]}
+		w[i].Data = make([]float64, checkpoint.Size(shapes[i]))
+		if noise != 0 {
+			for j := range w[i].Data {
 				w[i].Data[j] = noise * rng.NormFloat64()
 			}
 		}
 	}
+	get := func(n string) []float64 { return w.Must(n).Data }
 	d, m := cfg.DModel, cfg.DMLP
 	WE, WV, WO, Win, Wout, WU := get("W_E"), get("W_V"), get("W_O"), get("W_in"), get("W_out"), get("W_U")
 	for tk := 0; tk < p; tk++ {

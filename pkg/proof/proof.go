@@ -114,6 +114,25 @@ func Explained(cfg config.Config, w checkpoint.Tensors, t *circuit.Tables, foldS
 	return m, nil
 }
 
+// clusterOf returns each neuron's cluster (its index in m.Clusters), −1 for
+// a neuron in none; an error if the clusters list a neuron twice or one out
+// of range (they are hints, and may come from elsewhere).
+func (m *Model) clusterOf() ([]int, error) {
+	of := make([]int, m.M)
+	for i := range of {
+		of[i] = -1
+	}
+	for ci, cl := range m.Clusters {
+		for _, i := range cl.Neurons {
+			if i < 0 || i >= m.M || of[i] >= 0 {
+				return nil, fmt.Errorf("proof: the clusters do not split the %d neurons (neuron %d listed twice or out of range)", m.M, i)
+			}
+			of[i] = ci
+		}
+	}
+	return of, nil
+}
+
 // logits returns the zeroed [p²][p] buffer for a strategy's explanation.
 func (m *Model) logits() []float64 {
 	n := m.P * m.P * m.P
@@ -172,13 +191,11 @@ type Certificate struct {
 
 	base   []float64 // ε(a, b) without the per-class extras
 	extras *classExtras
-	// perClass[(a·p + b)·p + c], if set, is the bound for competitor c
-	// itself (arc-signed's per-competitor bounds); Eps is its maximum.
+	// perClass[(a·p + b)·p + c], if set, is a one-sided bound for
+	// competitor c itself (arc-signed's): how much the explanation may
+	// overstate that margin, (logit − E)(c*) − (logit − E)(c) ≥ −ε(c); Eps
+	// is its maximum and ActualMaxError the largest overstatement.
 	perClass []float64
-	// oneSided: perClass bounds only how much the explanation may
-	// overstate each margin, (logit − E)(c*) − (logit − E)(c) ≥ −ε(c)
-	// (arc-signed); ActualMaxError is then the largest overstatement.
-	oneSided bool
 }
 
 // Strategy proves what it can about a model.

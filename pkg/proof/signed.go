@@ -72,7 +72,7 @@ func (s ArcSigned) Name() string {
 
 // sgTier is one tier of a cluster: its neurons sorted by phase, with
 // prefix sums. Complex prefix arrays hold re, im per slot; all have n+1
-// slots; virtual indices above n wrap around (at, atc).
+// slots; virtual indices above n wrap around (addDiff).
 type sgTier struct {
 	slot int // the cluster's index among the frequencies
 	k    int
@@ -160,17 +160,6 @@ func (c *sgTier) span(e0, e1 edge, length float64) (int, int) {
 	return lo, hi
 }
 
-// at reads a real prefix array at a virtual index (j > n wraps).
-func at(P []float64, n, j int) float64 {
-	if j <= n {
-		return P[j]
-	}
-	return P[n] + P[j-n]
-}
-
-// diff is the sum over the virtual range [lo, hi) of a real prefix array.
-func diff(P []float64, n, lo, hi int) float64 { return at(P, n, hi) - at(P, n, lo) }
-
 // addDiff adds to dst[c], for every column c < len(dst) of a prefix array
 // with w columns, the sum over the virtual range [lo, hi): one pass for all
 // the columns a window or an arc needs.
@@ -197,16 +186,6 @@ func addDiff(dst, P []float64, w, n, lo, hi int) {
 	}
 }
 
-// atcK reads complex column k of a prefix array with K complex columns at
-// a virtual index.
-func atcK(P []float64, n, j, K, k int) (float64, float64) {
-	if j <= n {
-		return P[2*(K*j+k)], P[2*(K*j+k)+1]
-	}
-	o, o2 := 2*(K*n+k), 2*(K*(j-n)+k)
-	return P[o] + P[o2], P[o+1] + P[o2+1]
-}
-
 // sinBound bounds |sin v| over v in [lo, hi]: |sin v| ≤ |v − π|, and ≤ 1.
 func sinBound(lo, hi float64) float64 {
 	return min(1, max(math.Abs(lo-math.Pi), math.Abs(hi-math.Pi)))
@@ -231,19 +210,13 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	cosT, sinT := cosTable(p), sinTable(p)
 	T := max(s.Tiers, 1)
 
-	slotOf := make([]int, M) // each neuron's cluster, −1 for none
-	for i := range slotOf {
-		slotOf[i] = -1
+	slotOf, err := m.clusterOf() // each neuron's cluster, −1 for none
+	if err != nil {
+		return nil, err
 	}
 	for ci, cl := range m.Clusters {
 		if cl.K < 1 || cl.K >= p {
 			return nil, fmt.Errorf("proof: cluster %d has frequency %d, outside 1..p−1 = %d", ci, cl.K, p-1)
-		}
-		for _, i := range cl.Neurons {
-			if i < 0 || i >= M || slotOf[i] >= 0 {
-				return nil, fmt.Errorf("proof: the clusters do not split the %d neurons (neuron %d listed twice or out of range)", M, i)
-			}
-			slotOf[i] = ci
 		}
 	}
 	K := len(m.Clusters)
@@ -849,7 +822,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 
 	// For the report and the check (not timed): the explanation's logits,
 	// each competitor's bound and the slack.
-	cert := &Certificate{Strategy: s.Name(), FLOPs: flops, Sound: true, Certified: certified, oneSided: true,
+	cert := &Certificate{Strategy: s.Name(), FLOPs: flops, Sound: true, Certified: certified,
 		Eps: make([]float64, p*p), Margin: make([]float64, p*p), Slack: make([]float64, p*p), perClass: make([]float64, p*p*p)}
 	expl := m.logits()
 	for k := 0; k < p*p; k++ {
