@@ -34,6 +34,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,24 +218,61 @@ func Strategies() []Strategy {
 	return []Strategy{BruteForce{}, Linear{}, ArcSigned{}, ArcSigned{Tiers: 4}, Arc{}, Arc{T: 4}, FourierU{T: 1}, FourierU{T: 2}, FourierU{T: 4}, FourierU{T: 8}}
 }
 
-// ByName finds a strategy of Strategies by name, or "fourier-U/T" for any T.
+// ByName finds a strategy of Strategies by name, or "fourier-U/T",
+// "arc-U/T" or "arc-signed/T" for any T ≥ 1; arc-signed's may end in
+// " without " and ideas joined by "+" (Idea.String's names).
 func ByName(name string) (Strategy, error) {
 	for _, s := range Strategies() {
 		if s.Name() == name {
 			return s, nil
 		}
 	}
-	var t int
-	if _, err := fmt.Sscanf(name, "fourier-U/%d", &t); err == nil && t >= 1 {
-		return FourierU{T: t}, nil
-	}
-	if _, err := fmt.Sscanf(name, "arc-signed/%d", &t); err == nil && t >= 1 {
+	base, without, ablated := strings.Cut(name, " without ")
+	t, tiered := suffixInt(base, "arc-signed/")
+	switch {
+	case ablated && (base == "arc-signed" || tiered):
+		s := ArcSigned{Tiers: t}
+		for _, n := range strings.Split(without, "+") {
+			x, err := ideaByName(n)
+			if err != nil {
+				return nil, err
+			}
+			s.Without |= x
+		}
+		return s, nil
+	case ablated:
+	case tiered:
 		return ArcSigned{Tiers: t}, nil
 	}
-	if _, err := fmt.Sscanf(name, "arc-U/%d", &t); err == nil && t >= 1 {
+	if t, ok := suffixInt(name, "fourier-U/"); ok {
+		return FourierU{T: t}, nil
+	}
+	if t, ok := suffixInt(name, "arc-U/"); ok {
 		return Arc{T: t}, nil
 	}
-	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T or fourier-U/T (T >= 1)", ErrUnknownStrategy, name)
+	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T or fourier-U/T (T >= 1); arc-signed[/T] without IDEA[+IDEA...] switches ideas off", ErrUnknownStrategy, name)
+}
+
+// suffixInt reads name as prefix followed by an integer ≥ 1, and nothing else.
+func suffixInt(name, prefix string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return 0, false
+	}
+	t, err := strconv.Atoi(rest)
+	return t, err == nil && t >= 1 && strconv.Itoa(t) == rest
+}
+
+// ideaByName finds one of Ideas by its String.
+func ideaByName(n string) (Idea, error) {
+	var names []string
+	for _, x := range Ideas {
+		if x.String() == n {
+			return x, nil
+		}
+		names = append(names, strconv.Quote(x.String()))
+	}
+	return 0, fmt.Errorf("%w: no idea %q of arc-signed: use %s", ErrUnknownStrategy, n, strings.Join(names, ", "))
 }
 
 // spread is max − min.

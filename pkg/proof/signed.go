@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
@@ -60,14 +61,61 @@ type ArcSigned struct {
 	// Tiers splits each cluster by offset ratio into arcs of their own
 	// (0 or 1: one arc per cluster).
 	Tiers int
+	// Without switches ideas off, to measure what each one buys (notebook
+	// 04's ablation); zero keeps them all.
+	Without Idea
+}
+
+// An Idea is one of arc-signed's ideas. With one switched off the proof
+// falls back to a coarser bound, sound on its own.
+type Idea uint
+
+const (
+	// OffsetInside predicts gates with the tier's offset ratio t̄ (off:
+	// t̄ = 0, the whole offset counted in E_i).
+	OffsetInside Idea = 1 << iota
+	// CrossTerms sums U_i's terms at the other clusters' frequencies
+	// exactly (off: they join the residual's spread ρ_i).
+	CrossTerms
+	// InputKappa sizes the windows per input, κ(a, b) (off: one κ per
+	// tier, from every neuron's largest residuals).
+	InputKappa
+	// Chords bounds a window neuron's gate error by the chord, linear in p̂
+	// (off: by E_i itself).
+	Chords
+	// MarginShape charges gate errors to each cluster's margin coefficient
+	// X_k (off: to ε, at 2|z_i| each, against any rival).
+	MarginShape
+	// DirectTerms puts the direct paths' terms at the clusters'
+	// frequencies into Z_k (off: the direct paths count by their spread).
+	DirectTerms
+)
+
+// Ideas lists arc-signed's ideas, in the order of Idea's bits.
+var Ideas = []Idea{OffsetInside, CrossTerms, InputKappa, Chords, MarginShape, DirectTerms}
+
+// String names an idea (several: joined by "+").
+func (x Idea) String() string {
+	names := []string{"offset inside", "cross terms", "per-input κ", "chords", "margin shape", "direct terms"}
+	var out []string
+	for j, n := range names {
+		if x&(1<<j) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "+")
 }
 
 // Name implements Strategy.
 func (s ArcSigned) Name() string {
+	name := "arc-signed"
 	if s.Tiers > 1 {
-		return fmt.Sprintf("arc-signed/%d", s.Tiers)
+		name = fmt.Sprintf("arc-signed/%d", s.Tiers)
 	}
-	return "arc-signed"
+	if s.Without != 0 {
+		name += " without " + s.Without.String()
+	}
+	return name
 }
 
 // sgTier is one tier of a cluster: its neurons sorted by phase, with
@@ -209,6 +257,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	g2 := circuit.Gamma(2)
 	cosT, sinT := cosTable(p), sinTable(p)
 	T := max(s.Tiers, 1)
+	off := func(x Idea) bool { return s.Without&x != 0 }
 
 	slotOf, err := m.clusterOf() // each neuron's cluster, −1 for none
 	if err != nil {
@@ -241,7 +290,13 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		uErr[i] = 2 * maxAbs(e.U[i])
 		if ci := slotOf[i]; ci >= 0 {
 			var sl float64
-			tb, _, sl = compressU(t.U[i], ks, cosT, sinT, tb[:0], res)
+			if off(CrossTerms) { // the own term only; the others join res
+				tb, _, sl = compressU(t.U[i], ks[ci:ci+1], cosT, sinT, tb[:0], res)
+				tb = append(make([]term, ci, K), tb[0])
+				tb = tb[:cap(tb)]
+			} else {
+				tb, _, sl = compressU(t.U[i], ks, cosT, sinT, tb[:0], res)
+			}
 			for k, tm := range tb {
 				zre[i*K+k], zim[i*K+k] = tm.re, tm.im
 				if k == ci {
@@ -343,6 +398,9 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				rs[j] = nn.ratio
 			}
 			tr.tbar = mechanism.Median(rs)
+			if off(OffsetInside) {
+				tr.tbar = 0
+			}
 			part = append([]nt(nil), part...)
 			sort.Slice(part, func(x, y int) bool { return part[x].phi < part[y].phi })
 			n := len(part)
@@ -383,6 +441,11 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
 				}
 				tr.eo = max(tr.eo, eo*inv)
+				if off(InputKappa) { // every a, b: the largest of both sides
+					for x := 0; x < p; x++ {
+						tr.cutA[x] = max(tr.cutA[x], (nn.ea+nn.eb+eo+nn.sl)*inv)
+					}
+				}
 				w := rho[nn.i] + sum(dmg[nn.i])
 				for k := 0; k < K; k++ {
 					w += math.Abs(zre[nn.i*K+k]) + math.Abs(zim[nn.i*K+k])
@@ -391,6 +454,12 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+2*sum(dmg[nn.i])+uErr[nn.i]) + nn.hmax*uErr[nn.i]
 			}
 			flops += int64(n)*int64(p)*13 + int64(n)*20
+			if off(InputKappa) {
+				copy(tr.cutB, tr.cutA)
+				for x := 0; x < p; x++ {
+					tr.sepA[x], tr.sepB[x] = math.Inf(1), math.Inf(1)
+				}
+			}
 			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)
 			tr.qa, tr.qb = make([][]float64, p), make([][]float64, p)
 			w2, Q := 2*K, 1+nd
@@ -477,6 +546,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	dA, dB := make([][]term, p), make([][]term, p)
 	var dscale float64 // the largest Σ |re| + |im| of a row's terms, for rounding
 	direct := func(row []float64, derr float64) ([]term, float64) {
+		if off(DirectTerms) { // no terms: the whole row counts by its spread
+			_, _, sl := compressU(row, nil, cosT, sinT, nil, res)
+			return make([]term, K), roundUp(spread(row)+2*derr+2*sl, 4)
+		}
 		terms, amp, sl := compressU(row, ks, cosT, sinT, nil, res)
 		dscale = max(dscale, amp)
 		return terms, roundUp(spread(res)+2*derr+2*sl, 4)
@@ -558,7 +631,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		for b := 0; b < p; b++ {
 			k0 := (a*p + b) * K
 			cs := (a + b) % p
-			var resid float64
+			var resid, gateEps float64
 			clear(xd)
 			kapMin := math.Inf(1)
 			var ops int64
@@ -631,8 +704,15 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					}
 					v := q[0] - sigma/ks*(acd*(ct*q[1]-st*q[2])+tr.tbar*q[0])
 					v = max(v, 0)
-					sw[tr.slot] += v
-					swS[tr.slot] += sbar * v
+					if off(Chords) { // E_i itself, or the chord where rounding lifts it above
+						v = max(v, q[0])
+					}
+					if off(MarginShape) { // |û_i(c*) − û_i(c)| ≤ 2|z_i| against any rival
+						gateEps += 2 * v
+					} else {
+						sw[tr.slot] += v
+						swS[tr.slot] += sbar * v
+					}
 					// The other clusters' terms have no sign to lean on:
 					// |û'_i(c*) − û'_i(c)| ≤ 2Σ|z_ik|.
 					resid += q[3] + 2*q[4]
@@ -694,8 +774,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			if j := dmgSlot[cs]; j >= 0 {
 				own = in.xd[(a*p+b)*nd+j]
 			}
-			in.eps0[a*p+b] = roundUp(resid+lo+dres+round+own, 8)
-			budget.add(gate, resid, dres, lo, round, max(own, maxOf(in.xd[(a*p+b)*nd:(a*p+b+1)*nd])))
+			in.eps0[a*p+b] = roundUp(resid+gateEps+lo+dres+round+own, 8)
+			budget.add(gate+gateEps, resid, dres, lo, round, max(own, maxOf(in.xd[(a*p+b)*nd:(a*p+b+1)*nd])))
 			perInput += ops + 20
 		}
 	}

@@ -184,10 +184,21 @@ func TestArcSignedBadFits(t *testing.T) {
 // it returns the mean certified share and the true accuracy.
 func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru float64) {
 	t.Helper()
+	var ss []ArcSigned
+	for _, T := range tiers {
+		ss = append(ss, ArcSigned{Tiers: T})
+	}
+	return checkArcSigned(t, tag, m, ss)
+}
+
+// checkArcSigned is checkSigned for any arc-signed strategies (ideas
+// switched off included).
+func checkArcSigned(t *testing.T, tag string, m *Model, ss []ArcSigned) (cert, tru float64) {
+	t.Helper()
 	ev := m.evaluate()
 	p := m.P
-	for _, T := range tiers {
-		c, err := ArcSigned{Tiers: T}.Prove(m)
+	for _, s := range ss {
+		c, err := s.Prove(m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +242,7 @@ func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru flo
 		cert += c.CertifiedAccuracy
 		tru = c.TrueAccuracy
 	}
-	return cert / float64(len(tiers)), tru
+	return cert / float64(len(ss)), tru
 }
 
 // TestArcSignedDamagedRandom (a review's): random tables, noisy A and B
@@ -456,5 +467,82 @@ func TestArcSignedEdges(t *testing.T) {
 			}
 		}
 		m.Fits[i].Phi = phi
+	}
+}
+
+// TestArcSignedWithout: every idea switched off, alone and all together,
+// stays sound (a coarser bound, checked against brute force) on planted
+// pizzas of two clusters with training-like noise, direct paths and a
+// damaged class, where every idea has something to do.
+func TestArcSignedWithout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	var all Idea
+	for _, x := range Ideas {
+		all |= x
+	}
+	if all.String() != "offset inside+cross terms+per-input κ+chords+margin shape+direct terms" {
+		t.Errorf("Idea names: %q", all.String())
+	}
+	for it := 0; it < 6; it++ {
+		p := []int{23, 31}[it%2]
+		cfg, w := PlantedPizza(p, 32+16*(it%3), []float64{0, 1e-3, 3e-3}[it%3], rng)
+		m, err := NewModel(cfg, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Perturbations sized by the model's median margin, so that it
+		// stays mostly right and the proofs certify something.
+		ev := m.evaluate()
+		var margins []float64
+		for k := 0; k < p*p; k++ {
+			margins = append(margins, margin(ev.logits[k*p:(k+1)*p], (k/p+k%p)%p))
+		}
+		mu := 0.1 * mechanism.Median(margins) * rng.Float64()
+		for x := 0; x < p; x++ {
+			for c := 0; c < p; c++ {
+				m.T.La[x][c] += mu * math.Cos(2*math.Pi*float64(3*(x+c))/float64(p)+1)
+				m.T.Lb[x][c] += mu * rng.NormFloat64() * 0.1
+			}
+		}
+		if it%2 == 1 {
+			c0 := rng.IntN(p)
+			var um float64
+			for i := range m.T.U {
+				um = max(um, spread(m.T.U[i]))
+			}
+			for i := range m.T.U {
+				m.T.U[i][c0] += 0.1 * um * (rng.Float64()*2 - 1)
+			}
+		}
+		m.eval, m.logitBuf = nil, nil // the margins above were measured before the changes
+		var ss []ArcSigned
+		for _, T := range []int{1, 3} {
+			for _, x := range append([]Idea{0, all}, Ideas...) {
+				ss = append(ss, ArcSigned{Tiers: T, Without: x})
+			}
+		}
+		checkArcSigned(t, fmt.Sprintf("without p=%d", p), m, ss)
+	}
+}
+
+// TestByName: every name a strategy gives itself finds it again, ablated
+// arc-signed included; near misses are refused.
+func TestByName(t *testing.T) {
+	ss := append(Strategies(), FourierU{T: 3}, Arc{T: 2}, ArcSigned{Tiers: 16},
+		ArcSigned{Without: Chords}, ArcSigned{Tiers: 4, Without: CrossTerms | MarginShape})
+	for _, x := range Ideas {
+		ss = append(ss, ArcSigned{Tiers: 2, Without: x})
+	}
+	for _, s := range ss {
+		got, err := ByName(s.Name())
+		if err != nil || got.Name() != s.Name() || fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", s) {
+			t.Errorf("ByName(%q) = %#v, %v; want %#v", s.Name(), got, err, s)
+		}
+	}
+	for _, bad := range []string{"arc-signed/4x", "arc-signed/0", "arc-signed/-1", "fourier-U/", "arc-U/02",
+		"arc-signed without", "arc-signed without chord", "arc-signed/4 without chords+", "linear without chords", "arc-signed/x without chords"} {
+		if s, err := ByName(bad); err == nil {
+			t.Errorf("ByName(%q) = %v, want an error", bad, s.Name())
+		}
 	}
 }
