@@ -171,3 +171,38 @@ func TestRefusedForgotten(t *testing.T) {
 		t.Fatalf("%d refusals still recorded after their plots were collected", count()-n0)
 	}
 }
+
+// TestTierReach: one line per p with its points labelled by T; a point
+// with no cost on the log axis is refused by name (it once hung the tick
+// marker, which counted decades from log10(0)).
+func TestTierReach(t *testing.T) {
+	var pts []CostPoint
+	for _, p := range []int{31, 59} {
+		for j, T := range []int{1, 4, 16} {
+			pts = append(pts, CostPoint{P: p, M: 512, Tiers: T, ProofFLOPs: int64(p * p * 512 * 4 * (j + 1)), Certified: 0.2 * float64(j)})
+		}
+	}
+	svg, err := TierReach("reach", pts, map[int]float64{31: 70, 59: 128}).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	validSVG(t, "tier-reach", svg)
+	for _, want := range []string{"T = 1, 4, 16", "p = 59", "brute force, p = 31"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("tier-reach SVG lacks %q", want)
+		}
+	}
+	// An order of T that differs between the lines: each point labelled.
+	pts[0].ProofFLOPs = 100 * pts[2].ProofFLOPs
+	svg, err = TierReach("reach", pts, nil).SVG()
+	if err != nil || !strings.Contains(string(svg), "T=16") || strings.Contains(string(svg), "left to right") {
+		t.Errorf("T out of order: labels missing or the axis still names one order (err %v)", err)
+	}
+	pts[4].ProofFLOPs = 0
+	if _, err := TierReach("reach", pts, nil).SVG(); err == nil || !strings.Contains(err.Error(), "p = 59, T = 4") {
+		t.Errorf("a zero-cost point: err = %v, want a refusal naming p = 59, T = 4", err)
+	}
+	if ts := (ticks125{}).Ticks(0, 10); ts != nil {
+		t.Errorf("ticks125 from 0: %v, want none", ts)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -318,6 +319,9 @@ type ticks125 struct{}
 
 // Ticks implements plot.Ticker.
 func (ticks125) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0) || !(max >= min) || math.IsInf(max, 1) { // no decades to count (a refused series)
+		return nil
+	}
 	var ts []plot.Tick
 	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
 		for _, m := range []float64{1, 2, 5} {
@@ -397,8 +401,122 @@ func CostSplit(title string, certs []*proof.Certificate, pm int64) *Figure {
 // after folding and its certified share.
 type CostPoint struct {
 	P, M       int
+	Tiers      int // arcs per cluster (TierReach)
 	ProofFLOPs int64
 	Certified  float64
+}
+
+// TierReach shows what a proof certifies against its FLOPs after folding
+// in units of p²·m (log scale), one line per model (its p), one point per
+// number of tiers T: the title names the order of T when it is the same
+// on every line, each point is labelled otherwise. The dashed line is p²·m;
+// the dotted ones, in each model's colour, its brute force (brute[p], in
+// the same units): a proof right of that costs more than checking every
+// input.
+func TierReach(title string, pts []CostPoint, brute map[int]float64) *Figure {
+	pl := plot.New()
+	pl.Title.Text = title
+	pl.Y.Label.Text = "certified inputs (%)"
+	pl.X.Scale, pl.X.Tick.Marker = plot.LogScale{}, ticks125{}
+	pl.Y.Min, pl.Y.Max = -3, 105
+	key := NewInset(true, true) // top left: the data lie right and below
+	var ps []int
+	for _, q := range pts {
+		if !slices.Contains(ps, q.P) {
+			ps = append(ps, q.P)
+		}
+	}
+	sort.Ints(ps)
+	cols := Palette(len(ps))
+	lo, hi := 1.0, 1.0
+	for _, v := range brute {
+		hi = math.Max(hi, v)
+	}
+	type point struct {
+		xy plotter.XY
+		t  int
+	}
+	lines := make([][]point, len(ps))
+	for j, p := range ps {
+		for _, q := range pts {
+			if q.P != p {
+				continue
+			}
+			r := float64(q.ProofFLOPs) / (float64(q.P) * float64(q.P) * float64(q.M))
+			if !(r > 0) || math.IsInf(r, 1) { // a log axis: refused, not hung or dropped silently
+				refuse(pl, fmt.Sprintf("p = %d, T = %d", p, q.Tiers), fmt.Errorf("proof FLOPs ÷ p²·m = %g: not positive and finite (ProofFLOPs %d)", r, q.ProofFLOPs))
+				continue
+			}
+			lines[j] = append(lines[j], point{plotter.XY{X: r, Y: 100 * q.Certified}, max(q.Tiers, 1)})
+			lo, hi = math.Min(lo, r), math.Max(hi, r)
+		}
+		sort.Slice(lines[j], func(a, b int) bool { return lines[j][a].xy.X < lines[j][b].xy.X })
+	}
+	// One order of T, left to right, on every line?
+	var order []int
+	same := true
+	for j, l := range lines {
+		var ts []int
+		for _, q := range l {
+			ts = append(ts, q.t)
+		}
+		if j == 0 || len(order) == 0 {
+			order = ts
+		} else if len(ts) > 0 && !slices.Equal(ts, order) {
+			same = false
+		}
+	}
+	pl.X.Label.Text = "proof FLOPs ÷ p²·m"
+	if same && len(order) > 0 {
+		var names []string
+		for _, t := range order {
+			names = append(names, fmt.Sprint(t))
+		}
+		// In the title: a long axis label makes gonum widen the right margin.
+		pl.Title.Text += " (points, left to right: T = " + strings.Join(names, ", ") + ")"
+	}
+	for j, p := range ps {
+		var xy plotter.XYs
+		var names []string
+		for _, q := range lines[j] {
+			xy = append(xy, q.xy)
+			names = append(names, fmt.Sprintf("T=%d", q.t))
+		}
+		name := fmt.Sprintf("p = %d", p)
+		l, sc := NewLinePoints(pl, name, xy)
+		l.Color, sc.Color, sc.Shape = cols[j], cols[j], draw.CircleGlyph{}
+		pl.Add(l, sc)
+		key.Add(name, l, sc)
+		if !same && len(xy) > 0 {
+			labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: names})
+			if err != nil {
+				refuse(pl, name+" labels", err)
+			} else {
+				for i := range labels.TextStyle {
+					labels.TextStyle[i].Font.Size = vg.Points(8)
+					labels.TextStyle[i].Color = cols[j]
+					labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XRight, draw.YBottom
+				}
+				labels.Offset = vg.Point{X: -vg.Points(3), Y: vg.Points(3)}
+				pl.Add(labels)
+			}
+		}
+		if b, ok := brute[p]; ok && b > 0 {
+			bl := NewLine(pl, "brute force "+name, plotter.XYs{{X: b, Y: -3}, {X: b, Y: 105}})
+			bl.Color, bl.Dashes = cols[j], []vg.Length{vg.Points(1), vg.Points(2)}
+			pl.Add(bl)
+			key.Add("brute force, "+name, bl)
+		}
+	}
+	one := NewLine(pl, "p²·m", plotter.XYs{{X: 1, Y: -3}, {X: 1, Y: 105}})
+	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	pl.Add(one)
+	key.Add("p²·m: every neuron once on every input", one)
+	pl.X.Min, pl.X.Max = lo/1.5, hi*1.5
+	pl.Add(plotter.NewGrid(), key)
+	f := Row("proof-tier-reach", pl)
+	f.Width, f.Height = 9*vg.Inch, 4.8*vg.Inch
+	return f
 }
 
 // CompactScaling shows, against the width m, a proof's FLOPs after folding

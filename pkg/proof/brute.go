@@ -193,8 +193,11 @@ func (m *Model) certifyClasses(name string, eps []float64, ce *classExtras, expl
 
 // check measures, outside the proof, how the certificate compares with the
 // brute-force logits: the true accuracy and the actual largest error of
-// the explanation's logit differences, and whether every bound held.
+// the explanation's logit differences, and whether every bound held. It
+// also fills ProofFLOPs, so that a certificate from Prove itself (not only
+// from RunModel) carries it.
 func (m *Model) check(c *Certificate, expl []float64) {
+	c.ProofFLOPs = c.FLOPs - m.FoldFLOPs
 	ev := m.evaluate()
 	p := m.P
 	correct := 0
