@@ -19,7 +19,9 @@
 //	arc-signed   no neuron evaluated on any input: offsets inside the ReLU,
 //	             the gate errors at the arcs' ends bounded by their sign
 //	             and shape, margins bounded per distance a − b (signed.go;
-//	             arc-signed/T: each cluster split into T arcs by offset)
+//	             arc-signed/T: each cluster split into T arcs by offset;
+//	             "arc-signed/T without chords" and the like switch its
+//	             ideas off, to measure what each buys)
 //
 // Soundness: an input (a, b) is certified when the explanation's margin
 // E(c*) − E(c), c* = a + b, exceeds ε(a, b) for every c ≠ c*, where ε bounds
