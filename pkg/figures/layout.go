@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -52,6 +53,47 @@ func (f *Figure) layout(c draw.Canvas) {
 			}
 		}
 	}()
+	// gonum pads a data area so that its axis labels fit beside it: a
+	// rotated y label longer than the data area is tall pushes the data
+	// down (the panel's title then floats high), a long x label squeezes it
+	// from the sides. Such a label is wrapped onto two lines while drawing.
+	type label struct {
+		ax   *plot.Axis
+		text string
+	}
+	var wrapped []label
+	defer func() {
+		for _, l := range wrapped {
+			l.ax.Label.Text = l.text
+		}
+	}()
+	probe := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Min.X + (c.Max.X-c.Min.X)/vg.Length(cols), Y: c.Min.Y + (c.Max.Y-c.Min.Y)/vg.Length(rows)}}}
+	for _, row := range f.Plots {
+		for _, p := range row {
+			if p == nil {
+				continue
+			}
+			for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+				if ax.Label.Text == "" || strings.Contains(ax.Label.Text, "\n") {
+					continue
+				}
+				with := p.DataCanvas(probe)
+				text := ax.Label.Text
+				ax.Label.Text = ""
+				without := p.DataCanvas(probe)
+				ax.Label.Text = text
+				// What the label takes beyond its own strip beside the axis.
+				grow := (without.Max.Y - with.Max.Y) + (with.Min.Y - without.Min.Y)
+				if ax == &p.X {
+					grow = (with.Min.X - without.Min.X) + (without.Max.X - with.Max.X)
+				}
+				if grow > vg.Millimeter {
+					wrapped = append(wrapped, label{ax, text})
+					ax.Label.Text = wrapMiddle(text)
+				}
+			}
+		}
+	}
 	const mm = vg.Millimeter
 	padL, padR, padT, padB, gapX, gapY := 2*mm, 3*mm, 2*mm, 2*mm, 5*mm, 5*mm
 	W, H := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
@@ -80,13 +122,39 @@ func (f *Figure) layout(c draw.Canvas) {
 	for j := range cols {
 		freeW -= colL[j] + colR[j]
 	}
+	// A column of legend panels (legendPanel) gets its legend's width, not
+	// a share: its data area is empty and the legend is drawn from its
+	// left edge, so a share left blank space or clipped the legend.
+	fixed := make([]vg.Length, cols)
+	for j := range cols {
+		var w vg.Length
+		all := true
+		for i := range rows {
+			p := f.Plots[i][j]
+			if p == nil {
+				continue
+			}
+			if !isLegendPanel(p) {
+				all = false
+				break
+			}
+			r := p.Legend.Rectangle(c)
+			w = max(w, r.Max.X-r.Min.X+p.Legend.XOffs+2*mm)
+		}
+		if all && w > 0 {
+			fixed[j] = w
+			freeW -= w
+		}
+	}
 	freeH := H - padT - padB - gapY*vg.Length(rows-1) - titleH*vg.Length(rows)
 	for i := range rows {
 		freeH -= rowB[i] + rowT[i]
 	}
 	var sum float64
-	for _, w := range weights {
-		sum += w
+	for j, w := range weights {
+		if fixed[j] == 0 {
+			sum += w
+		}
 	}
 	dataH := vg.Length(math.Max(float64(freeH)/float64(rows), 1))
 	// Data rectangles: columns from the left, rows from the top.
@@ -95,6 +163,9 @@ func (f *Figure) layout(c draw.Canvas) {
 	x := c.Min.X + padL
 	for j := range cols {
 		dataW[j] = vg.Length(math.Max(float64(freeW)*weights[j]/sum, 1))
+		if fixed[j] > 0 {
+			dataW[j] = fixed[j]
+		}
 		x0[j] = x + colL[j]
 		x = x0[j] + dataW[j] + colR[j] + gapX
 	}
@@ -127,6 +198,29 @@ func (f *Figure) layout(c draw.Canvas) {
 		}
 		y = dataBottom - rowB[i] - gapY
 	}
+}
+
+// wrapMiddle breaks s onto two lines at the space nearest its middle.
+func wrapMiddle(s string) string {
+	r := []rune(s)
+	best := -1
+	for i, ch := range r {
+		if ch == ' ' && (best < 0 || abs(i-len(r)/2) < abs(best-len(r)/2)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return s
+	}
+	return string(r[:best]) + "\n" + string(r[best+1:])
+}
+
+func abs(x int) int { return max(x, -x) }
+
+// isLegendPanel reports whether p is a panel for a legend alone (as
+// legendPanel makes it): both axes hidden, the legend on its left.
+func isLegendPanel(p *plot.Plot) bool {
+	return p.X.Width == 0 && p.Y.Width == 0 && p.X.Tick.Length == 0 && p.Y.Tick.Length == 0 && p.Legend.Left
 }
 
 // Inset is a legend drawn inside a plot's data area, in one corner, on a

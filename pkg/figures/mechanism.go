@@ -43,7 +43,7 @@ func Heatmap(title, xlabel, ylabel string, z [][]float64, lim float64) *plot.Plo
 	h.Min, h.Max = -lim, lim
 	h.Rasterized = true
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s (±%.3g)", title, lim)
+	p.Title.Text = fmt.Sprintf("%s (colour range ±%.3g)", title, lim)
 	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
 	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
 	p.Add(h)

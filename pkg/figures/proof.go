@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -82,7 +83,6 @@ func Frontier(title string, r *proof.Report) *Figure {
 	p.X.Min, p.X.Max = math.Min(lo, bf/10)/2, hi*2
 	p.Add(plotter.NewGrid())
 	f := Row("proof-frontier", p, key)
-	f.Widths = []float64{1, 0.32}
 	f.Width, f.Height = 9*vg.Inch, 4.5*vg.Inch
 	return f
 }
@@ -118,6 +118,9 @@ func Budget(c *proof.Certificate) *Figure {
 		l.Width = vg.Points(12)
 		p.Add(l)
 		names[y] = t.Name
+		if t.Value == 0 { // no bar on a log axis: say so
+			names[y] += " (0)"
+		}
 	}
 	p.NominalY(names...)
 	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4+0.6
@@ -240,7 +243,6 @@ func ProofScaling(ps []int, reports []*proof.Report) *Figure {
 		pl.Add(plotter.NewGrid())
 	}
 	f := Row("proof-scaling", cost, cert, key)
-	f.Widths = []float64{1, 1, 0.45}
 	f.Width, f.Height = 13*vg.Inch, 4.6*vg.Inch
 	return f
 }
@@ -327,7 +329,11 @@ func (ticks125) Ticks(min, max float64) []plot.Tick {
 		for _, m := range []float64{1, 2, 5} {
 			v := m * math.Pow(10, e)
 			if v >= min && v <= max {
-				ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%.0e", v)})
+				label := fmt.Sprintf("%.0e", v)
+				if v >= 1e-3 && v < 1e4 { // 0.5, 1, 20, 500: plain numbers read faster
+					label = strconv.FormatFloat(v, 'g', -1, 64)
+				}
+				ts = append(ts, plot.Tick{Value: v, Label: label})
 			}
 		}
 	}
@@ -412,14 +418,14 @@ type CostPoint struct {
 // on every line, each point is labelled otherwise. The dashed line is p²·m;
 // the dotted ones, in each model's colour, its brute force (brute[p], in
 // the same units): a proof right of that costs more than checking every
-// input.
+// input. The legend has a panel of its own.
 func TierReach(title string, pts []CostPoint, brute map[int]float64) *Figure {
 	pl := plot.New()
 	pl.Title.Text = title
 	pl.Y.Label.Text = "certified inputs (%)"
 	pl.X.Scale, pl.X.Tick.Marker = plot.LogScale{}, ticks125{}
 	pl.Y.Min, pl.Y.Max = -3, 105
-	key := NewInset(true, true) // top left: the data lie right and below
+	key := legendPanel() // the p²·m line and the brute-force lines would cross a legend inside
 	var ps []int
 	for _, q := range pts {
 		if !slices.Contains(ps, q.P) {
@@ -484,9 +490,11 @@ func TierReach(title string, pts []CostPoint, brute map[int]float64) *Figure {
 		}
 		name := fmt.Sprintf("p = %d", p)
 		l, sc := NewLinePoints(pl, name, xy)
-		l.Color, sc.Color, sc.Shape = cols[j], cols[j], draw.CircleGlyph{}
+		// A shape per model: lines at 0% lie on top of each other.
+		shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}}
+		l.Color, sc.Color, sc.Shape, sc.Radius = cols[j], cols[j], shapes[j%len(shapes)], vg.Points(3)
 		pl.Add(l, sc)
-		key.Add(name, l, sc)
+		key.Legend.Add(name, l, sc)
 		if !same && len(xy) > 0 {
 			labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: names})
 			if err != nil {
@@ -505,16 +513,17 @@ func TierReach(title string, pts []CostPoint, brute map[int]float64) *Figure {
 			bl := NewLine(pl, "brute force "+name, plotter.XYs{{X: b, Y: -3}, {X: b, Y: 105}})
 			bl.Color, bl.Dashes = cols[j], []vg.Length{vg.Points(1), vg.Points(2)}
 			pl.Add(bl)
-			key.Add("brute force, "+name, bl)
+			key.Legend.Add("brute force, "+name, bl)
 		}
 	}
 	one := NewLine(pl, "p²·m", plotter.XYs{{X: 1, Y: -3}, {X: 1, Y: 105}})
 	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	pl.Add(one)
-	key.Add("p²·m: every neuron once on every input", one)
+	key.Legend.Add("p²·m: every neuron", one)
+	key.Legend.Add("once on every input")
 	pl.X.Min, pl.X.Max = lo/1.5, hi*1.5
-	pl.Add(plotter.NewGrid(), key)
-	f := Row("proof-tier-reach", pl)
+	pl.Add(plotter.NewGrid())
+	f := Row("proof-tier-reach", pl, key)
 	f.Width, f.Height = 9*vg.Inch, 4.8*vg.Inch
 	return f
 }

@@ -62,6 +62,11 @@ func Must1[T any](v T, err error) T {
 	return v
 }
 
+// The display helpers below wait for GoNB to take each output (gonbui.Sync)
+// before returning: a cell's program may exit right after its last one,
+// and an output still in the pipe then is lost (notebook 04 lost a figure
+// that way, in one run of two).
+
 // Show displays the figure in the notebook and saves it as
 // FiguresDir()/name.svg; outside a notebook it only saves it and prints the
 // path. The notebook gets the SVG (as HTML, which Jupyter and its HTML
@@ -80,6 +85,7 @@ func Show(name string, f *figures.Figure) {
 			data[protocol.MIMEImagePNG] = png
 		}
 		gonbui.SendData(&protocol.DisplayData{Data: data})
+		gonbui.Sync()
 		return
 	}
 	fmt.Println("figure:", path)
@@ -92,6 +98,7 @@ const PNGDPI = 90
 func Markdown(md string) {
 	if progress.InNotebook() {
 		gonbui.DisplayMarkdown(md)
+		gonbui.Sync()
 		return
 	}
 	fmt.Println(md)
@@ -125,6 +132,7 @@ func Table(header []string, rows [][]string) {
 	}
 	b.WriteString("</tbody></table>")
 	gonbui.DisplayHTML(b.String())
+	gonbui.Sync()
 }
 
 // KeyValues displays the fields of v (any value that marshals to a JSON

@@ -105,8 +105,11 @@ func (b *Bar) Done(step int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.draw(step)
-	if b.mode == modeTerminal {
+	switch b.mode {
+	case modeTerminal:
 		fmt.Fprintln(b.w)
+	case modeNotebook:
+		gonbui.Sync() // the final state reaches the page before the cell's program exits
 	}
 }
 

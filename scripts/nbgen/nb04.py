@@ -5,8 +5,8 @@ CELLS = [
 ("markdown", r"""# 4. A compact proof, against brute force
 
 Notebooks 2 and 3 *explained* the MLP. Here we *prove* things about it: for every input $(a, b)$
-a sound bound $\varepsilon(a,b)$ on how far the network's logit differences can be from an
-explanation's, and hence the set of inputs whose correct answer is proven. A proof has a cost (the
+a sound bound $\varepsilon(a,b,c)$ on how far the network's logit difference between the right answer
+$c^* = a + b$ and each rival $c$ can be from an explanation's, and hence the set of inputs whose correct answer is proven. A proof has a cost (the
 floating-point operations it performs, counted as the code performs them) and a yield (the certified
 accuracy); Gross et al.'s *compact proofs* programme studies that trade-off, and so do we.
 
@@ -80,7 +80,8 @@ None gets below 1 at p = 59, not even those that evaluate no neuron (why, below)
 ## The frontier
 
 Certified accuracy against cost, folding included. The dashed lines mark brute force and a tenth
-of it (folding alone costs more than that tenth here: printed above)."""),
+of it (folding alone costs more than that tenth here: printed above). arc's square covers
+fourier-U/1's cross: they share one explanation and certify the same at nearly the same cost."""),
 ("code", """%%
 nb.Show("04-frontier", figures.Frontier("p = 59, seed 0", report("p59-pizza-seed0")))"""),
 ("markdown", r"""## How far the compact bounds get
@@ -199,11 +200,14 @@ Each of arc-signed's ideas can be switched off (`proof.ArcSigned{Without: ...}`,
 `modadd prove -strategy "arc-signed/4 without chords"`), and the proof then falls back to a coarser
 bound, still sound and still checked against brute force: *offset inside* (gates predicted with
 the tier's offset ratio $\bar t$; off: $\bar t = 0$ and the whole offset counted in $E_i$), *cross
-terms* (each neuron's output wave at the other clusters' frequencies summed exactly; off: in the
-residual's spread $\rho_i$), *per-input κ* (windows sized per input; off: one κ per tier), *chords*
+terms* (each neuron's output wave at the other clusters' frequencies summed exactly; off: added to
+$\rho_i$, the spread over the classes of what the kept Fourier terms of $U_i$ leave), *per-input κ* (windows sized per input; off: one κ per tier), *chords*
 (gate errors under the chord; off: $E_i$ itself), *margin shape* (gate errors charged to the
 margin coefficient $X_k$; off: to $\varepsilon$ at $2|z_i|$ each) and *direct terms* (the direct
-paths' terms at the clusters' frequencies in $Z_k$; off: counted by their spread). Certified inputs,
+paths' terms at the clusters' frequencies in $Z_k$, the explanation's Fourier coefficient of the
+logits at cluster $k$'s frequency; off: counted by their spread). The third column is the p = 113
+model with sixteen tiers, about the fewest with which it certifies much (*How far arc-signed reaches
+on each model*, below). Certified inputs,
 and the proof's FLOPs ÷ p²·m in brackets, with each idea switched off in turn (half a minute of
 work, cached):"""),
 ("code", """%%
@@ -259,10 +263,10 @@ nb.Table(header, cells)"""),
 Their cost is small: switching one off changes the FLOPs by a tenth at most (the brackets). The
 offset inside the ReLU matters most: without it little or nothing is certified anywhere. With one
 arc per cluster every other idea but the per-input κ is essential too (each switched off leaves
-under a tenth of the inputs); four tiers soften each loss, since narrower windows leave less for
-the chords and the margin shape to bound. At p = 113 with sixteen tiers the cross terms and the
-direct paths' terms are as essential as the offset: that model has more clusters than p = 59's (the
-counts are printed under *Scaling with p*), so more of each neuron's output falls on the others'
+under a tenth of the inputs); four tiers soften every loss but the offset's, since narrower windows
+leave less for the chords and the margin shape to bound. At p = 113 with sixteen tiers the cross terms and the
+direct paths' terms are as essential as the offset: that model has six clusters to p = 59's three
+(printed below, under *Scaling with p*), so more of each neuron's output falls on the others'
 frequencies.
 
 ## Why it is not compact at this size
@@ -298,15 +302,16 @@ for _, name := range []string{"p59-pizza-seed0", "p113-pizza-seed0"} {
 	}
 }"""),
 ("markdown", r"""A proof is below $p^2 m$ when $c_1/p + c_2 \cdot \mathrm{arcs}/m + \text{margins} < 1$. At
-$m = 512$ no term is small. $c_1$ (printed) is above $p$ for both models and larger with six clusters
-than with three. The per-input share alone is above 1: locating a cluster's arc and its four window
+$m = 512$ no term is small. $c_1$ (printed) is above $p$ for both models, and larger at p = 113, whose six clusters
+give six arcs with one arc per cluster (printed), than at p = 59 with three. The per-input share alone is above 1: locating a cluster's arc and its four window
 segments and summing them costs more than evaluating its $m/K$ neurons would. A proof of this kind
 gets below $p^2 m$ once $p \gg c_1$ and $m \gg c_2 \cdot \mathrm{arcs}$; for three or four clusters
 and one arc each, that means thousands of neurons and $p$ in the hundreds. What it does show at this
 size is the shape of a compressed explanation: the windows, the neurons whose gate the explanation
 cannot predict from the pizza's geometry, hold a quarter to over a third of the (input, neuron)
 pairs at p = 59 and most of them at p = 113 with one arc per cluster (printed above), and the bound
-on them is what keeps the rest uncertified: the gate errors are the largest term of every budget.
+on them is what keeps the rest uncertified: the gate errors are the largest term of every arc-signed
+budget.
 
 ## Where it becomes compact
 
@@ -413,8 +418,7 @@ for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-
 	}
 }
 nb.Show("04-scaling", figures.ProofScaling(ps, reports))"""),
-("markdown", r"""The cheap strategies' share of brute force's cost falls from p = 31 to 59 and then stays
-roughly level or keeps falling, and the printed seconds show fourier-U/1's lead over brute force
+("markdown", r"""The cheap strategies' share of brute force's cost falls as $p$ grows, from 31 to 59 and on to 113, and the printed seconds show fourier-U/1's lead over brute force
 widening with $p$. What they certify depends on training as much as on $p$: the p = 113 model was
 trained for 6,000 epochs, and there one Fourier term per neuron certifies only part of the inputs while
 four and eight certify them all (printed above); the p = 59 model was trained for 10,000 epochs (one
@@ -422,15 +426,15 @@ term suffices), the p = 31 one for 3,000 (eight terms certify every input, four 
 3,000-epoch p = 59 seeds of notebook 6 show the same: the longer a model trains, the closer each
 neuron's output weights come to a single frequency. arc-signed needs more than that: it decides
 each gate from the single-frequency fits of $A$ and $B$, so its windows and gate errors grow with the
-fits' residuals; with one arc per cluster or four it certifies only on the long-trained p = 59 one,
-whose fits are the tightest (the fits' residuals and what arc-signed certifies: printed above). More
+fits' residuals; with one arc per cluster or four it certifies much only on the long-trained p = 59
+one (elsewhere nothing, or 1.5% at p = 113 with four), whose fits are the tightest (the fits' residuals and what arc-signed certifies: printed above). More
 tiers reach further (next section)."""),
 ("markdown", r"""## How far arc-signed reaches on each model
 
 More tiers narrow the windows (each tier's neurons share an offset ratio more closely) at the price
 of more arcs per input. How far that takes each shipped ReLU pizza model, from one arc per cluster
-to 32, against the proof's FLOPs after folding (the dotted lines: each model's brute force, in the
-same units; a minute of work, cached):"""),
+to 32, against the proof's FLOPs after folding (the dashed line: $p^2 m$; the dotted lines: each
+model's brute force, in the same units; a minute of work, cached):"""),
 ("code", """%%
 type reach struct {
 	P, M, Tiers int
@@ -479,11 +483,11 @@ for _, r := range rows {
 	pts = append(pts, figures.CostPoint{P: r.P, M: r.M, Tiers: r.Tiers, ProofFLOPs: r.ProofFLOPs, Certified: r.Certified})
 }
 nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU pizzas", pts, brute))"""),
-("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by 40 to
-80% each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
+("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a quarter
+to four fifths each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
 input grows with the arcs). At p = 59 arc-signed goes from 41.8% with one arc per cluster to
 75.6% with 32, still about a quarter of brute force's FLOPs. At p = 113 nothing is certified with one
-or two arcs per cluster, and then 33% with eight, 53% with 32, at a fifth of brute force's FLOPs;
+or two arcs per cluster, then 1.5% with four, 33% with eight and 53% with 32, at a fifth of brute force's FLOPs;
 most of it input by input: the bound per distance group, from the worst of its $p$ inputs,
 certifies only 18% there. At p = 31 no number of tiers certifies anything: tiers narrow the part of each
 window that comes from the offsets' spread, not the part that comes from the fits' residuals, and
