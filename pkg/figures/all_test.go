@@ -118,15 +118,30 @@ func TestByFrequency(t *testing.T) {
 }
 
 func TestLog10Ticks(t *testing.T) {
-	ts := log10Ticks{plain: true}.Ticks(2, 4)
-	var labels []string
-	for _, tk := range ts {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
+	labels := func(ts []plot.Tick) string {
+		var out []string
+		for _, tk := range ts {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
 		}
+		return strings.Join(out, " ")
 	}
-	if len(labels) != 3 || labels[0] != "100" || labels[2] != "10000" {
-		t.Fatalf("labels %v", labels)
+	for _, c := range []struct {
+		name string
+		ts   []plot.Tick
+		want string
+	}{
+		{"log10 2..4", log10Ticks{}.Ticks(2, 4), "100 1000 10000"},
+		{"log10 -7..1", log10Ticks{}.Ticks(-7, 1), "1e-7 1e-6 1e-5 1e-4 1e-3 1e-2 1e-1 1e0 1e1"},
+		{"125 0.4..60", ticks125{}.Ticks(0.4, 60), "0.5 1 2 5 10 20 50"},
+		{"125 1.5e7..6e8", ticks125{}.Ticks(1.5e7, 6e8), "2e7 5e7 1e8 2e8 5e8"},
+		{"power 1e-6..1", powerTicks{}.Ticks(1e-6, 1), "1e-6 1e-5 1e-4 1e-3 1e-2 1e-1 1e0"},
+		{"power 1e-2..10", powerTicks{}.Ticks(1e-2, 10), "0.01 0.1 1 10"},
+	} {
+		if got := labels(c.ts); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }
 

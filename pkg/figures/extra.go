@@ -237,7 +237,7 @@ func CorrectLogitMaps(titles []string, p int, logits [][]float64) (*Figure, erro
 		}
 		pl := heat(titles[m], "a + b (mod p)", "a − b", z, cm(), lo, hi)
 		pl.Y.Tick.Marker = offsetTicks{off: -float64(h)}
-		plots = append(plots, pl, ColorBar(cm(), lo, hi, ""))
+		plots = append(plots, pl, ColorBar(cm(), lo, hi, "logit of a + b − mean logit"))
 		widths = append(widths, 1, 0.06)
 	}
 	return &Figure{Name: "correct-logit-maps", Plots: [][]*plot.Plot{plots}, Widths: widths,

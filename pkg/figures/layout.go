@@ -1,11 +1,9 @@
 package figures
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -40,7 +38,9 @@ func (f *Figure) layout(c draw.Canvas) {
 				continue
 			}
 			titles[i][j] = p.Title.Text
-			titleH = max(titleH, p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y+p.Title.Padding)
+			// The padding and a little more: a curve at the top of its
+			// range would touch the title.
+			titleH = max(titleH, p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y+p.Title.Padding+1.5*vg.Millimeter)
 			p.Title.Text = ""
 		}
 	}
@@ -53,47 +53,36 @@ func (f *Figure) layout(c draw.Canvas) {
 			}
 		}
 	}()
-	// gonum pads a data area so that its axis labels fit beside it: a
-	// rotated y label longer than the data area is tall pushes the data
-	// down (the panel's title then floats high), a long x label squeezes it
-	// from the sides. Such a label is wrapped onto two lines while drawing.
-	type label struct {
-		ax   *plot.Axis
-		text string
+	// Axis labels are drawn here too: gonum pads a data area so that the
+	// label's glyph box fits, and places that box at the middle of the
+	// axis range in data units, which on a log axis lies near its top or
+	// right end: the data area shrank and titles floated high. Here each
+	// label gets the strip gonum would give it beside its axis, centred on
+	// the data area; one longer than its data area is wrapped onto two lines.
+	type axisLabels struct {
+		x, y   string
+		xs, ys vg.Length // the strips below and left of the axes
 	}
-	var wrapped []label
-	defer func() {
-		for _, l := range wrapped {
-			l.ax.Label.Text = l.text
-		}
-	}()
-	probe := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Min.X + (c.Max.X-c.Min.X)/vg.Length(cols), Y: c.Min.Y + (c.Max.Y-c.Min.Y)/vg.Length(rows)}}}
-	for _, row := range f.Plots {
-		for _, p := range row {
+	labels := make([][]axisLabels, rows)
+	for i, row := range f.Plots {
+		labels[i] = make([]axisLabels, cols)
+		for j, p := range row {
 			if p == nil {
 				continue
 			}
-			for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-				if ax.Label.Text == "" || strings.Contains(ax.Label.Text, "\n") {
-					continue
-				}
-				with := p.DataCanvas(probe)
-				text := ax.Label.Text
-				ax.Label.Text = ""
-				without := p.DataCanvas(probe)
-				ax.Label.Text = text
-				// What the label takes beyond its own strip beside the axis.
-				grow := (without.Max.Y - with.Max.Y) + (with.Min.Y - without.Min.Y)
-				if ax == &p.X {
-					grow = (with.Min.X - without.Min.X) + (without.Max.X - with.Max.X)
-				}
-				if grow > vg.Millimeter {
-					wrapped = append(wrapped, label{ax, text})
-					ax.Label.Text = wrapMiddle(text)
+			labels[i][j] = axisLabels{x: p.X.Label.Text, y: p.Y.Label.Text}
+			p.X.Label.Text, p.Y.Label.Text = "", ""
+		}
+	}
+	defer func() {
+		for i, row := range f.Plots {
+			for j, p := range row {
+				if p != nil {
+					p.X.Label.Text, p.Y.Label.Text = labels[i][j].x, labels[i][j].y
 				}
 			}
 		}
-	}
+	}()
 	const mm = vg.Millimeter
 	padL, padR, padT, padB, gapX, gapY := 2*mm, 3*mm, 2*mm, 2*mm, 5*mm, 5*mm
 	W, H := c.Max.X-c.Min.X, c.Max.Y-c.Min.Y
@@ -114,6 +103,22 @@ func (f *Figure) layout(c draw.Canvas) {
 			tile := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Min.X + tileW, Y: c.Min.Y + tileH}}}
 			d := p.DataCanvas(tile)
 			m[i][j] = margins{d.Min.X - tile.Min.X, tile.Max.X - d.Max.X, d.Min.Y - tile.Min.Y, tile.Max.Y - d.Max.Y}
+			// The label strips, as gonum's axes size them.
+			lb := &labels[i][j]
+			if lb.x != "" {
+				if p.X.Label.TextStyle.Width(lb.x) > 0.95*(d.Max.X-d.Min.X) {
+					lb.x = wrapMiddle(lb.x)
+				}
+				lb.xs = p.X.Label.TextStyle.Height(lb.x) + p.X.Label.Padding
+				m[i][j].b += lb.xs
+			}
+			if lb.y != "" {
+				if p.Y.Label.TextStyle.Width(lb.y) > 0.95*(d.Max.Y-d.Min.Y) {
+					lb.y = wrapMiddle(lb.y)
+				}
+				lb.ys = p.Y.Label.TextStyle.FontExtents().Descent + p.Y.Label.TextStyle.Height(lb.y) + p.Y.Label.Padding
+				m[i][j].l += lb.ys
+			}
 			colL[j], colR[j] = max(colL[j], m[i][j].l), max(colR[j], m[i][j].r)
 			rowB[i], rowT[i] = max(rowB[i], m[i][j].b), max(rowT[i], m[i][j].t)
 		}
@@ -183,7 +188,21 @@ func (f *Figure) layout(c draw.Canvas) {
 				Min: vg.Point{X: x0[j] - pm.l, Y: dataBottom - pm.b},
 				Max: vg.Point{X: x0[j] + dataW[j] + pm.r, Y: dataTop + pm.t},
 			}}
-			p.Draw(pc)
+			lb := labels[i][j]
+			axes := pc // the plot without its label strips
+			axes.Min.X += lb.ys
+			axes.Min.Y += lb.xs
+			p.Draw(axes)
+			if lb.x != "" { // where gonum's horizontal axis puts it
+				st := p.X.Label.TextStyle
+				c.FillText(st, vg.Point{X: x0[j] + dataW[j]/2, Y: pc.Min.Y + st.FontExtents().Descent}, lb.x)
+			}
+			if lb.y != "" { // where gonum's vertical axis puts it
+				st := p.Y.Label.TextStyle
+				st.Rotation += math.Pi / 2
+				x := pc.Min.X + p.Y.Label.TextStyle.Height(lb.y) - p.Y.Label.TextStyle.FontExtents().Descent
+				c.FillText(st, vg.Point{X: x, Y: dataBottom + dataH/2}, lb.y)
+			}
 			if t := titles[i][j]; t != "" {
 				st := p.Title.TextStyle
 				st.XAlign, st.YAlign = draw.XCenter, draw.YTop
@@ -365,9 +384,9 @@ func (piTicks) Ticks(min, max float64) []plot.Tick {
 func logv(v float64) float64 { return math.Log10(math.Max(v, 1e-300)) }
 
 // log10Ticks labels the integers e of an axis in log₁₀ units as 10^e
-// ("1e-3", or "1000" when plain), at most about 8 of them, with unlabelled
-// minor ticks at 2…9 × 10^e when the axis spans at most 4 decades.
-type log10Ticks struct{ plain bool }
+// (labelLog's style), at most about 8 of them, with unlabelled minor
+// ticks at 2…9 × 10^e when the axis spans at most 4 decades.
+type log10Ticks struct{}
 
 // Ticks implements plot.Ticker.
 func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
@@ -376,11 +395,7 @@ func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
 	step := math.Max(1, math.Ceil((hi-lo)/8))
 	for e := lo; e <= hi; e++ {
 		if e >= min-1e-9 && e <= max+1e-9 && math.Mod(e-lo, step) == 0 {
-			label := fmt.Sprintf("1e%d", int(e))
-			if t.plain {
-				label = strconv.FormatFloat(math.Pow(10, e), 'f', -1, 64)
-			}
-			ts = append(ts, plot.Tick{Value: e, Label: label})
+			ts = append(ts, plot.Tick{Value: e, Label: "major"})
 		}
 		if hi-lo <= 4 {
 			for m := 2.0; m < 10; m++ {
@@ -389,6 +404,42 @@ func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
 				}
 			}
 		}
+	}
+	var major []plot.Tick
+	for _, tk := range ts {
+		if tk.Label == "major" {
+			major = append(major, tk)
+		}
+	}
+	labelLog(major, func(e float64) float64 { return math.Pow(10, e) })
+	k := 0
+	for i := range ts {
+		if ts[i].Label == "major" {
+			ts[i] = major[k]
+			k++
+		}
+	}
+	return ts
+}
+
+// labelLog labels the ticks of one log axis (value(t.Value) is the number
+// shown) in one style: plain numbers (0.01, 0.5, 20, 1000) when every one
+// lies in [0.001, 10000], mantissa and power of ten (1e-6, 2e7) otherwise.
+func labelLog(ts []plot.Tick, value func(float64) float64) []plot.Tick {
+	plain := true
+	for _, t := range ts {
+		if v := value(t.Value); !(v >= 1e-3 && v <= 1e4) {
+			plain = false
+		}
+	}
+	for i, t := range ts {
+		v := value(t.Value)
+		if plain {
+			ts[i].Label = strconv.FormatFloat(v, 'f', -1, 64)
+			continue
+		}
+		e := math.Floor(math.Log10(v) + 1e-9)
+		ts[i].Label = strconv.FormatFloat(v/math.Pow(10, e), 'g', 2, 64) + "e" + strconv.Itoa(int(e))
 	}
 	return ts
 }

@@ -116,9 +116,9 @@ func PreActivation(t *circuit.Tables, f mechanism.NeuronFit) *Figure {
 	return &Figure{Name: fmt.Sprintf("neuron-%d-preactivation", f.Index), Plots: [][]*plot.Plot{{
 		heat(fmt.Sprintf("neuron %d (k = %d): pre-activation", f.Index, f.K), xl, yl, actual, Diverging(), -lim, lim),
 		heat("its single-frequency fit", xl, yl, fit, Diverging(), -lim, lim),
-		ColorBar(Diverging(), -lim, lim, ""),
+		ColorBar(Diverging(), -lim, lim, "pre-activation"),
 		heat("actual − fit (own scale)", xl, yl, diff, Diverging(), -dlim, dlim),
-		ColorBar(Diverging(), -dlim, dlim, ""),
+		ColorBar(Diverging(), -dlim, dlim, "actual − fit"),
 	}}, Widths: []float64{1, 1, 0.06, 1, 0.06}, Width: 14 * vg.Inch, Height: 4.4 * vg.Inch}
 }
 

@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -179,7 +178,7 @@ func Certified(c *proof.Certificate, p int) *Figure {
 	cb.Y.Label.Text = "least margin − ε (> 0: certified)"
 	cb.Y.Padding = 0
 	f := &Figure{Name: "proof-certified", Plots: [][]*plot.Plot{{h, cb}}, Width: 7 * vg.Inch, Height: 5 * vg.Inch}
-	f.Widths = []float64{6, 1}
+	f.Widths = []float64{1, 0.06}
 	return f
 }
 
@@ -327,17 +326,12 @@ func (ticks125) Ticks(min, max float64) []plot.Tick {
 	var ts []plot.Tick
 	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
 		for _, m := range []float64{1, 2, 5} {
-			v := m * math.Pow(10, e)
-			if v >= min && v <= max {
-				label := fmt.Sprintf("%.0e", v)
-				if v >= 1e-3 && v < 1e4 { // 0.5, 1, 20, 500: plain numbers read faster
-					label = strconv.FormatFloat(v, 'g', -1, 64)
-				}
-				ts = append(ts, plot.Tick{Value: v, Label: label})
+			if v := m * math.Pow(10, e); v >= min && v <= max {
+				ts = append(ts, plot.Tick{Value: v})
 			}
 		}
 	}
-	return ts
+	return labelLog(ts, func(v float64) float64 { return v })
 }
 
 // CostSplit shows where the proof FLOPs of strategies that evaluate no
@@ -543,6 +537,8 @@ func CompactScaling(title string, pts []CostPoint) *Figure {
 	cert.X.Label.Text, cert.Y.Label.Text = "width m (neurons)", "certified inputs (%)"
 	cert.X.Scale = plot.LogScale{}
 	cert.Y.Min, cert.Y.Max = -3, 105
+	// Legends on white boxes: the grid lines would cross their text.
+	costKey, certKey := NewInset(true, false), NewInset(false, false)
 	var ps, ms []int
 	for _, q := range pts {
 		if !slices.Contains(ps, q.P) {
@@ -572,26 +568,26 @@ func CompactScaling(title string, pts []CostPoint) *Figure {
 		l, s := NewLinePoints(cost, name, xc)
 		l.Color, s.Color, s.Shape = cols[j], cols[j], draw.CircleGlyph{}
 		cost.Add(l, s)
-		cost.Legend.Add(name, l, s)
+		costKey.Add(name, l, s)
 		l2, s2 := NewLinePoints(cert, name, xa)
 		l2.Color, s2.Color, s2.Shape = cols[j], cols[j], draw.CircleGlyph{}
 		cert.Add(l2, s2)
-		cert.Legend.Add(name, l2, s2)
+		certKey.Add(name, l2, s2)
 	}
 	xmin, xmax := float64(ms[0])/1.3, float64(ms[len(ms)-1])*1.3
 	one := NewLine(cost, "p²·m", plotter.XYs{{X: xmin, Y: 1}, {X: xmax, Y: 1}})
 	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	cost.Add(one)
-	cost.Legend.Add("p²·m: every neuron once on every input", one)
+	costKey.Add("p²·m: every neuron once on every input", one)
 	cost.Y.Min, cost.Y.Max = lo/1.5, hi*1.5
 	ticks := intTickList(ms)
 	for _, pl := range []*plot.Plot{cost, cert} {
 		pl.X.Min, pl.X.Max = xmin, xmax
 		pl.X.Tick.Marker = plot.ConstantTicks(ticks)
 		pl.Add(plotter.NewGrid())
-		pl.Legend.Top, pl.Legend.Left = true, false
 	}
-	cert.Legend.Top = false
+	cost.Add(costKey)
+	cert.Add(certKey)
 	f := Row("proof-compact-scaling", cost, cert)
 	f.Width, f.Height = 12*vg.Inch, 4.6*vg.Inch
 	return f

@@ -136,7 +136,7 @@ func ErrorVsNodesClusters(title string, clusters []NodeErrors) *Figure {
 		if ci == 0 {
 			p.Y.Label.Text = "worst relative error of G"
 		}
-		p.X.Tick.Marker, p.Y.Tick.Marker = log10Ticks{plain: true}, log10Ticks{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = log10Ticks{}, log10Ticks{}
 		p.Y.Min, p.Y.Max = lo, hi
 		p.Add(plotter.NewGrid())
 		lg := NewInset(false, true)

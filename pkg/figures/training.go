@@ -1,7 +1,6 @@
 package figures
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 
@@ -50,7 +49,7 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 	if logX {
 		ex = func(e int) float64 { return math.Log10(float64(e)) }
 		for _, p := range []*plot.Plot{loss, acc} {
-			p.X.Tick.Marker = log10Ticks{plain: true}
+			p.X.Tick.Marker = log10Ticks{}
 			p.X.Label.Text = "epoch (log scale)"
 		}
 	}
@@ -93,7 +92,7 @@ func TrainingCurves(title string, history []checkpoint.Metrics) *Figure {
 	return &Figure{Name: "training-curves", Plots: [][]*plot.Plot{{loss, acc}}}
 }
 
-// powerTicks labels the powers of ten of a log axis as 1e-6, 1e-5, ...
+// powerTicks labels the powers of ten of a log axis (labelLog's style).
 type powerTicks struct{}
 
 // Ticks implements plot.Ticker.
@@ -104,10 +103,10 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 	for e := lo; e <= hi; e += step {
 		v := math.Pow(10, e)
 		if v >= min*(1-1e-9) && v <= max*(1+1e-9) {
-			ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("1e%d", int(e))})
+			ts = append(ts, plot.Tick{Value: v})
 		}
 	}
-	return ts
+	return labelLog(ts, func(v float64) float64 { return v })
 }
 
 // Progress plots Nanda et al.'s progress measures over training: the train
