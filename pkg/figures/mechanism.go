@@ -23,8 +23,8 @@ func (g grid) Y(r int) float64    { return float64(r) }
 
 // Heatmap plots z[row][col] with a diverging palette symmetric about 0
 // (limit ±max|z| unless lim > 0), rasterised (a vector heatmap of 59×59
-// cells is 60 times larger), and a colour bar is not drawn: titles carry the
-// scale.
+// cells is 60 times larger). It draws no colour bar: put ColorBar(Diverging(),
+// −lim, lim, label) beside it.
 func Heatmap(title, xlabel, ylabel string, z [][]float64, lim float64) *plot.Plot {
 	if lim <= 0 {
 		for _, r := range z {
@@ -43,7 +43,7 @@ func Heatmap(title, xlabel, ylabel string, z [][]float64, lim float64) *plot.Plo
 	h.Min, h.Max = -lim, lim
 	h.Rasterized = true
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s (colour range ±%.3g)", title, lim)
+	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
 	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
 	p.Add(h)
