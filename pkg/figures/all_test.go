@@ -16,6 +16,7 @@ import (
 	"github.com/modadd/modadd/pkg/quadrature"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 // pizzaTables is a small folded model whose neurons are single-frequency
@@ -211,7 +212,7 @@ func TestTierReach(t *testing.T) {
 	pts[0].ProofFLOPs = 100 * pts[2].ProofFLOPs
 	svg, err = TierReach("reach", pts, nil).SVG()
 	if err != nil || !strings.Contains(string(svg), "T=16") || strings.Contains(string(svg), "left to right") {
-		t.Errorf("T out of order: labels missing or the axis still names one order (err %v)", err)
+		t.Errorf("T out of order: labels missing or the title still names one order (err %v)", err)
 	}
 	pts[4].ProofFLOPs = 0
 	if _, err := TierReach("reach", pts, nil).SVG(); err == nil || !strings.Contains(err.Error(), "p = 59, T = 4") {
@@ -219,5 +220,40 @@ func TestTierReach(t *testing.T) {
 	}
 	if ts := (ticks125{}).Ticks(0, 10); ts != nil {
 		t.Errorf("ticks125 from 0: %v, want none", ts)
+	}
+}
+
+// TestLongLabelsRestored: a label too long for its data area is drawn on
+// two lines, and the plot keeps its own text: every rendering is the same
+// (a review found the wrapped text written back, one more line per render).
+func TestLongLabelsRestored(t *testing.T) {
+	long := "a rather long axis label that cannot fit beside a narrow data area at all"
+	pl := plot.New()
+	pl.X.Label.Text, pl.Y.Label.Text = long, long
+	l, _ := plotter.NewLine(plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 3}})
+	pl.Add(l)
+	other := plot.New()
+	other.Add(l)
+	f := Row("long-labels", pl, other)
+	f.Widths = []float64{1, 3}
+	f.Width, f.Height = 6*vg.Inch, 2.5*vg.Inch
+	first, err := f.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < 2; k++ {
+		again, _ := f.SVG()
+		if string(again) != string(first) {
+			t.Fatalf("rendering %d differs from the first", k+2)
+		}
+	}
+	if pl.X.Label.Text != long || pl.Y.Label.Text != long {
+		t.Errorf("labels not restored: %q, %q", pl.X.Label.Text, pl.Y.Label.Text)
+	}
+	if strings.Contains(string(first), ">"+long+"<") {
+		t.Errorf("the long label was drawn on one line")
+	}
+	if !strings.Contains(string(first), "cannot fit beside") && !strings.Contains(string(first), "a rather long axis") {
+		t.Errorf("the label is missing from the SVG")
 	}
 }

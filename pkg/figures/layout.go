@@ -63,14 +63,14 @@ func (f *Figure) layout(c draw.Canvas) {
 		x, y   string
 		xs, ys vg.Length // the strips below and left of the axes
 	}
-	labels := make([][]axisLabels, rows)
+	orig := make([][]axisLabels, rows) // what to restore
 	for i, row := range f.Plots {
-		labels[i] = make([]axisLabels, cols)
+		orig[i] = make([]axisLabels, cols)
 		for j, p := range row {
 			if p == nil {
 				continue
 			}
-			labels[i][j] = axisLabels{x: p.X.Label.Text, y: p.Y.Label.Text}
+			orig[i][j] = axisLabels{x: p.X.Label.Text, y: p.Y.Label.Text}
 			p.X.Label.Text, p.Y.Label.Text = "", ""
 		}
 	}
@@ -78,7 +78,7 @@ func (f *Figure) layout(c draw.Canvas) {
 		for i, row := range f.Plots {
 			for j, p := range row {
 				if p != nil {
-					p.X.Label.Text, p.Y.Label.Text = labels[i][j].x, labels[i][j].y
+					p.X.Label.Text, p.Y.Label.Text = orig[i][j].x, orig[i][j].y
 				}
 			}
 		}
@@ -92,8 +92,6 @@ func (f *Figure) layout(c draw.Canvas) {
 	tileH := (H - padT - padB - gapY*vg.Length(rows-1) - titleH*vg.Length(rows)) / vg.Length(rows)
 	type margins struct{ l, r, b, t vg.Length }
 	m := make([][]margins, rows)
-	colL, colR := make([]vg.Length, cols), make([]vg.Length, cols)
-	rowB, rowT := make([]vg.Length, rows), make([]vg.Length, rows)
 	for i, row := range f.Plots {
 		m[i] = make([]margins, cols)
 		for j, p := range row {
@@ -103,29 +101,7 @@ func (f *Figure) layout(c draw.Canvas) {
 			tile := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Min.X + tileW, Y: c.Min.Y + tileH}}}
 			d := p.DataCanvas(tile)
 			m[i][j] = margins{d.Min.X - tile.Min.X, tile.Max.X - d.Max.X, d.Min.Y - tile.Min.Y, tile.Max.Y - d.Max.Y}
-			// The label strips, as gonum's axes size them.
-			lb := &labels[i][j]
-			if lb.x != "" {
-				if p.X.Label.TextStyle.Width(lb.x) > 0.95*(d.Max.X-d.Min.X) {
-					lb.x = wrapMiddle(lb.x)
-				}
-				lb.xs = p.X.Label.TextStyle.Height(lb.x) + p.X.Label.Padding
-				m[i][j].b += lb.xs
-			}
-			if lb.y != "" {
-				if p.Y.Label.TextStyle.Width(lb.y) > 0.95*(d.Max.Y-d.Min.Y) {
-					lb.y = wrapMiddle(lb.y)
-				}
-				lb.ys = p.Y.Label.TextStyle.FontExtents().Descent + p.Y.Label.TextStyle.Height(lb.y) + p.Y.Label.Padding
-				m[i][j].l += lb.ys
-			}
-			colL[j], colR[j] = max(colL[j], m[i][j].l), max(colR[j], m[i][j].r)
-			rowB[i], rowT[i] = max(rowB[i], m[i][j].b), max(rowT[i], m[i][j].t)
 		}
-	}
-	freeW := W - padL - padR - gapX*vg.Length(cols-1)
-	for j := range cols {
-		freeW -= colL[j] + colR[j]
 	}
 	// A column of legend panels (legendPanel) gets its legend's width, not
 	// a share: its data area is empty and the legend is drawn from its
@@ -148,31 +124,81 @@ func (f *Figure) layout(c draw.Canvas) {
 		}
 		if all && w > 0 {
 			fixed[j] = w
-			freeW -= w
 		}
 	}
-	freeH := H - padT - padB - gapY*vg.Length(rows-1) - titleH*vg.Length(rows)
-	for i := range rows {
-		freeH -= rowB[i] + rowT[i]
+	// geometry places the data areas, the label strips (as gonum's axes
+	// size them) added to the margins.
+	drawn := make([][]axisLabels, rows)
+	for i := range drawn {
+		drawn[i] = append([]axisLabels(nil), orig[i]...)
 	}
-	var sum float64
-	for j, w := range weights {
-		if fixed[j] == 0 {
-			sum += w
+	var colL, colR, rowB, rowT, x0, dataW []vg.Length
+	var dataH vg.Length
+	geometry := func() {
+		colL, colR = make([]vg.Length, cols), make([]vg.Length, cols)
+		rowB, rowT = make([]vg.Length, rows), make([]vg.Length, rows)
+		for i, row := range f.Plots {
+			for j, p := range row {
+				if p == nil {
+					continue
+				}
+				lb := &drawn[i][j]
+				lb.xs, lb.ys = 0, 0
+				if lb.x != "" {
+					lb.xs = p.X.Label.TextStyle.Height(lb.x) + p.X.Label.Padding
+				}
+				if lb.y != "" {
+					lb.ys = p.Y.Label.TextStyle.FontExtents().Descent + p.Y.Label.TextStyle.Height(lb.y) + p.Y.Label.Padding
+				}
+				colL[j], colR[j] = max(colL[j], m[i][j].l+lb.ys), max(colR[j], m[i][j].r)
+				rowB[i], rowT[i] = max(rowB[i], m[i][j].b+lb.xs), max(rowT[i], m[i][j].t)
+			}
+		}
+		freeW := W - padL - padR - gapX*vg.Length(cols-1)
+		var sum float64
+		for j := range cols {
+			freeW -= colL[j] + colR[j] + fixed[j]
+			if fixed[j] == 0 {
+				sum += weights[j]
+			}
+		}
+		freeH := H - padT - padB - gapY*vg.Length(rows-1) - titleH*vg.Length(rows)
+		for i := range rows {
+			freeH -= rowB[i] + rowT[i]
+		}
+		dataH = vg.Length(math.Max(float64(freeH)/float64(rows), 1))
+		// Data rectangles: columns from the left, rows from the top.
+		x0, dataW = make([]vg.Length, cols), make([]vg.Length, cols)
+		x := c.Min.X + padL
+		for j := range cols {
+			dataW[j] = vg.Length(math.Max(float64(freeW)*weights[j]/sum, 1))
+			if fixed[j] > 0 {
+				dataW[j] = fixed[j]
+			}
+			x0[j] = x + colL[j]
+			x = x0[j] + dataW[j] + colR[j] + gapX
 		}
 	}
-	dataH := vg.Length(math.Max(float64(freeH)/float64(rows), 1))
-	// Data rectangles: columns from the left, rows from the top.
-	x0 := make([]vg.Length, cols)
-	dataW := make([]vg.Length, cols)
-	x := c.Min.X + padL
-	for j := range cols {
-		dataW[j] = vg.Length(math.Max(float64(freeW)*weights[j]/sum, 1))
-		if fixed[j] > 0 {
-			dataW[j] = fixed[j]
+	geometry()
+	// A label longer than its data area is wrapped onto two lines, and the
+	// geometry redone once for the taller strips.
+	again := false
+	for i, row := range f.Plots {
+		for j, p := range row {
+			if p == nil {
+				continue
+			}
+			lb := &drawn[i][j]
+			if lb.x != "" && p.X.Label.TextStyle.Width(lb.x) > 0.95*dataW[j] {
+				lb.x, again = wrapMiddle(lb.x), true
+			}
+			if lb.y != "" && p.Y.Label.TextStyle.Width(lb.y) > 0.95*dataH {
+				lb.y, again = wrapMiddle(lb.y), true
+			}
 		}
-		x0[j] = x + colL[j]
-		x = x0[j] + dataW[j] + colR[j] + gapX
+	}
+	if again {
+		geometry()
 	}
 	y := c.Max.Y - padT
 	for i, row := range f.Plots {
@@ -184,11 +210,13 @@ func (f *Figure) layout(c draw.Canvas) {
 				continue
 			}
 			pm := m[i][j]
+			pm.l += drawn[i][j].ys
+			pm.b += drawn[i][j].xs
 			pc := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 				Min: vg.Point{X: x0[j] - pm.l, Y: dataBottom - pm.b},
 				Max: vg.Point{X: x0[j] + dataW[j] + pm.r, Y: dataTop + pm.t},
 			}}
-			lb := labels[i][j]
+			lb := drawn[i][j]
 			axes := pc // the plot without its label strips
 			axes.Min.X += lb.ys
 			axes.Min.Y += lb.xs

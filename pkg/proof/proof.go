@@ -241,8 +241,12 @@ func ByName(name string) (Strategy, error) {
 			}
 			s.Without |= x
 		}
+		if s.Name() != name { // one name per strategy: ideas once each, in Ideas' order
+			return nil, fmt.Errorf("%w %q: write it %q", ErrUnknownStrategy, name, s.Name())
+		}
 		return s, nil
 	case ablated:
+		return nil, fmt.Errorf("%w %q: only arc-signed[/T] has ideas to switch off", ErrUnknownStrategy, name)
 	case tiered:
 		return ArcSigned{Tiers: t}, nil
 	}
@@ -382,7 +386,6 @@ func RunModel(m *Model, strategies ...Strategy) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.ProofFLOPs = c.FLOPs - m.FoldFLOPs
 		if s.Name() == "brute-force" {
 			haveBF = true
 			r.BruteForceFLOPs, r.BruteForceSeconds = c.FLOPs, c.Seconds

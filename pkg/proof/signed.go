@@ -67,7 +67,9 @@ type ArcSigned struct {
 }
 
 // An Idea is one of arc-signed's ideas. With one switched off the proof
-// falls back to a coarser bound, sound on its own.
+// falls back to another bound, sound on its own and usually coarser (not
+// always: without the cross terms a damaged class's spike is not spread
+// over the other clusters' frequencies, which can certify more).
 type Idea uint
 
 const (
@@ -330,7 +332,11 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		dmgSlot[c] = j
 	}
 	flops += int64(len(owner)) * int64(p) * 6
-	flops += int64(M) * int64(p) * int64(4+7*K)
+	kU := K // the frequencies each cluster neuron's U is compressed onto
+	if off(CrossTerms) {
+		kU = 1
+	}
+	flops += int64(M) * int64(p) * int64(4+7*kU)
 
 	// Each cluster's neurons: the fit's residuals per a and b (with the
 	// tables' rounding), split into tiers by offset ratio.
@@ -546,9 +552,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	dA, dB := make([][]term, p), make([][]term, p)
 	var dscale float64 // the largest Σ |re| + |im| of a row's terms, for rounding
 	direct := func(row []float64, derr float64) ([]term, float64) {
-		if off(DirectTerms) { // no terms: the whole row counts by its spread
-			_, _, sl := compressU(row, nil, cosT, sinT, nil, res)
-			return make([]term, K), roundUp(spread(row)+2*derr+2*sl, 4)
+		if off(DirectTerms) { // no terms: the whole row, exact, counts by its spread
+			return make([]term, K), roundUp(spread(row)+2*derr, 4)
 		}
 		terms, amp, sl := compressU(row, ks, cosT, sinT, nil, res)
 		dscale = max(dscale, amp)
@@ -559,7 +564,11 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		dB[x], dirB[x] = direct(t.Lb[x], maxAbs(e.Lb[x]))
 	}
 	d0, dir0 := direct(t.L0, maxAbs(e.L0))
-	flops += int64(2*p+1) * int64(p) * int64(7*K+4)
+	kD := K // the frequencies the direct paths are compressed onto
+	if off(DirectTerms) {
+		kD = 0
+	}
+	flops += int64(2*p+1) * int64(p) * int64(7*kD+4)
 
 	// Neurons outside the clusters: Σ h_i·spread U_i, separably bounded.
 	looseA, looseB := make([]float64, p), make([]float64, p)

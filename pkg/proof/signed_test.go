@@ -178,7 +178,8 @@ func TestArcSignedBadFits(t *testing.T) {
 	}
 }
 
-// checkSigned proves m with arc-signed at each number of tiers and fails on
+// checkSigned proves m with arc-signed at each number of tiers (and with
+// each idea switched off) and fails on
 // any competitor whose true margin falls below its bound (beyond the
 // evaluation's rounding) and on any certified input the model gets wrong;
 // it returns the mean certified share and the true accuracy.
@@ -188,7 +189,17 @@ func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru flo
 	for _, T := range tiers {
 		ss = append(ss, ArcSigned{Tiers: T})
 	}
-	return checkArcSigned(t, tag, m, ss)
+	cert, tru = checkArcSigned(t, tag, m, ss)
+	// Every idea's fallback faces the same targeted constructions (its
+	// certified share is not part of the average).
+	var off []ArcSigned
+	for _, T := range tiers {
+		for _, x := range Ideas {
+			off = append(off, ArcSigned{Tiers: T, Without: x})
+		}
+	}
+	checkArcSigned(t, tag, m, off)
+	return cert, tru
 }
 
 // checkArcSigned is checkSigned for any arc-signed strategies (ideas
@@ -471,9 +482,11 @@ func TestArcSignedEdges(t *testing.T) {
 }
 
 // TestArcSignedWithout: every idea switched off, alone and all together,
-// stays sound (a coarser bound, checked against brute force) on planted
-// pizzas of two clusters with training-like noise, direct paths and a
-// damaged class, where every idea has something to do.
+// stays sound (checked against brute force) on planted pizzas of two
+// clusters with offsets spread around the tiers' median, training-like
+// noise, direct paths at a cluster's frequency and a damaged class. Each
+// idea must change some bound (so that its fallback is exercised), and
+// something must be certified (so that certifying a wrong input could show).
 func TestArcSignedWithout(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	var all Idea
@@ -483,12 +496,19 @@ func TestArcSignedWithout(t *testing.T) {
 	if all.String() != "offset inside+cross terms+per-input κ+chords+margin shape+direct terms" {
 		t.Errorf("Idea names: %q", all.String())
 	}
+	changed := map[Idea]bool{}
+	var certified float64
 	for it := 0; it < 6; it++ {
 		p := []int{23, 31}[it%2]
-		cfg, w := PlantedPizza(p, 32+16*(it%3), []float64{0, 1e-3, 3e-3}[it%3], rng)
+		cfg, w := PlantedPizza(p, 32+16*(it%3), []float64{1e-3, 3e-3, 1e-2}[it%3], rng)
 		m, err := NewModel(cfg, w)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Offsets: a shared ratio and a spread around it.
+		shared := []float64{0, 0.15, -0.1}[it%3]
+		for i, f := range m.Fits {
+			m.T.C[i] += 2 * f.R * (shared + 0.08*(2*rng.Float64()-1))
 		}
 		// Perturbations sized by the model's median margin, so that it
 		// stays mostly right and the proofs certify something.
@@ -522,6 +542,33 @@ func TestArcSignedWithout(t *testing.T) {
 			}
 		}
 		checkArcSigned(t, fmt.Sprintf("without p=%d", p), m, ss)
+		for _, T := range []int{1, 3} {
+			base, err := ArcSigned{Tiers: T}.Prove(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			certified += base.CertifiedAccuracy
+			for _, x := range Ideas {
+				c, err := ArcSigned{Tiers: T, Without: x}.Prove(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k := range c.Eps {
+					if math.Abs(c.Eps[k]-base.Eps[k]) > 1e-9*(1+math.Abs(base.Eps[k])) {
+						changed[x] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	for _, x := range Ideas {
+		if !changed[x] {
+			t.Errorf("switching off %q changed no bound: its fallback is not exercised", x)
+		}
+	}
+	if certified == 0 {
+		t.Error("nothing certified: a wrongly certified input could not show")
 	}
 }
 
@@ -540,7 +587,8 @@ func TestByName(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"arc-signed/4x", "arc-signed/0", "arc-signed/-1", "fourier-U/", "arc-U/02",
-		"arc-signed without", "arc-signed without chord", "arc-signed/4 without chords+", "linear without chords", "arc-signed/x without chords"} {
+		"arc-signed without", "arc-signed without chord", "arc-signed/4 without chords+", "linear without chords", "arc-signed/x without chords",
+		"arc-signed without chords+chords", "arc-signed without margin shape+chords", "arc-signed/1 without chords"} {
 		if s, err := ByName(bad); err == nil {
 			t.Errorf("ByName(%q) = %v, want an error", bad, s.Name())
 		}

@@ -197,8 +197,8 @@ printed above).
 ## What each idea buys
 
 Each of arc-signed's ideas can be switched off (`proof.ArcSigned{Without: ...}`, or
-`modadd prove -strategy "arc-signed/4 without chords"`), and the proof then falls back to a coarser
-bound, still sound and still checked against brute force: *offset inside* (gates predicted with
+`modadd prove -strategy "arc-signed/4 without chords"`), and the proof then falls back to another
+bound, usually coarser, still sound and still checked against brute force: *offset inside* (gates predicted with
 the tier's offset ratio $\bar t$; off: $\bar t = 0$ and the whole offset counted in $E_i$), *cross
 terms* (each neuron's output wave at the other clusters' frequencies summed exactly; off: added to
 $\rho_i$, the spread over the classes of what the kept Fourier terms of $U_i$ leave), *per-input κ* (windows sized per input; off: one κ per tier), *chords*
