@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The compact-proof crossover on a trained model (issue 14): train a ReLU
+# pizza at p = 227 with 4,096 neurons, where hand-written pizzas put
+# arc-signed below p²·m FLOPs (notebook 04, "Where it becomes compact"),
+# then prove it. On this project's 2-core CPU one epoch of that model takes
+# 30-60 s (10,000 epochs: days); on the lent H200 it should take minutes.
+# Build first (`make build-xla`), then from the repository root:
+#
+#   bash scripts/gpu-crossover.sh [OUTDIR] [EPOCHS]
+#
+# OUTDIR (default build/gpu-crossover) receives the model (resumable: run
+# again to continue a cut-off training), train.txt and one prove-*.json per
+# strategy (proof FLOPs ÷ p²·m, certified share; every bound is checked
+# against brute force). P and M override the size, BIN the binary (for a
+# dry run on a CPU: BIN=bin/modadd P=31 M=64 bash scripts/gpu-crossover.sh
+# /tmp/x 2). Each part has its own time limit so that one slow part leaves
+# the others' results: with the device tool's 15 minutes, EPOCHS=10000 if a
+# 1,000-epoch trial run showed it fits, else fewer.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-build/gpu-crossover}
+EPOCHS=${2:-10000}
+P=${P:-227}
+M=${M:-4096}
+BIN=${BIN:-bin/modadd-xla}
+mkdir -p "$OUT"
+[ -x "$BIN" ] || { echo "gpu-crossover: $BIN is missing: run 'make build-xla' first (or set BIN)" >&2; exit 1; }
+if [ "$BIN" = bin/modadd-xla ] && [ -z "${GOMLX_BACKEND:-}" ]; then
+	PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda13 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
+		PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda12 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
+		{ echo "gpu-crossover: no JAX CUDA plugin found; set GOMLX_BACKEND=xla:/path/to/pjrt_plugin.so" >&2; exit 1; }
+	export GOMLX_BACKEND="xla:$PLUG" GOPJRT_CUDA_CHECKS=0
+fi
+MODEL="$OUT/p$P-pizza-m$M-seed0"
+echo "== training p = $P, m = $M for $EPOCHS epochs into $MODEL (backend ${GOMLX_BACKEND:-default})"
+start=$(date +%s)
+timeout 540 "$BIN" train -p "$P" -set "d_mlp=$M" -epochs "$EPOCHS" -q -out "$MODEL" 2>&1 | tail -3 | tee "$OUT/train.txt"
+rc=${PIPESTATUS[0]}
+echo "training: exit $rc after $(( $(date +%s) - start )) s" | tee -a "$OUT/train.txt"
+[ -f "$MODEL/state.gz" ] || { echo "gpu-crossover: no checkpoint written" >&2; exit 1; }
+# The proofs run on the CPU (float64); the check against brute force
+# evaluates every logit, p³·m multiply-adds.
+for s in arc-signed arc-signed/4 fourier-U/1; do
+	f="$OUT/prove-${s//\//-}.json"
+	timeout 240 "$BIN" prove -model "$MODEL" -strategy "$s" -json >"$f" 2>"$f.err" || echo "gpu-crossover: prove $s failed or timed out (see $f.err)"
+	python3 - "$f" <<'EOF' 2>/dev/null || true
+import json, sys
+d = json.load(open(sys.argv[1]))
+for s in d["strategies"]:
+    print(f'{s["name"]:14s} certified {100*s["certified_accuracy"]:5.1f}% (true {100*s["true_accuracy"]:5.1f}%)  proof FLOPs / p2m = {s["proof_flops"]/d["p2_m"]:.2f}  sound {s["sound"]}')
+EOF
+done
