@@ -13,6 +13,7 @@ import (
 	"github.com/modadd/modadd/pkg/config"
 	"github.com/modadd/modadd/pkg/measures"
 	"github.com/modadd/modadd/pkg/mechanism"
+	"github.com/modadd/modadd/pkg/proof"
 	"github.com/modadd/modadd/pkg/quadrature"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -192,10 +193,10 @@ func TestRefusedForgotten(t *testing.T) {
 // with no cost on the log axis is refused by name (it once hung the tick
 // marker, which counted decades from log10(0)).
 func TestTierReach(t *testing.T) {
-	var pts []CostPoint
+	var pts []proof.SignedRun
 	for _, p := range []int{31, 59} {
 		for j, T := range []int{1, 4, 16} {
-			pts = append(pts, CostPoint{P: p, M: 512, Tiers: T, ProofFLOPs: int64(p * p * 512 * 4 * (j + 1)), Certified: 0.2 * float64(j)})
+			pts = append(pts, proof.SignedRun{P: p, M: 512, Tiers: T, ProofFLOPs: int64(p * p * 512 * 4 * (j + 1)), Certified: 0.2 * float64(j)})
 		}
 	}
 	svg, err := TierReach("reach", pts, map[int]float64{31: 70, 59: 128}).SVG()

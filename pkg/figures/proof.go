@@ -397,15 +397,6 @@ func CostSplit(title string, certs []*proof.Certificate, pm int64) *Figure {
 	return f
 }
 
-// CostPoint is one proof on a model with p tokens and m neurons: its FLOPs
-// after folding and its certified share.
-type CostPoint struct {
-	P, M       int
-	Tiers      int // arcs per cluster (TierReach)
-	ProofFLOPs int64
-	Certified  float64
-}
-
 // TierReach shows what a proof certifies against its FLOPs after folding
 // in units of p²·m (log scale), one line per model (its p), one point per
 // number of tiers T: the title names the order of T when it is the same
@@ -413,7 +404,7 @@ type CostPoint struct {
 // the dotted ones, in each model's colour, its brute force (brute[p], in
 // the same units): a proof right of that costs more than checking every
 // input. The legend has a panel of its own.
-func TierReach(title string, pts []CostPoint, brute map[int]float64) *Figure {
+func TierReach(title string, pts []proof.SignedRun, brute map[int]float64) *Figure {
 	pl := plot.New()
 	pl.Title.Text = title
 	pl.Y.Label.Text = "certified inputs (%)"
@@ -526,7 +517,7 @@ func TierReach(title string, pts []CostPoint, brute map[int]float64) *Figure {
 // in units of p²·m (left, log scales; the dashed line is p²·m, below it the
 // proof does not touch every neuron on every input) and its certified share
 // (right), one line per p.
-func CompactScaling(title string, pts []CostPoint) *Figure {
+func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	cost := plot.New()
 	cost.Title.Text = title + ": proof FLOPs ÷ p²·m"
 	cost.X.Label.Text, cost.Y.Label.Text = "width m (neurons)", "proof FLOPs ÷ p²·m"

@@ -594,3 +594,37 @@ func TestByName(t *testing.T) {
 		}
 	}
 }
+
+// TestAblationTable: RunSigned's summaries agree with the certificates
+// they come from, and the table has a row per idea and a cell per proof.
+func TestAblationTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	cfg, w := PlantedPizza(23, 32, 1e-3, rng)
+	m, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := RunSigned(m, Ablations(2)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range Ablations(2) {
+		c, _ := s.Prove(m)
+		r := runs[i]
+		if r.Strategy().Name() != s.Name() || r.ProofFLOPs != c.ProofFLOPs || r.Certified != c.CertifiedAccuracy || r.P != 23 || r.M != m.M {
+			t.Errorf("%s: run %+v against certificate (%d FLOPs, %v certified)", s.Name(), r, c.ProofFLOPs, c.CertifiedAccuracy)
+		}
+	}
+	header, cells := AblationTable([][]SignedRun{runs, runs[:1]})
+	if len(header) != 3 || header[1] != "p = 23, arc-signed/2" || len(cells) != len(Ideas)+1 {
+		t.Fatalf("header %q, %d rows", header, len(cells))
+	}
+	for _, row := range cells {
+		if len(row) != 3 {
+			t.Errorf("row %q: want 3 cells", row)
+		}
+	}
+	if cells[1][2] != "—" || cells[0][2] == "—" {
+		t.Errorf("a proof not run shows %q, one run %q", cells[1][2], cells[0][2])
+	}
+}

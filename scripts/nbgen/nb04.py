@@ -211,54 +211,26 @@ on each model*, below). Certified inputs,
 and the proof's FLOPs ÷ p²·m in brackets, with each idea switched off in turn (half a minute of
 work, cached):"""),
 ("code", """%%
-type ablation struct {
-	Model, Without   string
-	Tiers            int
-	Certified, Ratio float64
-}
-runs := []struct {
-	name  string
-	tiers int
-}{{"p59-pizza-seed0", 1}, {"p59-pizza-seed0", 4}, {"p113-pizza-seed0", 16}}
-rows := nb.Cached("arc-signed-ablation", func() ([]ablation, error) {
-	var rows []ablation
-	for _, run := range runs {
+cols := nb.Cached("arc-signed-ablation", func() ([][]proof.SignedRun, error) {
+	var cols [][]proof.SignedRun
+	for _, run := range []struct {
+		name  string
+		tiers int
+	}{{"p59-pizza-seed0", 1}, {"p59-pizza-seed0", 4}, {"p113-pizza-seed0", 16}} {
 		ck := model(run.name)
 		m, err := proof.NewModel(ck.Config, ck.Params)
 		if err != nil {
 			return nil, err
 		}
-		pm := float64(ck.Config.P * ck.Config.P * ck.Config.DMLP)
-		for _, x := range append([]proof.Idea{0}, proof.Ideas...) {
-			c, err := proof.ArcSigned{Tiers: run.tiers, Without: x}.Prove(m)
-			if err != nil {
-				return nil, err
-			}
-			if !c.Sound {
-				return nil, fmt.Errorf("%s on %s: unsound", c.Strategy, run.name)
-			}
-			rows = append(rows, ablation{run.name, x.String(), run.tiers, c.CertifiedAccuracy, float64(c.ProofFLOPs) / pm})
+		col, err := proof.RunSigned(m, proof.Ablations(run.tiers)...)
+		if err != nil {
+			return nil, err
 		}
+		cols = append(cols, col)
 	}
-	return rows, nil
+	return cols, nil
 })
-header := []string{"switched off"}
-for _, run := range runs {
-	header = append(header, fmt.Sprintf("p = %d, %s", model(run.name).Config.P, proof.ArcSigned{Tiers: run.tiers}.Name()))
-}
-var cells [][]string
-for j, x := range append([]proof.Idea{0}, proof.Ideas...) {
-	line := []string{x.String()}
-	if x == 0 {
-		line[0] = "nothing (every idea on)"
-	}
-	for i := range runs {
-		r := rows[i*(len(proof.Ideas)+1)+j]
-		line = append(line, fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, r.Ratio))
-	}
-	cells = append(cells, line)
-}
-nb.Table(header, cells)"""),
+nb.Table(proof.AblationTable(cols))"""),
 ("markdown", r"""Every idea pays for itself in all three proofs: each row is below the first in every column.
 Their cost is small: switching one off changes the FLOPs by a tenth at most (the brackets). The
 offset inside the ReLU matters most: without it little or nothing is certified anywhere. With one
@@ -322,39 +294,28 @@ builds two clusters (frequencies 1 and 3) with evenly spread phases and no train
 the model's real parameter list, and every bound is still checked against brute force. arc-signed,
 one arc per cluster, on such pizzas of three sizes of $p$ and three widths (a minute of work, cached):"""),
 ("code", """%%
-type size struct {
-	P, M            int
-	ProofFLOPs      int64
-	Certified, True float64
-}
-rows := nb.Cached("planted-scaling", func() ([]size, error) {
-	var rows []size
+rows := nb.Cached("planted-scaling", func() ([]proof.SignedRun, error) {
+	var rows []proof.SignedRun
 	for _, p := range []int{59, 113, 227} {
 		for _, width := range []int{256, 1024, 4096} {
-			cfg, w := proof.PlantedPizza(p, width/2, 0, nil)
-			m, err := proof.NewModel(cfg, w)
+			m, err := proof.NewModel(proof.PlantedPizza(p, width/2, 0, nil))
 			if err != nil {
 				return nil, err
 			}
-			c, err := proof.ArcSigned{}.Prove(m)
+			r, err := proof.RunSigned(m, proof.ArcSigned{})
 			if err != nil {
 				return nil, err
 			}
-			if !c.Sound {
-				return nil, fmt.Errorf("arc-signed unsound on the planted pizza p = %d, m = %d", p, width)
-			}
-			rows = append(rows, size{p, width, c.FLOPs - m.FoldFLOPs, c.CertifiedAccuracy, c.TrueAccuracy})
+			rows = append(rows, r...)
 		}
 	}
 	return rows, nil
 })
-var pts []figures.CostPoint
 for _, r := range rows {
 	fmt.Printf("p = %3d, m = %4d: certified %5.1f%% (true accuracy %5.1f%%), proof FLOPs ÷ p²·m = %.2f\\n",
 		r.P, r.M, 100*r.Certified, 100*r.True, float64(r.ProofFLOPs)/float64(r.P*r.P*r.M))
-	pts = append(pts, figures.CostPoint{P: r.P, M: r.M, ProofFLOPs: r.ProofFLOPs, Certified: r.Certified})
 }
-nb.Show("04-compact-scaling", figures.CompactScaling("arc-signed on planted pizzas", pts))"""),
+nb.Show("04-compact-scaling", figures.CompactScaling("arc-signed on planted pizzas", rows))"""),
 ("markdown", r"""On the planted pizzas arc-signed certifies the inputs the model gets right (the planted
 pizza itself gets some wrong at small widths, where its two clusters' quadrature is coarse), and its
 cost falls below $p^2 m$ once both $p$ and $m$ are large enough: it then proves the model's answers
@@ -436,53 +397,40 @@ of more arcs per input. How far that takes each shipped ReLU pizza model, from o
 to 32, against the proof's FLOPs after folding (the dashed line: $p^2 m$; the dotted lines: each
 model's brute force, in the same units; a minute of work, cached):"""),
 ("code", """%%
-type reach struct {
-	P, M, Tiers int
-	ProofFLOPs  int64
-	Certified   float64
-	ByGroups    float64
-}
-tiers := []int{1, 2, 4, 8, 16, 32}
+tiers := []proof.ArcSigned{{Tiers: 1}, {Tiers: 2}, {Tiers: 4}, {Tiers: 8}, {Tiers: 16}, {Tiers: 32}}
 var names []string
 for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0"} {
 	if _, err := os.Stat(nb.Path("models", name)); err == nil {
 		names = append(names, name)
 	}
 }
-rows := nb.Cached("tier-reach", func() ([]reach, error) {
-	var rows []reach
+rows := nb.Cached("tier-reach", func() ([]proof.SignedRun, error) {
+	var rows []proof.SignedRun
 	for _, name := range names {
 		ck := model(name)
 		m, err := proof.NewModel(ck.Config, ck.Params)
 		if err != nil {
 			return nil, err
 		}
-		for _, t := range tiers {
-			c, err := proof.ArcSigned{Tiers: t}.Prove(m)
-			if err != nil {
-				return nil, err
-			}
-			if !c.Sound {
-				return nil, fmt.Errorf("%s on %s: unsound", c.Strategy, name)
-			}
-			rows = append(rows, reach{ck.Config.P, ck.Config.DMLP, t, c.ProofFLOPs, c.CertifiedAccuracy, c.Details["certified_by_distance_groups"]})
+		r, err := proof.RunSigned(m, tiers...)
+		if err != nil {
+			return nil, err
 		}
+		rows = append(rows, r...)
 	}
 	return rows, nil
 })
-brute := map[int]float64{}
+brute := map[int]float64{} // brute force's proof FLOPs ÷ p²·m
 for _, name := range names {
 	r, cfg := report(name), model(name).Config
 	brute[cfg.P] = float64(r.BruteForceFLOPs-r.FoldFLOPs) / float64(r.PM)
 }
-var pts []figures.CostPoint
 for _, r := range rows {
 	ratio := float64(r.ProofFLOPs) / float64(r.P*r.P*r.M)
 	fmt.Printf("p = %3d  %-13s certified %5.1f%% (%5.1f%% by distance groups)  proof FLOPs ÷ p²·m %6.2f, ÷ brute force's %.3f\\n",
-		r.P, proof.ArcSigned{Tiers: r.Tiers}.Name(), 100*r.Certified, 100*r.ByGroups, ratio, ratio/brute[r.P])
-	pts = append(pts, figures.CostPoint{P: r.P, M: r.M, Tiers: r.Tiers, ProofFLOPs: r.ProofFLOPs, Certified: r.Certified})
+		r.P, r.Strategy().Name(), 100*r.Certified, 100*r.ByGroups, ratio, ratio/brute[r.P])
 }
-nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU pizzas", pts, brute))"""),
+nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU pizzas", rows, brute))"""),
 ("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a quarter
 to four fifths each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
 input grows with the arcs). At p = 59 arc-signed goes from 41.8% with one arc per cluster to

@@ -1,0 +1,80 @@
+package proof
+
+import "fmt"
+
+// SignedRun is one arc-signed proof in brief, small enough to cache and
+// plot: the model's p and m, the strategy (its tiers and the ideas
+// switched off), its FLOPs after folding, the share of inputs it certifies
+// (and of those, the share the distance groups alone certify) and the
+// model's true accuracy.
+type SignedRun struct {
+	P, M       int
+	Tiers      int
+	Without    Idea
+	ProofFLOPs int64
+	Certified  float64
+	ByGroups   float64
+	True       float64
+}
+
+// Strategy is the run's strategy.
+func (r SignedRun) Strategy() ArcSigned { return ArcSigned{Tiers: r.Tiers, Without: r.Without} }
+
+// RunSigned proves m with each strategy and summarises the certificates;
+// a certificate that is not sound is an error.
+func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
+	var out []SignedRun
+	for _, s := range ss {
+		c, err := s.Prove(m)
+		if err != nil {
+			return nil, err
+		}
+		if !c.Sound {
+			return nil, fmt.Errorf("proof: %s is not sound on this model: a bound below the measured error", c.Strategy)
+		}
+		out = append(out, SignedRun{P: m.P, M: m.M, Tiers: max(s.Tiers, 1), Without: s.Without, ProofFLOPs: c.ProofFLOPs,
+			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy})
+	}
+	return out, nil
+}
+
+// Ablations is arc-signed/T with every idea, then with each of Ideas
+// switched off in turn.
+func Ablations(tiers int) []ArcSigned {
+	ss := []ArcSigned{{Tiers: tiers}}
+	for _, x := range Ideas {
+		ss = append(ss, ArcSigned{Tiers: tiers, Without: x})
+	}
+	return ss
+}
+
+// AblationTable lays out RunSigned's results for Ablations side by side,
+// one column per proof (its model's p and strategy): the certified share
+// and, in brackets, the proof FLOPs ÷ p²·m, one row per idea switched off.
+func AblationTable(cols [][]SignedRun) (header []string, cells [][]string) {
+	header = []string{"switched off"}
+	for _, col := range cols {
+		if len(col) > 0 {
+			header = append(header, fmt.Sprintf("p = %d, %s", col[0].P, col[0].Strategy().Name()))
+		}
+	}
+	for _, x := range append([]Idea{0}, Ideas...) {
+		line := []string{x.String()}
+		if x == 0 {
+			line[0] = "nothing (every idea on)"
+		}
+		for _, col := range cols {
+			cell := "—" // not run
+			for _, r := range col {
+				if r.Without == x {
+					pm := float64(r.P) * float64(r.P) * float64(r.M)
+					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, float64(r.ProofFLOPs)/pm)
+					break
+				}
+			}
+			line = append(line, cell)
+		}
+		cells = append(cells, line)
+	}
+	return header, cells
+}
