@@ -136,8 +136,8 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		eps := make([]float64, p*p)
 		budget := newBudget(
 			"fit residuals and offset of A, B (× spread of U)",
-			"U residuals from s·cos(wc + 2φ) (× 2r|cos δ|)",
-			"quadrature error 4|cos δ|·|G − G_ideal|",
+			"U beyond s·cos(wc + 2φ) (× 2r|cos δ|, δ = w(a−b)/2)",
+			"quadrature error of the rule G, 4|cos δ|·|G − G_ideal|",
 			"neurons outside the main clusters",
 			"direct paths' spread over c",
 			"rounding of the explanation's margin")
