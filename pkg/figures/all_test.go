@@ -216,8 +216,8 @@ func TestTierReach(t *testing.T) {
 		t.Errorf("T out of order: labels missing or the title still names one order (err %v)", err)
 	}
 	pts[4].ProofFLOPs = 0
-	if _, err := TierReach("reach", pts, nil).SVG(); err == nil || !strings.Contains(err.Error(), "p = 59, T = 4") {
-		t.Errorf("a zero-cost point: err = %v, want a refusal naming p = 59, T = 4", err)
+	if _, err := TierReach("reach", pts, nil).SVG(); err == nil || !strings.Contains(err.Error(), "p = 59, m = 512, T = 4") {
+		t.Errorf("a zero-cost point: err = %v, want a refusal naming p = 59, m = 512, T = 4", err)
 	}
 	if ts := (ticks125{}).Ticks(0, 10); ts != nil {
 		t.Errorf("ticks125 from 0: %v, want none", ts)

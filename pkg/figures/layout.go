@@ -418,36 +418,22 @@ type log10Ticks struct{}
 
 // Ticks implements plot.Ticker.
 func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
-	var ts []plot.Tick
+	var major, minor []plot.Tick
 	lo, hi := math.Floor(min), math.Ceil(max)
 	step := math.Max(1, math.Ceil((hi-lo)/8))
 	for e := lo; e <= hi; e++ {
 		if e >= min-1e-9 && e <= max+1e-9 && math.Mod(e-lo, step) == 0 {
-			ts = append(ts, plot.Tick{Value: e, Label: "major"})
+			major = append(major, plot.Tick{Value: e})
 		}
 		if hi-lo <= 4 {
 			for m := 2.0; m < 10; m++ {
 				if v := e + math.Log10(m); v >= min && v <= max {
-					ts = append(ts, plot.Tick{Value: v})
+					minor = append(minor, plot.Tick{Value: v})
 				}
 			}
 		}
 	}
-	var major []plot.Tick
-	for _, tk := range ts {
-		if tk.Label == "major" {
-			major = append(major, tk)
-		}
-	}
-	labelLog(major, func(e float64) float64 { return math.Pow(10, e) })
-	k := 0
-	for i := range ts {
-		if ts[i].Label == "major" {
-			ts[i] = major[k]
-			k++
-		}
-	}
-	return ts
+	return append(labelLog(major, func(e float64) float64 { return math.Pow(10, e) }), minor...)
 }
 
 // labelLog labels the ticks of one log axis (value(t.Value) is the number

@@ -433,9 +433,8 @@ func TierReach(title string, pts []proof.SignedRun, brute map[int]float64) *Figu
 			if q.P != p {
 				continue
 			}
-			r := float64(q.ProofFLOPs) / (float64(q.P) * float64(q.P) * float64(q.M))
-			if !(r > 0) || math.IsInf(r, 1) { // a log axis: refused, not hung or dropped silently
-				refuse(pl, fmt.Sprintf("p = %d, T = %d", p, q.Tiers), fmt.Errorf("proof FLOPs ÷ p²·m = %g: not positive and finite (ProofFLOPs %d)", r, q.ProofFLOPs))
+			r, ok := perPM(pl, q)
+			if !ok {
 				continue
 			}
 			lines[j] = append(lines[j], point{plotter.XY{X: r, Y: 100 * q.Certified}, max(q.Tiers, 1)})
@@ -463,9 +462,9 @@ func TierReach(title string, pts []proof.SignedRun, brute map[int]float64) *Figu
 		for _, t := range order {
 			names = append(names, fmt.Sprint(t))
 		}
-		// In the title: a long axis label makes gonum widen the right margin.
 		pl.Title.Text += " (points, left to right: T = " + strings.Join(names, ", ") + ")"
 	}
+	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}}
 	for j, p := range ps {
 		var xy plotter.XYs
 		var names []string
@@ -476,7 +475,6 @@ func TierReach(title string, pts []proof.SignedRun, brute map[int]float64) *Figu
 		name := fmt.Sprintf("p = %d", p)
 		l, sc := NewLinePoints(pl, name, xy)
 		// A shape per model: lines at 0% lie on top of each other.
-		shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}}
 		l.Color, sc.Color, sc.Shape, sc.Radius = cols[j], cols[j], shapes[j%len(shapes)], vg.Points(3)
 		pl.Add(l, sc)
 		key.Legend.Add(name, l, sc)
@@ -513,6 +511,17 @@ func TierReach(title string, pts []proof.SignedRun, brute map[int]float64) *Figu
 	return f
 }
 
+// perPM is q's proof FLOPs ÷ p²·m for pl's log axis; a value that is not
+// positive and finite is refused by name (not hung on, not dropped silently).
+func perPM(pl *plot.Plot, q proof.SignedRun) (float64, bool) {
+	r := q.PerPM()
+	if !(r > 0) || math.IsInf(r, 1) {
+		refuse(pl, fmt.Sprintf("p = %d, m = %d, T = %d", q.P, q.M, q.Tiers), fmt.Errorf("proof FLOPs ÷ p²·m = %g: not positive and finite (ProofFLOPs %d)", r, q.ProofFLOPs))
+		return 0, false
+	}
+	return r, true
+}
+
 // CompactScaling shows, against the width m, a proof's FLOPs after folding
 // in units of p²·m (left, log scales; the dashed line is p²·m, below it the
 // proof does not touch every neuron on every input) and its certified share
@@ -546,8 +555,10 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	for j, p := range ps {
 		var xc, xa plotter.XYs
 		for _, q := range pts {
-			if q.P == p {
-				r := float64(q.ProofFLOPs) / (float64(q.P) * float64(q.P) * float64(q.M))
+			if q.P != p {
+				continue
+			}
+			if r, ok := perPM(cost, q); ok {
 				xc = append(xc, plotter.XY{X: float64(q.M), Y: r})
 				xa = append(xa, plotter.XY{X: float64(q.M), Y: 100 * q.Certified})
 				lo, hi = math.Min(lo, r), math.Max(hi, r)

@@ -7,16 +7,20 @@ import (
 	"github.com/modadd/modadd/pkg/proof"
 )
 
+// shipped folds and explains a model under models/.
+func shipped(name string) (*proof.Model, error) {
+	ck, err := checkpoint.Load("../../models/" + name)
+	if err != nil {
+		return nil, err
+	}
+	return proof.NewModel(ck.Config, ck.Params)
+}
+
 // Prove the shipped p = 59 model with the arc strategy: the exact
 // pre-activations wherever a neuron's gate is certain, one Fourier term of
 // the unembedding per neuron.
 func Example() {
-	ck, err := checkpoint.Load("../../models/p59-pizza-seed0")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	m, err := proof.NewModel(ck.Config, ck.Params)
+	m, err := shipped("p59-pizza-seed0")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,12 +40,7 @@ func Example() {
 // tiers: the certified share with the idea switched off (and every idea
 // on, first).
 func ExampleAblations() {
-	ck, err := checkpoint.Load("../../models/p59-pizza-seed0")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	m, err := proof.NewModel(ck.Config, ck.Params)
+	m, err := shipped("p59-pizza-seed0")
 	if err != nil {
 		fmt.Println(err)
 		return

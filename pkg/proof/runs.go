@@ -17,6 +17,12 @@ type SignedRun struct {
 	True       float64
 }
 
+// PerPM is the run's proof FLOPs ÷ p²·m (p²·m: every neuron once on
+// every input; below 1 the proof is compact).
+func (r SignedRun) PerPM() float64 {
+	return float64(r.ProofFLOPs) / (float64(r.P) * float64(r.P) * float64(r.M))
+}
+
 // Strategy is the run's strategy.
 func (r SignedRun) Strategy() ArcSigned { return ArcSigned{Tiers: r.Tiers, Without: r.Without} }
 
@@ -67,8 +73,7 @@ func AblationTable(cols [][]SignedRun) (header []string, cells [][]string) {
 			cell := "—" // not run
 			for _, r := range col {
 				if r.Without == x {
-					pm := float64(r.P) * float64(r.P) * float64(r.M)
-					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, float64(r.ProofFLOPs)/pm)
+					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, r.PerPM())
 					break
 				}
 			}

@@ -291,15 +291,14 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	for i := 0; i < M; i++ {
 		uErr[i] = 2 * maxAbs(e.U[i])
 		if ci := slotOf[i]; ci >= 0 {
-			var sl float64
+			fs, first := ks, 0   // the frequencies compressed onto; tb[0]'s cluster
 			if off(CrossTerms) { // the own term only; the others join res
-				tb, _, sl = compressU(t.U[i], ks[ci:ci+1], cosT, sinT, tb[:0], res)
-				tb = append(make([]term, ci, K), tb[0])
-				tb = tb[:cap(tb)]
-			} else {
-				tb, _, sl = compressU(t.U[i], ks, cosT, sinT, tb[:0], res)
+				fs, first = ks[ci:ci+1], ci
 			}
-			for k, tm := range tb {
+			var sl float64
+			tb, _, sl = compressU(t.U[i], fs, cosT, sinT, tb[:0], res)
+			for j, tm := range tb {
+				k := first + j
 				zre[i*K+k], zim[i*K+k] = tm.re, tm.im
 				if k == ci {
 					zabs[i] = math.Hypot(tm.re, tm.im) * (1 + 1e-15)
@@ -437,6 +436,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				f := m.Fits[nn.i]
 				eos[j] = math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
 			}
+			var kapAll float64 // a κ valid at every input: the tier's largest E_i/(2r_i)
 			for j, nn := range part {
 				eo := eos[j]
 				inv := (1 + 1e-9) / (2 * nn.r)
@@ -447,11 +447,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
 				}
 				tr.eo = max(tr.eo, eo*inv)
-				if off(InputKappa) { // every a, b: the largest of both sides
-					for x := 0; x < p; x++ {
-						tr.cutA[x] = max(tr.cutA[x], (nn.ea+nn.eb+eo+nn.sl)*inv)
-					}
-				}
+				kapAll = max(kapAll, (nn.ea+nn.eb+eo+nn.sl)*inv)
 				w := rho[nn.i] + sum(dmg[nn.i])
 				for k := 0; k < K; k++ {
 					w += math.Abs(zre[nn.i*K+k]) + math.Abs(zim[nn.i*K+k])
@@ -460,10 +456,9 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+2*sum(dmg[nn.i])+uErr[nn.i]) + nn.hmax*uErr[nn.i]
 			}
 			flops += int64(n)*int64(p)*13 + int64(n)*20
-			if off(InputKappa) {
-				copy(tr.cutB, tr.cutA)
+			if off(InputKappa) { // every a, b: the largest residuals of both sides
 				for x := 0; x < p; x++ {
-					tr.sepA[x], tr.sepB[x] = math.Inf(1), math.Inf(1)
+					tr.cutA[x], tr.cutB[x], tr.sepA[x], tr.sepB[x] = kapAll, kapAll, math.Inf(1), math.Inf(1)
 				}
 			}
 			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)

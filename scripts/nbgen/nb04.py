@@ -313,7 +313,7 @@ rows := nb.Cached("planted-scaling", func() ([]proof.SignedRun, error) {
 })
 for _, r := range rows {
 	fmt.Printf("p = %3d, m = %4d: certified %5.1f%% (true accuracy %5.1f%%), proof FLOPs ÷ p²·m = %.2f\\n",
-		r.P, r.M, 100*r.Certified, 100*r.True, float64(r.ProofFLOPs)/float64(r.P*r.P*r.M))
+		r.P, r.M, 100*r.Certified, 100*r.True, r.PerPM())
 }
 nb.Show("04-compact-scaling", figures.CompactScaling("arc-signed on planted pizzas", rows))"""),
 ("markdown", r"""On the planted pizzas arc-signed certifies the inputs the model gets right (the planted
@@ -426,7 +426,7 @@ for _, name := range names {
 	brute[cfg.P] = float64(r.BruteForceFLOPs-r.FoldFLOPs) / float64(r.PM)
 }
 for _, r := range rows {
-	ratio := float64(r.ProofFLOPs) / float64(r.P*r.P*r.M)
+	ratio := r.PerPM()
 	fmt.Printf("p = %3d  %-13s certified %5.1f%% (%5.1f%% by distance groups)  proof FLOPs ÷ p²·m %6.2f, ÷ brute force's %.3f\\n",
 		r.P, r.Strategy().Name(), 100*r.Certified, 100*r.ByGroups, ratio, ratio/brute[r.P])
 }
