@@ -61,4 +61,5 @@ func ExampleAblations() {
 	// arc-signed/4 without chords                 36.1%
 	// arc-signed/4 without margin shape           42.7%
 	// arc-signed/4 without direct terms           34.6%
+	// arc-signed/4 without per-input residuals    34.7%
 }

@@ -91,14 +91,20 @@ const (
 	// DirectTerms puts the direct paths' terms at the clusters'
 	// frequencies into Z_k (off: the direct paths count by their spread).
 	DirectTerms
+	// InputResiduals bounds a window neuron's gate error with its
+	// residuals at the input, E_i(a, b) (off: with its largest over the
+	// inputs, Ē_i, which also makes κ one number per tier: the window sums
+	// then come from one prefix array per tier instead of one per value of
+	// a and of b, the preparation's largest per-token cost after the arcs').
+	InputResiduals
 )
 
 // Ideas lists arc-signed's ideas, in the order of Idea's bits.
-var Ideas = []Idea{OffsetInside, CrossTerms, InputKappa, Chords, MarginShape, DirectTerms}
+var Ideas = []Idea{OffsetInside, CrossTerms, InputKappa, Chords, MarginShape, DirectTerms, InputResiduals}
 
 // String names an idea (several: joined by "+").
 func (x Idea) String() string {
-	names := []string{"offset inside", "cross terms", "per-input κ", "chords", "margin shape", "direct terms"}
+	names := []string{"offset inside", "cross terms", "per-input κ", "chords", "margin shape", "direct terms", "per-input residuals"}
 	var out []string
 	for j, n := range names {
 		if x&(1<<j) != 0 {
@@ -130,9 +136,11 @@ type sgTier struct {
 	phi  []float64 // sorted phases in [0, 2π)
 	rank []int     // rank[g]: the first j with phi[j] ≥ 2πg/G, G = len(rank) − 1
 	tbar float64   // the tier's offset ratio inside p̂
-	// pa[a]: [(n+1)·2K] prefix sums of (A_i(a) + C_i)·z_ik, one complex
-	// column per cluster frequency k; pb[b]: of B_i(b)·z_ik.
+	// pa[a]: [(n+1)·2kc] prefix sums of (A_i(a) + C_i)·z_ik, one complex
+	// column per cluster frequency k = k0..k0+kc−1 (every cluster's, or
+	// only the tier's own without the cross terms); pb[b]: of B_i(b)·z_ik.
 	pa, pb [][]float64
+	k0, kc int
 	// qa[a], qb[b]: [(n+1)·(1+|K|)] prefix sums of (A_i(a) + C_i)·ρ_i and
 	// B_i(b)·ρ_i, then times D_i(c) for each damaged class c in K.
 	qa, qb [][]float64
@@ -142,6 +150,14 @@ type sgTier struct {
 	// the other clusters' terms' size Σ|z_ik|₁, and D_i(c) for each damaged
 	// class c.
 	ea, eb [][]float64
+	// ew: the same columns of Ē_i, each neuron's largest E_i over the
+	// inputs, when the per-input residuals are off (ea, eb are then nil).
+	ew []float64
+	// kap: κ valid at every input, when it is one per tier (cutA, cutB,
+	// sepA, sepB are then nil); uHi[jd], cosHi[jd], uLo[jd], cosLo[jd]:
+	// the windows' acos bounds per distance half-angle, sized by it.
+	kap                    float64
+	uHi, cosHi, uLo, cosLo []float64
 	// cutA[a], cutB[b]: κ valid at every input with that a (b).
 	cutA, cutB []float64
 	// sepA[a] + sepB[b] + eo is another such κ: the largest residual ratios
@@ -260,6 +276,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	cosT, sinT := cosTable(p), sinTable(p)
 	T := max(s.Tiers, 1)
 	off := func(x Idea) bool { return s.Without&x != 0 }
+	inputRes := !off(InputResiduals)         // windows from E_i(a, b), per token
+	inputKap := !off(InputKappa) && inputRes // κ(a, b) per input; else one per tier
 
 	slotOf, err := m.clusterOf() // each neuron's cluster, −1 for none
 	if err != nil {
@@ -424,10 +442,6 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				}
 				tr.rank[g] = j
 			}
-			// κ per a (per b): E_i(a, b)/(2r_i) ≤ (resA_i(a) + max resB_i +
-			// |o_i − 2r_i t̄| + slack)/(2r_i), and the same with a, b swapped.
-			tr.cutA, tr.cutB = make([]float64, p), make([]float64, p)
-			tr.sepA, tr.sepB = make([]float64, p), make([]float64, p)
 			// eos[j]: the offset's deviation from 2r t̄, with the rounding
 			// of o and of c's table entry; the cut-offs and the chords
 			// must use the same value.
@@ -436,18 +450,26 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				f := m.Fits[nn.i]
 				eos[j] = math.Abs(nn.o-2*nn.r*tr.tbar) + e.C[nn.i] + circuit.Gamma(4)*(math.Abs(f.Alpha)+math.Abs(f.Beta)+math.Abs(t.C[nn.i])+2*nn.r)
 			}
-			var kapAll float64 // a κ valid at every input: the tier's largest E_i/(2r_i)
+			// κ per a (per b): E_i(a, b)/(2r_i) ≤ (resA_i(a) + max resB_i +
+			// |o_i − 2r_i t̄| + slack)/(2r_i), and the same with a, b swapped;
+			// or one κ for the tier, its largest Ē_i/(2r_i).
+			if inputKap {
+				tr.cutA, tr.cutB = make([]float64, p), make([]float64, p)
+				tr.sepA, tr.sepB = make([]float64, p), make([]float64, p)
+			}
 			for j, nn := range part {
 				eo := eos[j]
 				inv := (1 + 1e-9) / (2 * nn.r)
-				for x := 0; x < p; x++ {
-					tr.cutA[x] = max(tr.cutA[x], (nn.resA[x]+nn.eb+eo+nn.sl)*inv)
-					tr.cutB[x] = max(tr.cutB[x], (nn.ea+nn.resB[x]+eo+nn.sl)*inv)
-					tr.sepA[x] = max(tr.sepA[x], (nn.resA[x]+nn.sl)*inv)
-					tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
+				if inputKap {
+					for x := 0; x < p; x++ {
+						tr.cutA[x] = max(tr.cutA[x], (nn.resA[x]+nn.eb+eo+nn.sl)*inv)
+						tr.cutB[x] = max(tr.cutB[x], (nn.ea+nn.resB[x]+eo+nn.sl)*inv)
+						tr.sepA[x] = max(tr.sepA[x], (nn.resA[x]+nn.sl)*inv)
+						tr.sepB[x] = max(tr.sepB[x], nn.resB[x]*inv)
+					}
 				}
 				tr.eo = max(tr.eo, eo*inv)
-				kapAll = max(kapAll, (nn.ea+nn.eb+eo+nn.sl)*inv)
+				tr.kap = max(tr.kap, (nn.ea+nn.eb+eo+nn.sl)*inv)
 				w := rho[nn.i] + sum(dmg[nn.i])
 				for k := 0; k < K; k++ {
 					w += math.Abs(zre[nn.i*K+k]) + math.Abs(zim[nn.i*K+k])
@@ -455,15 +477,18 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				zScale += (nn.amax + nn.bmax + math.Abs(t.C[nn.i])) * w
 				kRound += (nn.dA+nn.dB+e.C[nn.i]+g2*math.Abs(t.C[nn.i]))*(2*zabs[nn.i]+2*zoff[nn.i]+rho[nn.i]+2*sum(dmg[nn.i])+uErr[nn.i]) + nn.hmax*uErr[nn.i]
 			}
-			flops += int64(n)*int64(p)*13 + int64(n)*20
-			if off(InputKappa) { // every a, b: the largest residuals of both sides
-				for x := 0; x < p; x++ {
-					tr.cutA[x], tr.cutB[x], tr.sepA[x], tr.sepB[x] = kapAll, kapAll, math.Inf(1), math.Inf(1)
-				}
+			flops += int64(n) * 20
+			if inputKap {
+				flops += int64(n) * int64(p) * 13
 			}
 			tr.pa, tr.pb = make([][]float64, p), make([][]float64, p)
 			tr.qa, tr.qb = make([][]float64, p), make([][]float64, p)
-			w2, Q := 2*K, 1+nd
+			tr.k0, tr.kc = 0, K
+			if off(CrossTerms) { // the other clusters' terms are zero: one column
+				tr.k0, tr.kc = ci, 1
+			}
+			kc, k0 := tr.kc, tr.k0
+			w2, Q := 2*kc, 1+nd
 			// One allocation per kind for all a (b): p small slices each
 			// cost more in the allocator than their sums.
 			blockP, blockQ := make([]float64, 2*p*w2*(n+1)), make([]float64, 2*p*Q*(n+1))
@@ -475,11 +500,12 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					i := nn.i
 					va, vb := rowA[i]+t.C[i], rowB[i]
 					o0, o1 := w2*j, w2*(j+1)
-					for k := 0; k < K; k++ {
-						pa[o1+2*k] = pa[o0+2*k] + va*zre[i*K+k]
-						pa[o1+2*k+1] = pa[o0+2*k+1] + va*zim[i*K+k]
-						pb[o1+2*k] = pb[o0+2*k] + vb*zre[i*K+k]
-						pb[o1+2*k+1] = pb[o0+2*k+1] + vb*zim[i*K+k]
+					for k := 0; k < kc; k++ {
+						zr, zi := zre[i*K+k0+k], zim[i*K+k0+k]
+						pa[o1+2*k] = pa[o0+2*k] + va*zr
+						pa[o1+2*k+1] = pa[o0+2*k+1] + va*zi
+						pb[o1+2*k] = pb[o0+2*k] + vb*zr
+						pb[o1+2*k+1] = pb[o0+2*k+1] + vb*zi
 					}
 					qa[Q*j+Q] = qa[Q*j] + va*rho[i]
 					qb[Q*j+Q] = qb[Q*j] + vb*rho[i]
@@ -490,15 +516,34 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				}
 				tr.pa[x], tr.pb[x], tr.qa[x], tr.qb[x] = pa, pb, qa, qb
 			}
-			flops += int64(p) * int64(n) * int64(1+8*K+4*Q)
-			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
+			flops += int64(p) * int64(n) * int64(1+8*kc+4*Q)
 			W := 5 + nd
-			blockE := make([]float64, 2*p*W*(n+1))
 			// |z_i| (cos φ_i, sin φ_i), once per neuron.
 			zc, zsn := make([]float64, n), make([]float64, n)
 			for j, nn := range part {
 				zc[j], zsn[j] = zabs[nn.i]*math.Cos(nn.phi), zabs[nn.i]*math.Sin(nn.phi)
 			}
+			if !inputRes { // Ē_i = ea_i + eb_i + the offset's deviation and slack
+				tr.ew = make([]float64, W*(n+1))
+				ew := tr.ew
+				for j, nn := range part {
+					v := (nn.ea+eos[j]+nn.sl)*(1+1e-9) + nn.eb*(1+1e-9)
+					o0, o1 := W*j, W*(j+1)
+					ew[o1] = ew[o0] + v*zabs[nn.i]
+					ew[o1+1] = ew[o0+1] + v*zc[j]
+					ew[o1+2] = ew[o0+2] + v*zsn[j]
+					ew[o1+3] = ew[o0+3] + v*rho[nn.i]
+					ew[o1+4] = ew[o0+4] + v*zoff[nn.i]
+					for d, dv := range dmg[nn.i] {
+						ew[o1+5+d] = ew[o0+5+d] + v*dv
+					}
+				}
+				flops += int64(n) * int64(47+2*W)
+				tiers = append(tiers, tr)
+				continue
+			}
+			tr.ea, tr.eb = make([][]float64, p), make([][]float64, p)
+			blockE := make([]float64, 2*p*W*(n+1))
 			for x := 0; x < p; x++ {
 				ea, eb := blockE[2*x*W*(n+1):(2*x+1)*W*(n+1)], blockE[(2*x+1)*W*(n+1):(2*x+2)*W*(n+1)]
 				for j, nn := range part {
@@ -593,7 +638,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			}
 			return v
 		}
-		for x := 0; x < p; x++ {
+		if tr.ew != nil {
+			topA = col(tr.ew)
+		}
+		for x := range tr.ea {
 			topA, topB = max(topA, col(tr.ea[x])), max(topB, col(tr.eb[x]))
 		}
 		wScale += topA + topB
@@ -610,6 +658,15 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		tr.uMid = make([]float64, 2*p)
 		for jd := range tr.uMid {
 			tr.uMid[jd] = math.Acos(clip1(-tr.tbar / math.Abs(half[jd])))
+		}
+		if tr.cutA == nil { // one κ: the windows' edges depend on d alone
+			tr.uHi, tr.cosHi, tr.uLo, tr.cosLo = make([]float64, 2*p), make([]float64, 2*p), make([]float64, 2*p), make([]float64, 2*p)
+			for jd := range tr.uHi {
+				acd := math.Abs(half[jd])
+				tr.uHi[jd], tr.cosHi[jd] = acosTab.below((tr.kap - tr.tbar) / acd)
+				tr.uLo[jd], tr.cosLo[jd] = acosTab.above((-tr.kap - tr.tbar) / acd)
+			}
+			flops += int64(2*p) * 20
 		}
 	}
 	flops += int64(len(tiers)) * int64(2*p) * 22
@@ -655,26 +712,33 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				acd := math.Abs(cd)
 				theta := math.Pi * float64(js) / float64(p)
 				ct, st := half[js], sinHalf[js] // cos θ', sin θ'
-				kap := min(tr.cutA[a], tr.cutB[b], (tr.sepA[a]+tr.sepB[b]+tr.eo)*(1+1e-15))
+				var kap, uHi, cosHi, uLo, cosLo float64
+				if tr.cutA != nil {
+					kap = min(tr.cutA[a], tr.cutB[b], (tr.sepA[a]+tr.sepB[b]+tr.eo)*(1+1e-15))
+					uHi, cosHi = acosTab.below((kap - tr.tbar) / acd)
+					uLo, cosLo = acosTab.above((-kap - tr.tbar) / acd)
+					ops += 2*10 + 30
+				} else {
+					kap, uHi, cosHi, uLo, cosLo = tr.kap, tr.uHi[jd], tr.cosHi[jd], tr.uLo[jd], tr.cosLo[jd]
+					ops += 4 + 26
+				}
 				kapMin = min(kapMin, kap)
-				uHi, cosHi := acosTab.below((kap - tr.tbar) / acd)
-				uLo, cosLo := acosTab.above((-kap - tr.tbar) / acd)
 				uMid := tr.uMid[jd]
-				ops += 2*10 + 30
 				// Edges: e1 = −θ' − uLo − η, e2 = −θ' − uMid, e3 = −θ' − uHi + η,
 				// e4 = −θ' + uHi − η, e5 = −θ' + uMid, e6 = −θ' + uLo + η.
 				e2, o2 := tr.edge(-theta - uMid)
 				e5, o5 := tr.edge(-theta + uMid)
 				ops += o2 + o5
 				lo, hi := tr.span(e2, e5, 2*uMid)
-				clear(zab)
-				addDiff(zab, tr.pa[a], 2*K, n, lo, hi)
-				addDiff(zab, tr.pb[b], 2*K, n, lo, hi)
-				for k := 0; k < K; k++ {
-					zr[k] += zab[2*k]
-					zi[k] += zab[2*k+1]
+				zk := zab[:2*tr.kc]
+				clear(zk)
+				addDiff(zk, tr.pa[a], 2*tr.kc, n, lo, hi)
+				addDiff(zk, tr.pb[b], 2*tr.kc, n, lo, hi)
+				for k := 0; k < tr.kc; k++ {
+					zr[tr.k0+k] += zk[2*k]
+					zi[tr.k0+k] += zk[2*k+1]
 				}
-				ops += int64(K) * 10
+				ops += int64(tr.kc) * 10
 				Q, W := 1+nd, 5+nd
 				qq := qbuf[:Q]
 				clear(qq)
@@ -701,8 +765,13 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					ks := max(kap, reach) * (1 + 1e-12)
 					q := wbuf[:W]
 					clear(q)
-					addDiff(q, tr.ea[a], W, n, l, h)
-					addDiff(q, tr.eb[b], W, n, l, h)
+					if tr.ew != nil {
+						addDiff(q, tr.ew, W, n, l, h)
+						ops -= 2 * int64(W) // one array read, not two
+					} else {
+						addDiff(q, tr.ea[a], W, n, l, h)
+						addDiff(q, tr.eb[b], W, n, l, h)
+					}
 					for d := 0; d < nd; d++ {
 						xd[d] += q[5+d]
 					}

@@ -493,7 +493,7 @@ func TestArcSignedWithout(t *testing.T) {
 	for _, x := range Ideas {
 		all |= x
 	}
-	if all.String() != "offset inside+cross terms+per-input κ+chords+margin shape+direct terms" {
+	if all.String() != "offset inside+cross terms+per-input κ+chords+margin shape+direct terms+per-input residuals" {
 		t.Errorf("Idea names: %q", all.String())
 	}
 	changed := map[Idea]bool{}
