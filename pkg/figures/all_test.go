@@ -258,3 +258,32 @@ func TestLongLabelsRestored(t *testing.T) {
 		t.Errorf("the label is missing from the SVG")
 	}
 }
+
+// TestCompactScaling: one strategy, one legend entry per p; two, and the
+// strategies are named too, each p still once.
+func TestCompactScaling(t *testing.T) {
+	var pts []proof.SignedRun
+	for _, x := range []proof.Idea{0, proof.InputResiduals} {
+		for _, p := range []int{59, 113} {
+			for j, m := range []int{256, 1024} {
+				pts = append(pts, proof.SignedRun{P: p, M: m, Without: x, ProofFLOPs: int64(p * p * m * (2 - j)), Certified: 0.5 + 0.5*float64(j)})
+			}
+		}
+	}
+	svg, err := CompactScaling("planted", pts[:4]).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	validSVG(t, "compact-scaling", svg)
+	if strings.Count(string(svg), ">p = 113<") != 2 || strings.Contains(string(svg), "without") {
+		t.Errorf("one strategy: want p = 113 once per panel and no strategy names")
+	}
+	svg, err = CompactScaling("planted", pts).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	validSVG(t, "compact-scaling-2", svg)
+	if strings.Count(string(svg), ">p = 113<") != 2 || strings.Count(string(svg), ">arc-signed without per-input residuals<") != 1 || strings.Count(string(svg), ">arc-signed<") != 1 {
+		t.Errorf("two strategies: want p = 113 once per panel and each strategy once")
+	}
+}

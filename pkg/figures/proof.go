@@ -525,7 +525,8 @@ func perPM(pl *plot.Plot, q proof.SignedRun) (float64, bool) {
 // CompactScaling shows, against the width m, a proof's FLOPs after folding
 // in units of p²·m (left, log scales; the dashed line is p²·m, below it the
 // proof does not touch every neuron on every input) and its certified share
-// (right), one line per p.
+// (right): one colour per p and, where pts hold several strategies, one
+// line style and marker per strategy.
 func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	cost := plot.New()
 	cost.Title.Text = title + ": proof FLOPs ÷ p²·m"
@@ -540,6 +541,7 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	// Legends on white boxes: the grid lines would cross their text.
 	costKey, certKey := NewInset(true, false), NewInset(false, false)
 	var ps, ms []int
+	var names []string
 	for _, q := range pts {
 		if !slices.Contains(ps, q.P) {
 			ps = append(ps, q.P)
@@ -547,34 +549,57 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 		if !slices.Contains(ms, q.M) {
 			ms = append(ms, q.M)
 		}
+		if n := q.Strategy().Name(); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
 	sort.Ints(ps)
 	sort.Ints(ms)
 	cols := Palette(len(ps))
+	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
+	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
 	lo, hi := 1.0, 1.0
-	for j, p := range ps {
-		var xc, xa plotter.XYs
-		for _, q := range pts {
-			if q.P != p {
+	for si, sname := range names {
+		for j, p := range ps {
+			var xc, xa plotter.XYs
+			for _, q := range pts {
+				if q.P != p || q.Strategy().Name() != sname {
+					continue
+				}
+				if r, ok := perPM(cost, q); ok {
+					xc = append(xc, plotter.XY{X: float64(q.M), Y: r})
+					xa = append(xa, plotter.XY{X: float64(q.M), Y: 100 * q.Certified})
+					lo, hi = math.Min(lo, r), math.Max(hi, r)
+				}
+			}
+			if len(xc) == 0 {
 				continue
 			}
-			if r, ok := perPM(cost, q); ok {
-				xc = append(xc, plotter.XY{X: float64(q.M), Y: r})
-				xa = append(xa, plotter.XY{X: float64(q.M), Y: 100 * q.Certified})
-				lo, hi = math.Min(lo, r), math.Max(hi, r)
+			sort.Slice(xc, func(a, b int) bool { return xc[a].X < xc[b].X })
+			sort.Slice(xa, func(a, b int) bool { return xa[a].X < xa[b].X })
+			name := fmt.Sprintf("p = %d", p)
+			if len(names) > 1 {
+				name += ", " + sname
+			}
+			g, d := glyphs[si%len(glyphs)], dashes[si%len(dashes)]
+			l, s := NewLinePoints(cost, name, xc)
+			l.Color, l.Dashes, s.Color, s.Shape = cols[j], d, cols[j], g
+			cost.Add(l, s)
+			l2, s2 := NewLinePoints(cert, name, xa)
+			l2.Color, l2.Dashes, s2.Color, s2.Shape = cols[j], d, cols[j], g
+			cert.Add(l2, s2)
+			if si == 0 { // the colours name p once
+				costKey.Add(fmt.Sprintf("p = %d", p), l, s)
+				certKey.Add(fmt.Sprintf("p = %d", p), l2, s2)
 			}
 		}
-		sort.Slice(xc, func(a, b int) bool { return xc[a].X < xc[b].X })
-		sort.Slice(xa, func(a, b int) bool { return xa[a].X < xa[b].X })
-		name := fmt.Sprintf("p = %d", p)
-		l, s := NewLinePoints(cost, name, xc)
-		l.Color, s.Color, s.Shape = cols[j], cols[j], draw.CircleGlyph{}
-		cost.Add(l, s)
-		costKey.Add(name, l, s)
-		l2, s2 := NewLinePoints(cert, name, xa)
-		l2.Color, s2.Color, s2.Shape = cols[j], cols[j], draw.CircleGlyph{}
-		cert.Add(l2, s2)
-		certKey.Add(name, l2, s2)
+	}
+	if len(names) > 1 { // and the styles name the strategies, in grey
+		for si, sname := range names {
+			l, s := NewLinePoints(cost, sname, plotter.XYs{{X: 1, Y: 1}})
+			l.Color, l.Dashes, s.Color, s.Shape = color.Gray{Y: 90}, dashes[si%len(dashes)], color.Gray{Y: 90}, glyphs[si%len(glyphs)]
+			costKey.Add(sname, l, s)
+		}
 	}
 	xmin, xmax := float64(ms[0])/1.3, float64(ms[len(ms)-1])*1.3
 	one := NewLine(cost, "p²·m", plotter.XYs{{X: xmin, Y: 1}, {X: xmax, Y: 1}})
