@@ -100,7 +100,7 @@ func skipped(what string, err error) {
 func runProve(args []string) error {
 	var strategy *string
 	dir, asJSON, err := modelFlags("prove", args, func(fs *flag.FlagSet) {
-		strategy = fs.String("strategy", "", "one strategy (brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T, fourier-U/T; 'arc-signed/T without chords' and the like switch its ideas off); default: all")
+		strategy = fs.String("strategy", "", "strategies, comma-separated (brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T, fourier-U/T; 'arc-signed/T without chords' and the like switch its ideas off); default: all")
 	})
 	if err != nil {
 		return err
@@ -109,13 +109,21 @@ func runProve(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Several strategies in one run share the folding and brute force.
 	var ss []proof.Strategy
 	if *strategy != "" {
-		s, err := proof.ByName(*strategy)
-		if err != nil {
-			return err
+		seen := map[string]bool{}
+		for _, name := range strings.Split(*strategy, ",") {
+			s, err := proof.ByName(strings.TrimSpace(name))
+			if err != nil {
+				return err
+			}
+			if seen[s.Name()] {
+				return fmt.Errorf("prove: strategy %q given twice", s.Name())
+			}
+			seen[s.Name()] = true
+			ss = append(ss, s)
 		}
-		ss = append(ss, s)
 	}
 	r, err := proof.Run(ck.Config, ck.Params, ss...)
 	if err != nil {

@@ -7,7 +7,7 @@
 //	modadd analyze -model DIR [-json]      Fourier clusters, phases, ideal logits, metrics
 //	modadd integrate -model DIR [-json]    clusters as quadrature rules
 //	modadd figures -model DIR -out DIR     every figure of a model
-//	modadd prove -model DIR [-strategy S] [-json]   certificates and their cost
+//	modadd prove -model DIR [-strategy S[,S...]] [-json]   certificates and their cost
 //	modadd import -from FILE -config pizza|zhong|clock [-p N] -out DIR
 //	modadd export -model DIR -to FILE.npz|FILE.safetensors
 //	modadd sweep -out DIR [-seeds 0-3] [-p 31,59] [-width ...] [-alpha ...] [-act ...] [-shard I/N]

@@ -253,6 +253,23 @@ func TestProveJSON(t *testing.T) {
 	if _, err := capture(t, func() error { return runProve([]string{"-model", dir, "-strategy", "magic"}) }); err == nil {
 		t.Error("unknown strategy accepted")
 	}
+	// Several strategies, one run: each once, in the order given.
+	out, err = capture(t, func() error {
+		return runProve([]string{"-model", dir, "-json", "-strategy", "arc-signed without chords, linear"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var two struct{ Strategies []struct{ Name string } }
+	if err := json.Unmarshal([]byte(out), &two); err != nil || len(two.Strategies) != 2 ||
+		two.Strategies[0].Name != "arc-signed without chords" || two.Strategies[1].Name != "linear" {
+		t.Errorf("two strategies: %+v, %v", two, err)
+	}
+	for _, bad := range []string{"linear,linear", "linear,", "linear,magic"} {
+		if _, err := capture(t, func() error { return runProve([]string{"-model", dir, "-strategy", bad}) }); err == nil {
+			t.Errorf("-strategy %q accepted", bad)
+		}
+	}
 }
 
 func TestImportExport(t *testing.T) {
