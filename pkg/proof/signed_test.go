@@ -249,6 +249,13 @@ func checkArcSigned(t *testing.T, tag string, m *Model, ss []ArcSigned) (cert, t
 				t.Errorf("%s %s: certified wrong input %d", tag, c.Strategy, k)
 			}
 		}
+		// The untimed check re-derives every certified input's slack; the
+		// timed certification (distance groups, profiles, one by one) must
+		// not have certified one the check then revokes: its FLOPs would
+		// not pay for the certificate.
+		if r := c.Details["revoked_by_check"]; r != 0 {
+			t.Errorf("%s %s: the check revoked %g certifications", tag, c.Strategy, r)
+		}
 		t.Logf("%s %s: damaged %v certified %.3f true %.3f by-self %.3f", tag, c.Strategy, c.DamagedClasses, c.CertifiedAccuracy, c.TrueAccuracy, c.Details["certified_one_by_one"])
 		cert += c.CertifiedAccuracy
 		tru = c.TrueAccuracy
