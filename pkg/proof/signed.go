@@ -701,26 +701,35 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				zr[j], zi[j] = ta.re+tb.re+t0.re, ta.im+tb.im+t0.im
 				sw[j], swS[j] = 0, 0
 			}
+			// The half angles depend on the cluster only: once for its tiers
+			// (which follow one another in tiers).
+			lastSlot := -1
+			var jd int
+			var acd, theta, ct, st float64
 			for _, tr := range tiers {
 				n := tr.n
-				jd := ((tr.k*(a-b))%(2*p) + 2*p) % (2 * p)
-				cd := half[jd]
-				js := (tr.k * (a + b)) % (2 * p)
-				if cd < 0 {
-					js = (js + p) % (2 * p)
+				if tr.slot != lastSlot {
+					lastSlot = tr.slot
+					jd = ((tr.k*(a-b))%(2*p) + 2*p) % (2 * p)
+					cd := half[jd]
+					js := (tr.k * (a + b)) % (2 * p)
+					if cd < 0 {
+						js = (js + p) % (2 * p)
+					}
+					acd = math.Abs(cd)
+					theta = math.Pi * float64(js) / float64(p)
+					ct, st = half[js], sinHalf[js] // cos θ', sin θ'
+					ops += 16
 				}
-				acd := math.Abs(cd)
-				theta := math.Pi * float64(js) / float64(p)
-				ct, st := half[js], sinHalf[js] // cos θ', sin θ'
 				var kap, uHi, cosHi, uLo, cosLo float64
 				if tr.cutA != nil {
 					kap = min(tr.cutA[a], tr.cutB[b], (tr.sepA[a]+tr.sepB[b]+tr.eo)*(1+1e-15))
 					uHi, cosHi = acosTab.below((kap - tr.tbar) / acd)
 					uLo, cosLo = acosTab.above((-kap - tr.tbar) / acd)
-					ops += 2*10 + 30
+					ops += 2*10 + 14
 				} else {
 					kap, uHi, cosHi, uLo, cosLo = tr.kap, tr.uHi[jd], tr.cosHi[jd], tr.uLo[jd], tr.cosLo[jd]
-					ops += 4 + 26
+					ops += 4 + 10
 				}
 				kapMin = min(kapMin, kap)
 				uMid := tr.uMid[jd]
