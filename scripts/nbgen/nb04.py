@@ -141,8 +141,10 @@ $\theta' = w(a+b)/2$, plus $\pi$ where $\cos(wd/2) < 0$.
 3. **Margins per distance.** Per input the bound is three numbers per cluster ($X_k$, $y_k$, $H_k$:
    the margin coefficient after the gate errors, the explanation's sine term and the gate errors'),
    $O(K)$ per input; the margin against every rival is bounded once per $d = a - b$ from the worst of
-   the $p$ inputs sharing it (their amplitudes depend on $d$, hardly on $a + b$), and input by input
-   only where that fails.
+   the $p$ inputs sharing it (their amplitudes depend on $d$, hardly on $a + b$). Where that fails
+   (one weak input spoils its group), the same bound from the worst of the strongest half, quarter,
+   ... of the inputs left (a *profile*: one scan over the rivals for many inputs), and input by
+   input only for those still left.
 
 In arc-signed's budget the gate errors are listed at their largest reach, against the farthest
 rival; they are charged against the margin coefficient, not added to $\varepsilon$, so that line can
@@ -162,7 +164,7 @@ var certs []*proof.Certificate
 for _, t := range []int{1, 2, 4, 8} {
 	c := nb.Must1(proof.ArcSigned{Tiers: t}.Prove(m))
 	d := c.Details
-	fmt.Printf("%-13s %3.0f arcs: certified %5.1f%% (%.1f%% by the distance groups alone); windows hold %.0f%% of the (input, neuron) pairs; proof FLOPs ÷ p²·m = %.2f: preparation %.2f, per input %.2f, margins %.2f\\n",
+	fmt.Printf("%-13s %3.0f arcs: certified %5.1f%% (%.1f%% by distance groups and profiles); windows hold %.0f%% of the (input, neuron) pairs; proof FLOPs ÷ p²·m = %.2f: preparation %.2f, per input %.2f, margins %.2f\\n",
 		c.Strategy, d["arcs"], 100*c.CertifiedAccuracy, 100*d["certified_by_distance_groups"], 100*d["window_share"], float64(c.FLOPs-m.FoldFLOPs)/float64(pm),
 		d["prep_flops"]/float64(pm), d["per_input_flops"]/float64(pm), (d["group_flops"]+d["single_flops"])/float64(pm))
 	certs = append(certs, c)
@@ -237,7 +239,7 @@ nb.Table(proof.AblationTable(cols))"""),
 ("markdown", r"""Every idea pays for itself in all three proofs: each row is below the first in every column.
 Most cost little: switching one off changes the FLOPs by a tenth or less (the brackets), and
 sometimes adds some, where the fallback's wider windows cost more per input. Two are the price of
-much of the preparation. The per-input residuals cost about a fifth of each proof's FLOPs: a prefix
+much of the preparation. The per-input residuals cost a sixth to a fifth of each proof's FLOPs: a prefix
 sum of window weights over every neuron for each value of $a$ and of $b$. The cross terms cost a
 seventh at p = 59 with one arc per cluster and nearly a third at p = 113, where every arc sums six
 clusters' terms instead of three. The offset inside the ReLU matters most: without it little or
@@ -440,17 +442,18 @@ for _, name := range names {
 }
 for _, r := range rows {
 	ratio := r.PerPM()
-	fmt.Printf("p = %3d  %-13s certified %5.1f%% (%5.1f%% by distance groups)  proof FLOPs ÷ p²·m %6.2f, ÷ brute force's %.3f\\n",
+	fmt.Printf("p = %3d  %-13s certified %5.1f%% (%5.1f%% by groups and profiles)  proof FLOPs ÷ p²·m %6.2f, ÷ brute force's %.3f\\n",
 		r.P, r.Strategy().Name(), 100*r.Certified, 100*r.ByGroups, ratio, ratio/brute[r.P])
 }
 nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU pizzas", rows, brute))"""),
 ("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a quarter
-to four fifths each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
+to two thirds each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
 input grows with the arcs). At p = 59 arc-signed goes from 41.8% with one arc per cluster to
 75.6% with 32, still about a quarter of brute force's FLOPs. At p = 113 nothing is certified with one
-or two arcs per cluster, then 1.5% with four, 33% with eight and 53% with 32, at a fifth of brute force's FLOPs;
-most of it input by input: the bound per distance group, from the worst of its $p$ inputs,
-certifies only 18% there. At p = 31 no number of tiers certifies anything: tiers narrow the part of each
+or two arcs per cluster, then 1.5% with four, 33% with eight and 53% with 32, at under a fifth of brute force's FLOPs;
+half of it input by input: the bound per distance group, from the worst of its $p$ inputs, and
+those of its profiles (the same from the strongest half, quarter, ... of the inputs it leaves)
+certify only 26% there. At p = 31 no number of tiers certifies anything: tiers narrow the part of each
 window that comes from the offsets' spread, not the part that comes from the fits' residuals, and
 that model's fits are the loosest of the three (printed under *Scaling with p*). No point is left of
 the dashed line: more tiers move every proof away from $p^2 m$, never towards it."""),
