@@ -13,9 +13,11 @@
 # strategy: proof FLOPs ÷ p²·m, certified share; every bound is checked
 # against brute force). P and M override the size, BIN the binary (for a
 # dry run on a CPU: BIN=bin/modadd P=31 M=64 bash scripts/gpu-crossover.sh
-# /tmp/x 2). Each part has its own time limit so that one slow part leaves
-# the others' results: with the device tool's 15 minutes, EPOCHS=10000 if a
-# 1,000-epoch trial run showed it fits, else fewer.
+# /tmp/x 2). Training (540 s) and the proofs (420 s, one run: a timeout
+# there loses every strategy's result, but not the trained model, which a
+# rerun reloads: `prove` alone then) have their own time limits: with the
+# device tool's 15 minutes, EPOCHS=10000 if a 1,000-epoch trial run showed
+# it fits, else fewer.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/gpu-crossover}

@@ -594,11 +594,12 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 			}
 		}
 	}
-	if len(names) > 1 { // and the styles name the strategies, in grey
+	if len(names) > 1 { // and the styles name the strategies, in grey, on both panels
 		for si, sname := range names {
 			l, s := NewLinePoints(cost, sname, plotter.XYs{{X: 1, Y: 1}})
 			l.Color, l.Dashes, s.Color, s.Shape = color.Gray{Y: 90}, dashes[si%len(dashes)], color.Gray{Y: 90}, glyphs[si%len(glyphs)]
 			costKey.Add(sname, l, s)
+			certKey.Add(sname, l, s)
 		}
 	}
 	xmin, xmax := float64(ms[0])/1.3, float64(ms[len(ms)-1])*1.3

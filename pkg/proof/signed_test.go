@@ -194,13 +194,17 @@ func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru flo
 	// certified share is not part of the average).
 	var off []ArcSigned
 	for _, T := range tiers {
-		for _, x := range Ideas {
+		for _, x := range append(Ideas, leanest...) {
 			off = append(off, ArcSigned{Tiers: T, Without: x})
 		}
 	}
 	checkArcSigned(t, tag, m, off)
 	return cert, tru
 }
+
+// leanest are combinations of switched-off ideas the documentation and
+// scripts/gpu-crossover.sh use: tested as such, not only inside "all off".
+var leanest = []Idea{CrossTerms | InputResiduals, InputKappa | InputResiduals, Chords | InputResiduals}
 
 // checkArcSigned is checkSigned for any arc-signed strategies (ideas
 // switched off included).
@@ -504,7 +508,7 @@ func TestArcSignedWithout(t *testing.T) {
 		t.Errorf("Idea names: %q", all.String())
 	}
 	changed := map[Idea]bool{}
-	var certified float64
+	var certified, profiles float64
 	for it := 0; it < 6; it++ {
 		p := []int{23, 31}[it%2]
 		cfg, w := PlantedPizza(p, 32+16*(it%3), []float64{1e-3, 3e-3, 1e-2}[it%3], rng)
@@ -541,10 +545,24 @@ func TestArcSignedWithout(t *testing.T) {
 				m.T.U[i][c0] += 0.1 * um * (rng.Float64()*2 - 1)
 			}
 		}
+		if it%3 != 1 && len(m.Clusters) > 1 {
+			// Cross terms: every neuron's U also carries the other
+			// cluster's frequency (a fifth of its own wave, any phase), so
+			// that window neurons cost 2Σ|z_ik| beyond their own term.
+			for j, cl := range m.Clusters {
+				k := m.Clusters[(j+1)%len(m.Clusters)].K
+				for _, i := range cl.Neurons {
+					amp, ph := 0.6*spread(m.T.U[i]), 2*math.Pi*rng.Float64()
+					for c := range m.T.U[i] {
+						m.T.U[i][c] += amp * math.Cos(2*math.Pi*float64(k*c)/float64(p)+ph)
+					}
+				}
+			}
+		}
 		m.eval, m.logitBuf = nil, nil // the margins above were measured before the changes
 		var ss []ArcSigned
 		for _, T := range []int{1, 3} {
-			for _, x := range append([]Idea{0, all}, Ideas...) {
+			for _, x := range append(append([]Idea{0, all}, Ideas...), leanest...) {
 				ss = append(ss, ArcSigned{Tiers: T, Without: x})
 			}
 		}
@@ -555,6 +573,7 @@ func TestArcSignedWithout(t *testing.T) {
 				t.Fatal(err)
 			}
 			certified += base.CertifiedAccuracy
+			profiles += base.Details["certified_by_profiles"]
 			for _, x := range Ideas {
 				c, err := ArcSigned{Tiers: T, Without: x}.Prove(m)
 				if err != nil {
@@ -576,6 +595,9 @@ func TestArcSignedWithout(t *testing.T) {
 	}
 	if certified == 0 {
 		t.Error("nothing certified: a wrongly certified input could not show")
+	}
+	if profiles == 0 {
+		t.Error("nothing certified by a profile: their bound is not exercised")
 	}
 }
 
@@ -633,5 +655,70 @@ func TestAblationTable(t *testing.T) {
 	}
 	if cells[1][2] != "—" || cells[0][2] == "—" {
 		t.Errorf("a proof not run shows %q, one run %q", cells[1][2], cells[0][2])
+	}
+}
+
+// addCluster appends a cluster of frequency k to a tablesModel: neurons
+// with phases phis, offset 0, unembedding at frequency 2k (phase doubling).
+func addCluster(m *Model, k int, phis []float64) {
+	p := m.P
+	var ns []int
+	for _, phi := range phis {
+		i := m.M
+		m.M++
+		for x := 0; x < p; x++ {
+			v := math.Cos(2*math.Pi*float64(k*x)/float64(p) + phi)
+			m.T.A[x] = append(m.T.A[x], v)
+			m.T.B[x] = append(m.T.B[x], v)
+			m.Err.A[x] = append(m.Err.A[x], 0)
+			m.Err.B[x] = append(m.Err.B[x], 0)
+		}
+		m.T.C, m.Err.C = append(m.T.C, 0), append(m.Err.C, 0)
+		u := make([]float64, p)
+		for c := range u {
+			u[c] = math.Cos(2*math.Pi*float64(k*c)/float64(p) + 2*phi)
+		}
+		m.T.U, m.Err.U = append(m.T.U, u), append(m.Err.U, make([]float64, p))
+		m.Fits = append(m.Fits, mechanism.NeuronFit{Index: i, K: k, R: 1, Phi: phi})
+		ns = append(ns, i)
+	}
+	m.T.M, m.Err.M = m.M, m.M
+	m.Clusters = append(m.Clusters, mechanism.Cluster{K: k, Neurons: ns})
+}
+
+// TestArcSignedWindowCrossTerms (a review's): neurons at the arc's ends
+// whose gate is wrong (offsets ±δ) and whose U carries a large wave at the
+// other cluster's frequency: the windows must charge E_i·2Σ|z_ik| for it.
+func TestArcSignedWindowCrossTerms(t *testing.T) {
+	p := 31
+	for _, delta := range []float64{1e-2, 0.05} {
+		for _, ph := range []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2} {
+			var phis, offs []float64
+			for j := 0; j < 24; j++ {
+				phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
+				offs = append(offs, 0)
+			}
+			var edge []int
+			for _, js := range []int{0, 1, 5, 17} {
+				for _, s := range []float64{1, -1} {
+					end := -math.Pi*float64(js)/float64(p) + s*math.Pi/2
+					phis = append(phis, end-s*1e-4, end+s*1e-4)
+					offs = append(offs, -delta, delta)
+					edge = append(edge, len(phis)-2, len(phis)-1)
+				}
+			}
+			m := tablesModel(p, phis, offs)
+			var second []float64
+			for j := 0; j < 24; j++ {
+				second = append(second, 2*math.Pi*(float64(j)+0.61)/24)
+			}
+			addCluster(m, 3, second)
+			for _, i := range edge {
+				for c := range m.T.U[i] {
+					m.T.U[i][c] += 4 * math.Cos(2*math.Pi*float64(3*c)/float64(p)+ph)
+				}
+			}
+			checkSigned(t, "window-cross", m, []int{1, 2})
+		}
 	}
 }

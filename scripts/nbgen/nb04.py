@@ -29,7 +29,8 @@ weights. The strategies:
   neurons near the ends (the *windows*) are evaluated exactly.
 * **arc-signed**: the same geometry without evaluating any neuron on any input, with three changes
   (below): each neuron's offset stays inside its ReLU, the window neurons' gate errors are bounded by
-  their sign and by where they sit, and the margins are bounded once per distance $a - b$.
+  their sign and by where they sit, and the margins are bounded per distance $a - b$ where possible
+  (then for sets of the inputs left, then input by input).
   **arc-signed/4** splits each cluster into four arcs by offset.
 * **arc-U/4**: arc with four Fourier terms of $U$ per neuron (the same bound as fourier-U/4).
 * **fourier-U/T**: keep the hidden activations exact and compress the unembedding $U$ to its $T$
@@ -211,8 +212,8 @@ logits at cluster $k$'s frequency; off: counted by their spread) and *per-input 
 neuron's gate error bounded with its residuals at the input, $E_i(a, b)$; off: with its largest
 residual over all inputs, $\bar E_i$, and so one κ per tier too). A switched-off idea also skips the
 work it needed, so the brackets say what each idea costs as well as what it buys. The third column is the p = 113
-model with sixteen tiers, about the fewest with which it certifies much (*How far arc-signed reaches
-on each model*, below). Certified inputs,
+model with sixteen tiers, where it certifies close to half its inputs (eight tiers certify a third:
+*How far arc-signed reaches on each model*, below). Certified inputs,
 and the proof's FLOPs ÷ p²·m in brackets, with each idea switched off in turn (half a minute of
 work, cached):"""),
 ("code", """%%
@@ -238,14 +239,18 @@ cols := nb.Cached("arc-signed-ablation", func() ([][]proof.SignedRun, error) {
 nb.Table(proof.AblationTable(cols))"""),
 ("markdown", r"""Every idea pays for itself in all three proofs: each row is below the first in every column.
 Most cost little: switching one off changes the FLOPs by a tenth or less (the brackets), and
-sometimes adds some, where the fallback's wider windows cost more per input. Two are the price of
-much of the preparation. The per-input residuals cost a sixth to a fifth of each proof's FLOPs: a prefix
-sum of window weights over every neuron for each value of $a$ and of $b$. The cross terms cost a
-seventh at p = 59 with one arc per cluster and nearly a third at p = 113, where every arc sums six
-clusters' terms instead of three. The offset inside the ReLU matters most: without it little or
-nothing is certified anywhere. With one arc per cluster every other idea but the per-input κ is
-essential too (each switched off leaves under a tenth of the inputs); four tiers soften every loss
-but the offset's, since narrower windows leave less for the chords and the margin shape to bound. At
+sometimes adds some, because the inputs a coarser bound leaves to be certified one by one (or by
+smaller sets) cost more scans over the rivals; without the offset, wider windows also cost more per
+input. Two cost more, in the preparation (prefix sums over every neuron for each value of $a$ and
+of $b$) and, with many arcs, per input. The per-input residuals, with the per-input κ they imply,
+cost a sixth to a fifth of each proof: window weights summed per token value, κ sized per input and
+arc, two window arrays read instead of one; at p = 113 with sixteen tiers most of it is the per-input
+part. The cross terms cost a seventh at p = 59 with one arc per cluster and nearly a third at
+p = 113, where every arc sums six clusters' terms instead of three, per token value and per input.
+The offset inside the ReLU matters most: without it little or nothing is certified anywhere. With
+one arc per cluster every other idea but the per-input κ is essential too (each switched off leaves
+under a tenth of the inputs); four tiers soften every loss (the offset's least: 7.9% of 66.1% is
+left), since narrower windows leave less for the chords and the margin shape to bound. At
 p = 113 with sixteen tiers the cross terms, the direct paths' terms and the per-input residuals are as
 essential as the offset: that model has six clusters to p = 59's three (printed below, under *Scaling
 with p*), so more of each neuron's output falls on the others' frequencies, and its residuals are
@@ -302,7 +307,9 @@ $c_2 \cdot \mathrm{arcs}/m$ as the width grows. Trained models of thousands of n
 notebook's budget, but the mechanism can be written into the weights by hand: `proof.PlantedPizza`
 builds two clusters (frequencies 1 and 3) with evenly spread phases and no training leftovers, through
 the model's real parameter list, and every bound is still checked against brute force. arc-signed,
-one arc per cluster, on such pizzas of three sizes of $p$ and three widths (a minute of work, cached):"""),
+one arc per cluster, and for comparison arc-signed without its two costliest ideas (the cross terms
+and the per-input residuals), on such pizzas of three sizes of $p$ and three widths (a minute of
+work, cached):"""),
 ("code", """%%
 rows := nb.Cached("planted-scaling", func() ([]proof.SignedRun, error) {
 	var rows []proof.SignedRun
@@ -336,7 +343,8 @@ wave at its own frequency, and its residuals are rounding), so that leaner proof
 inputs (its lines on the right lie under the full proof's), and it crosses $p^2 m$ sooner: at
 p = 113 and p = 227 from $m = 1024$ on. The trained models above are not there yet: three or more
 clusters, $m = 512$, residuals that fill a quarter or more of each circle with windows, and cross
-terms and per-input residuals that they cannot do without.
+terms and per-input residuals that they need (without either little is certified, except at p = 59
+with four tiers: the ablation above).
 
 ## The cheap proofs that certify
 
