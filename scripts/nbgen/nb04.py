@@ -238,7 +238,7 @@ cols := nb.Cached("arc-signed-ablation", func() ([][]proof.SignedRun, error) {
 })
 nb.Table(proof.AblationTable(cols))"""),
 ("markdown", r"""Every idea pays for itself in all three proofs: each row is below the first in every column.
-Most cost little: switching one off changes the FLOPs by a tenth or less (the brackets), and
+Most cost little: switching one off changes the FLOPs by about a tenth or less (the brackets), and
 sometimes adds some, because the inputs a coarser bound leaves to be certified one by one (or by
 smaller sets) cost more scans over the rivals; without the offset, wider windows also cost more per
 input. Two cost more, in the preparation (prefix sums over every neuron for each value of $a$ and
@@ -454,7 +454,7 @@ for _, r := range rows {
 		r.P, r.Strategy().Name(), 100*r.Certified, 100*r.ByGroups, ratio, ratio/brute[r.P])
 }
 nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU pizzas", rows, brute))"""),
-("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a quarter
+("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a fifth
 to two thirds each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
 input grows with the arcs). At p = 59 arc-signed goes from 41.8% with one arc per cluster to
 75.6% with 32, still about a quarter of brute force's FLOPs. At p = 113 nothing is certified with one
