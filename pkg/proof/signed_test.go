@@ -311,6 +311,27 @@ func TestArcSignedDamagedRandom(t *testing.T) {
 	t.Logf("mean certified %.3f", sumCert/60)
 }
 
+// edgeModel is a tablesModel of 24 evenly spread neurons plus pairs at
+// both ends of the arcs of a few inputs (θ' = πj/p for j in 0, 1, 5, 17),
+// just inside and just outside, with offsets −δ and +δ that make their
+// gates wrong; edge lists the pairs.
+func edgeModel(p int, delta float64) (m *Model, edge []int) {
+	var phis, offs []float64
+	for j := 0; j < 24; j++ {
+		phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
+		offs = append(offs, 0)
+	}
+	for _, js := range []int{0, 1, 5, 17} {
+		for _, s := range []float64{1, -1} {
+			end := -math.Pi*float64(js)/float64(p) + s*math.Pi/2
+			phis = append(phis, end-s*1e-4, end+s*1e-4)
+			offs = append(offs, -delta, delta)
+			edge = append(edge, len(phis)-2, len(phis)-1)
+		}
+	}
+	return tablesModel(p, phis, offs), edge
+}
+
 // TestArcSignedNegativePreDamage (a review's): neurons in the windows with a
 // negative pre-activation and a large damage D_i(c0): pre_i·D_i < 0 on the
 // arc, which the window's E_i·D_i must make up for.
@@ -319,21 +340,7 @@ func TestArcSignedNegativePreDamage(t *testing.T) {
 	for _, delta := range []float64{1e-3, 1e-2, 0.05} {
 		for _, c0 := range []int{0, 1, 15} {
 			for _, sgn := range []float64{1, -1} {
-				var phis, offs []float64
-				for j := 0; j < 24; j++ {
-					phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
-					offs = append(offs, 0)
-				}
-				var edge []int
-				for _, js := range []int{0, 1, 5, 17} {
-					for _, s := range []float64{1, -1} {
-						end := -math.Pi*float64(js)/float64(p) + s*math.Pi/2
-						phis = append(phis, end-s*1e-4, end+s*1e-4)
-						offs = append(offs, -delta, delta)
-						edge = append(edge, len(phis)-2, len(phis)-1)
-					}
-				}
-				m := tablesModel(p, phis, offs)
+				m, edge := edgeModel(p, delta)
 				for _, i := range edge {
 					m.T.U[i][c0] += sgn * 5
 				}
@@ -693,21 +700,7 @@ func TestArcSignedWindowCrossTerms(t *testing.T) {
 	p := 31
 	for _, delta := range []float64{1e-2, 0.05} {
 		for _, ph := range []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2} {
-			var phis, offs []float64
-			for j := 0; j < 24; j++ {
-				phis = append(phis, 2*math.Pi*(float64(j)+0.37)/24)
-				offs = append(offs, 0)
-			}
-			var edge []int
-			for _, js := range []int{0, 1, 5, 17} {
-				for _, s := range []float64{1, -1} {
-					end := -math.Pi*float64(js)/float64(p) + s*math.Pi/2
-					phis = append(phis, end-s*1e-4, end+s*1e-4)
-					offs = append(offs, -delta, delta)
-					edge = append(edge, len(phis)-2, len(phis)-1)
-				}
-			}
-			m := tablesModel(p, phis, offs)
+			m, edge := edgeModel(p, delta)
 			var second []float64
 			for j := 0; j < 24; j++ {
 				second = append(second, 2*math.Pi*(float64(j)+0.61)/24)
