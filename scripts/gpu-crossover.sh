@@ -14,7 +14,7 @@
 # against brute force). P and M override the size, BIN the binary (for a
 # dry run on a CPU: BIN=bin/modadd P=31 M=64 bash scripts/gpu-crossover.sh
 # /tmp/x 2). Training and the proofs have their own time limits, TRAIN_S
-# (default 330 s) and PROVE_S (240 s: one run, so a timeout there loses
+# (default 300 s) and PROVE_S (270 s: one run, so a timeout there loses
 # every strategy's result but not the model): together under the device
 # tool's 600 s per command. The model directory under build/ stays on a
 # warm device machine between commands, so a second run continues the
@@ -37,7 +37,7 @@ fi
 MODEL="$OUT/p$P-pizza-m$M-seed0"
 echo "== training p = $P, m = $M for $EPOCHS epochs into $MODEL (backend ${GOMLX_BACKEND:-default})"
 start=$(date +%s)
-timeout "${TRAIN_S:-330}" "$BIN" train -p "$P" -set "d_mlp=$M" -epochs "$EPOCHS" -q -out "$MODEL" 2>&1 | tail -3 | tee "$OUT/train.txt"
+timeout "${TRAIN_S:-300}" "$BIN" train -p "$P" -set "d_mlp=$M" -epochs "$EPOCHS" -q -out "$MODEL" 2>&1 | tail -3 | tee "$OUT/train.txt"
 rc=${PIPESTATUS[0]}
 echo "training: exit $rc after $(( $(date +%s) - start )) s" | tee -a "$OUT/train.txt"
 [ -f "$MODEL/state.gz" ] || { echo "gpu-crossover: no checkpoint written" >&2; exit 1; }
@@ -49,7 +49,7 @@ echo "training: exit $rc after $(( $(date +%s) - start )) s" | tee -a "$OUT/trai
 # p²·m sooner, and with six clusters the full proof may not cross at all.
 STRATS="arc-signed,arc-signed without cross terms,arc-signed without per-input residuals,arc-signed without cross terms+per-input residuals,arc-signed/4,fourier-U/1"
 f="$OUT/prove.json"
-timeout "${PROVE_S:-240}" "$BIN" prove -model "$MODEL" -strategy "$STRATS" -json >"$f" 2>"$f.err" || echo "gpu-crossover: prove failed or timed out (see $f.err)"
+timeout "${PROVE_S:-270}" "$BIN" prove -model "$MODEL" -strategy "$STRATS" -json >"$f" 2>"$f.err" || echo "gpu-crossover: prove failed or timed out (see $f.err)"
 python3 - "$f" <<'EOF' 2>/dev/null || true
 import json, sys
 d = json.load(open(sys.argv[1]))
