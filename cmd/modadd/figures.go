@@ -100,7 +100,7 @@ func skipped(what string, err error) {
 func runProve(args []string) error {
 	var strategy *string
 	dir, asJSON, err := modelFlags("prove", args, func(fs *flag.FlagSet) {
-		strategy = fs.String("strategy", "", "strategies, comma-separated (brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T, fourier-U/T; 'arc-signed/T without chords' and the like switch its ideas off); default: all")
+		strategy = fs.String("strategy", "", "strategies, comma-separated (brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T, fourier-U/T; arc-signed[/T]+W adds W waves of U; 'arc-signed/T without chords' and the like switch its ideas off); default: all")
 	})
 	if err != nil {
 		return err

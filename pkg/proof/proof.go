@@ -230,10 +230,26 @@ func ByName(name string) (Strategy, error) {
 		}
 	}
 	base, without, ablated := strings.Cut(name, " without ")
+	waves := 0 // arc-signed[/T]+W: W more waves of U
+	if j := strings.LastIndex(base, "+"); j > 0 && strings.HasPrefix(base, "arc-signed") {
+		w, ok := suffixInt(base[j:], "+")
+		if !ok {
+			return nil, fmt.Errorf("%w %q: write arc-signed[/T]+W with W ≥ 1 more waves of U", ErrUnknownStrategy, name)
+		}
+		base, waves = base[:j], w
+	}
 	t, tiered := suffixInt(base, "arc-signed/")
 	switch {
+	case waves > 0 && (base == "arc-signed" || tiered) && !ablated:
+		s := ArcSigned{Tiers: t, Waves: waves}
+		if s.Name() != name {
+			return nil, fmt.Errorf("%w %q: write it %q", ErrUnknownStrategy, name, s.Name())
+		}
+		return s, nil
+	case waves > 0 && !(base == "arc-signed" || tiered):
+		return nil, fmt.Errorf("%w %q: only arc-signed[/T] takes +W", ErrUnknownStrategy, name)
 	case ablated && (base == "arc-signed" || tiered):
-		s := ArcSigned{Tiers: t}
+		s := ArcSigned{Tiers: t, Waves: waves}
 		for _, n := range strings.Split(without, "+") {
 			x, err := ideaByName(n)
 			if err != nil {
@@ -256,7 +272,7 @@ func ByName(name string) (Strategy, error) {
 	if t, ok := suffixInt(name, "arc-U/"); ok {
 		return Arc{T: t}, nil
 	}
-	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T or fourier-U/T (T >= 1); arc-signed[/T] without IDEA[+IDEA...] switches ideas off", ErrUnknownStrategy, name)
+	return nil, fmt.Errorf("%w %q: use brute-force, linear, arc-signed, arc-signed/T, arc, arc-U/T or fourier-U/T (T >= 1); arc-signed[/T]+W adds W waves of U; arc-signed[/T][+W] without IDEA[+IDEA...] switches ideas off", ErrUnknownStrategy, name)
 }
 
 // suffixInt reads name as prefix followed by an integer ≥ 1, and nothing else.

@@ -11,6 +11,7 @@ type SignedRun struct {
 	P, M       int
 	Tiers      int
 	Without    Idea
+	Waves      int
 	ProofFLOPs int64
 	Certified  float64
 	ByGroups   float64
@@ -24,7 +25,9 @@ func (r SignedRun) PerPM() float64 {
 }
 
 // Strategy is the run's strategy.
-func (r SignedRun) Strategy() ArcSigned { return ArcSigned{Tiers: r.Tiers, Without: r.Without} }
+func (r SignedRun) Strategy() ArcSigned {
+	return ArcSigned{Tiers: r.Tiers, Without: r.Without, Waves: r.Waves}
+}
 
 // RunSigned proves m with each strategy and summarises the certificates;
 // a certificate that is not sound is an error.
@@ -38,7 +41,7 @@ func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
 		if !c.Sound {
 			return nil, fmt.Errorf("proof: %s is not sound on this model: a bound below the measured error", c.Strategy)
 		}
-		out = append(out, SignedRun{P: m.P, M: m.M, Tiers: max(s.Tiers, 1), Without: s.Without, ProofFLOPs: c.ProofFLOPs,
+		out = append(out, SignedRun{P: m.P, M: m.M, Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves, ProofFLOPs: c.ProofFLOPs,
 			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy})
 	}
 	return out, nil

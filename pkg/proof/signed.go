@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -66,6 +67,12 @@ type ArcSigned struct {
 	// Without switches ideas off, to measure what each one buys (notebook
 	// 04's ablation); zero keeps them all.
 	Without Idea
+	// Waves adds U's terms at that many more frequencies, those that
+	// carry most of the cluster neurons' U beyond the clusters' own
+	// (extraWaves), to every neuron's explanation: Z_k slots of their own,
+	// summed exactly over the arcs like the cross terms, and no longer part
+	// of the residual's spread ρ_i.
+	Waves int
 }
 
 // An Idea is one of arc-signed's ideas. With one switched off the proof
@@ -121,6 +128,9 @@ func (s ArcSigned) Name() string {
 	name := "arc-signed"
 	if s.Tiers > 1 {
 		name = fmt.Sprintf("arc-signed/%d", s.Tiers)
+	}
+	if s.Waves > 0 {
+		name += fmt.Sprintf("+%d", s.Waves)
 	}
 	if s.Without != 0 {
 		name += " without " + s.Without.String()
@@ -291,7 +301,18 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			return nil, fmt.Errorf("proof: cluster %d has frequency %d, outside 1..p−1 = %d", ci, cl.K, p-1)
 		}
 	}
-	K := len(m.Clusters)
+	// The frequencies U is compressed onto: the clusters', then the extra
+	// waves (slots without neurons of their own).
+	ks := make([]int, 0, len(m.Clusters)+s.Waves)
+	for _, cl := range m.Clusters {
+		ks = append(ks, cl.K)
+	}
+	if s.Waves > 0 {
+		extra, f := extraWaves(m, s.Waves)
+		ks = append(ks, extra...)
+		flops += f
+	}
+	K := len(ks)
 	// Per neuron: the term z_i of U_i at its cluster's frequency, the
 	// residual's spread ρ_i (with the rounding of the term and of U), U's
 	// spread (for neurons outside the clusters) and 2·max|rounding of U_i|.
@@ -299,10 +320,6 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	// zabs[i] is the size of its own cluster's term, zoff[i] of the others'.
 	zre, zim := make([]float64, M*K), make([]float64, M*K)
 	zabs, zoff := make([]float64, M), make([]float64, M)
-	ks := make([]int, K)
-	for j, cl := range m.Clusters {
-		ks[j] = cl.K
-	}
 	rho, spr, uErr := make([]float64, M), make([]float64, M), make([]float64, M)
 	res := make([]float64, p)
 	var tb []term
@@ -835,8 +852,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				}
 			}
 			var xs, gate float64
-			for j, cl := range m.Clusters {
-				kc := (cl.K * cs) % p
+			for j, k := range ks {
+				kc := (k * cs) % p
 				x := zr[j]*cosT[kc] - zi[j]*sinT[kc]
 				y := zr[j]*sinT[kc] + zi[j]*cosT[kc]
 				in.zr[k0+j], in.zi[k0+j] = zr[j], zi[j]
@@ -875,10 +892,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	// the same over smaller sets of them (profiles); an input no profile
 	// certifies is checked on its own.
 	cwk, swk := make([][]float64, K), make([][]float64, K) // 1 − cos(w_k Δ), sin(w_k Δ)
-	for j, cl := range m.Clusters {
+	for j, k := range ks {
 		cwk[j], swk[j] = make([]float64, p), make([]float64, p)
 		for D := 0; D < p; D++ {
-			kd := (cl.K * D) % p
+			kd := (k * D) % p
 			cwk[j][D], swk[j][D] = 1-cosT[kd], sinT[kd]
 		}
 	}
@@ -1054,10 +1071,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	for k := 0; k < p*p; k++ {
 		cs := (k/p + k%p) % p
 		row := expl[k*p : (k+1)*p]
-		for j, cl := range m.Clusters {
+		for j, kj := range ks {
 			zr, zi := in.zr[k*K+j], in.zi[k*K+j]
 			for c := range row {
-				kc := (cl.K * c) % p
+				kc := (kj * c) % p
 				row[c] += zr*cosT[kc] - zi*sinT[kc]
 			}
 		}
@@ -1184,3 +1201,47 @@ func circularRange(x []float64) (lo, hi float64) {
 	}
 	return s[at] - 1e-12, s[at-1] + 2*math.Pi + 1e-12
 }
+
+// extraWaves picks the w frequencies beyond the clusters' own (f ≡ ±k) that
+// carry most of the cluster neurons' unembedding, Σ_i |Û_i(f)|·(2r_i +
+// |o_i|), over up to extraSample neurons of each cluster evenly spread in
+// its list (a hint: every bound holds whichever frequencies it picks), and
+// the FLOPs it took (a full DFT per sampled neuron).
+func extraWaves(m *Model, w int) ([]int, int64) {
+	p := m.P
+	taken := make([]bool, p)
+	for _, cl := range m.Clusters {
+		taken[cl.K%p], taken[(p-cl.K%p)%p] = true, true
+	}
+	weight := make([]float64, p)
+	var flops int64
+	for _, cl := range m.Clusters {
+		n := len(cl.Neurons)
+		step := max(1, n/extraSample)
+		for j := 0; j < n; j += step {
+			i := cl.Neurons[j]
+			f := m.Fits[i]
+			size := 2*math.Abs(f.R) + math.Abs(f.Alpha+f.Beta+m.T.C[i])
+			if !isFinite(size) {
+				continue
+			}
+			for _, wv := range fourier.Analyze(m.T.U[i]).Waves {
+				if k := wv.K % p; k > 0 && !taken[k] {
+					weight[k] += wv.R * size
+				}
+			}
+			flops += 2 * int64(p) * int64(p)
+		}
+	}
+	var fs []int
+	for k := 1; k <= p/2; k++ {
+		if !taken[k] && weight[k] > 0 {
+			fs = append(fs, k)
+		}
+	}
+	sort.SliceStable(fs, func(a, b int) bool { return weight[fs[a]] > weight[fs[b]] })
+	return fs[:min(w, len(fs))], flops
+}
+
+// extraSample is how many neurons per cluster extraWaves looks at.
+const extraSample = 32

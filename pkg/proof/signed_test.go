@@ -190,6 +190,12 @@ func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru flo
 		ss = append(ss, ArcSigned{Tiers: T})
 	}
 	cert, tru = checkArcSigned(t, tag, m, ss)
+	// More waves of U, alone and with the leanest fallbacks.
+	var waves []ArcSigned
+	for _, T := range tiers {
+		waves = append(waves, ArcSigned{Tiers: T, Waves: 2}, ArcSigned{Tiers: T, Waves: 3, Without: CrossTerms | InputResiduals})
+	}
+	checkArcSigned(t, tag, m, waves)
 	// Every idea's fallback faces the same targeted constructions (its
 	// certified share is not part of the average).
 	var off []ArcSigned
@@ -612,7 +618,8 @@ func TestArcSignedWithout(t *testing.T) {
 // arc-signed included; near misses are refused.
 func TestByName(t *testing.T) {
 	ss := append(Strategies(), FourierU{T: 3}, Arc{T: 2}, ArcSigned{Tiers: 16},
-		ArcSigned{Without: Chords}, ArcSigned{Tiers: 4, Without: CrossTerms | MarginShape})
+		ArcSigned{Without: Chords}, ArcSigned{Tiers: 4, Without: CrossTerms | MarginShape},
+		ArcSigned{Waves: 4}, ArcSigned{Tiers: 16, Waves: 2}, ArcSigned{Tiers: 4, Waves: 1, Without: Chords | InputResiduals})
 	for _, x := range Ideas {
 		ss = append(ss, ArcSigned{Tiers: 2, Without: x})
 	}
@@ -624,7 +631,8 @@ func TestByName(t *testing.T) {
 	}
 	for _, bad := range []string{"arc-signed/4x", "arc-signed/0", "arc-signed/-1", "fourier-U/", "arc-U/02",
 		"arc-signed without", "arc-signed without chord", "arc-signed/4 without chords+", "linear without chords", "arc-signed/x without chords",
-		"arc-signed without chords+chords", "arc-signed without margin shape+chords", "arc-signed/1 without chords"} {
+		"arc-signed without chords+chords", "arc-signed without margin shape+chords", "arc-signed/1 without chords",
+		"arc-signed+0", "arc-signed+x", "arc-signed+04", "arc-signed/1+2", "linear+2", "fourier-U/2+1", "arc-signed+2+2", "arc-signed/4+ without chords"} {
 		if s, err := ByName(bad); err == nil {
 			t.Errorf("ByName(%q) = %v, want an error", bad, s.Name())
 		}
@@ -713,5 +721,47 @@ func TestArcSignedWindowCrossTerms(t *testing.T) {
 			}
 			checkSigned(t, "window-cross", m, []int{1, 2})
 		}
+	}
+}
+
+// TestExtraWaves: a wave planted in every cluster neuron's U at a frequency
+// no cluster has is the one extraWaves picks, and arc-signed+1 sums it
+// exactly: a bound that was loose by that wave's spread tightens, and
+// stays sound (checked against brute force with the rest of the suite).
+func TestExtraWaves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	p := 31
+	cfg, w := PlantedPizza(p, 48, 1e-3, rng)
+	m, err := NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const f = 7
+	for _, cl := range m.Clusters {
+		if cl.K == f || cl.K == p-f {
+			t.Fatalf("planted cluster at frequency %d: pick another", f)
+		}
+		for _, i := range cl.Neurons {
+			amp, ph := 0.3*spread(m.T.U[i]), 2*math.Pi*rng.Float64()
+			for c := range m.T.U[i] {
+				m.T.U[i][c] += amp * math.Cos(2*math.Pi*float64(f*c)/float64(p)+ph)
+			}
+		}
+	}
+	m.eval, m.logitBuf = nil, nil
+	if got, flops := extraWaves(m, 1); len(got) != 1 || got[0] != f || flops <= 0 {
+		t.Fatalf("extraWaves = %v (%d FLOPs), want [%d]", got, flops, f)
+	}
+	checkArcSigned(t, "extra", m, []ArcSigned{{}, {Waves: 1}, {Tiers: 2, Waves: 2}})
+	base, err := ArcSigned{}.Prove(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := ArcSigned{Waves: 1}.Prove(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(more.Bound < base.Bound) || more.CertifiedAccuracy < base.CertifiedAccuracy {
+		t.Errorf("with the wave summed: bound %g (was %g), certified %.3f (was %.3f)", more.Bound, base.Bound, more.CertifiedAccuracy, base.CertifiedAccuracy)
 	}
 }
