@@ -1,6 +1,9 @@
 package proof
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // SignedRun is one arc-signed proof in brief, small enough to cache and
 // plot: the model's p and m, the strategy (its tiers and the ideas
@@ -76,6 +79,44 @@ func AblationTable(cols [][]SignedRun) (header []string, cells [][]string) {
 			cell := "—" // not run
 			for _, r := range col {
 				if r.Without == x {
+					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, r.PerPM())
+					break
+				}
+			}
+			line = append(line, cell)
+		}
+		cells = append(cells, line)
+	}
+	return header, cells
+}
+
+// WavesTable lays out arc-signed runs with and without more waves of U:
+// one row per model and number of tiers (in the order first met), one
+// column per number of waves W, each cell the certified share and, in
+// brackets, the proof FLOPs ÷ p²·m ("—" where that proof was not run).
+func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
+	type row struct{ p, t int }
+	var rows []row
+	var ws []int
+	for _, r := range runs {
+		if k := (row{r.P, r.Tiers}); !slices.Contains(rows, k) {
+			rows = append(rows, k)
+		}
+		if !slices.Contains(ws, r.Waves) {
+			ws = append(ws, r.Waves)
+		}
+	}
+	slices.Sort(ws)
+	header = []string{"model, tiers"}
+	for _, w := range ws {
+		header = append(header, fmt.Sprintf("W = %d", w))
+	}
+	for _, k := range rows {
+		line := []string{fmt.Sprintf("p = %d, T = %d", k.p, k.t)}
+		for _, w := range ws {
+			cell := "—"
+			for _, r := range runs {
+				if r.P == k.p && r.Tiers == k.t && r.Waves == w && r.Without == 0 {
 					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, r.PerPM())
 					break
 				}

@@ -765,3 +765,18 @@ func TestExtraWaves(t *testing.T) {
 		t.Errorf("with the wave summed: bound %g (was %g), certified %.3f (was %.3f)", more.Bound, base.Bound, more.CertifiedAccuracy, base.CertifiedAccuracy)
 	}
 }
+
+// TestWavesTable: a row per (p, T), a column per W, the cells from the
+// runs they name.
+func TestWavesTable(t *testing.T) {
+	runs := []SignedRun{
+		{P: 23, M: 8, Tiers: 1, Waves: 0, ProofFLOPs: 23 * 23 * 8, Certified: 0.5},
+		{P: 23, M: 8, Tiers: 1, Waves: 2, ProofFLOPs: 2 * 23 * 23 * 8, Certified: 0.75},
+		{P: 23, M: 8, Tiers: 4, Waves: 2, ProofFLOPs: 23 * 23 * 8, Certified: 1},
+	}
+	header, cells := WavesTable(runs)
+	want := [][]string{{"p = 23, T = 1", "50.0% (1.00)", "75.0% (2.00)"}, {"p = 23, T = 4", "—", "100.0% (1.00)"}}
+	if fmt.Sprint(header) != "[model, tiers W = 0 W = 2]" || fmt.Sprint(cells) != fmt.Sprint(want) {
+		t.Errorf("WavesTable: %q %q, want %q", header, cells, want)
+	}
+}
