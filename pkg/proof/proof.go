@@ -221,8 +221,9 @@ func Strategies() []Strategy {
 }
 
 // ByName finds a strategy of Strategies by name, or "fourier-U/T",
-// "arc-U/T" or "arc-signed/T" for any T ≥ 1; arc-signed's may end in
-// " without " and ideas joined by "+" (Idea.String's names).
+// "arc-U/T" or "arc-signed/T" for any T ≥ 1; arc-signed's may add "+W"
+// (W ≥ 1 more waves of U) and end in " without " and ideas joined by "+"
+// (Idea.String's names). Only canonical names (Name's) are accepted.
 func ByName(name string) (Strategy, error) {
 	for _, s := range Strategies() {
 		if s.Name() == name {
@@ -233,6 +234,9 @@ func ByName(name string) (Strategy, error) {
 	waves := 0 // arc-signed[/T]+W: W more waves of U
 	if j := strings.LastIndex(base, "+"); j > 0 && strings.HasPrefix(base, "arc-signed") {
 		w, ok := suffixInt(base[j:], "+")
+		if strings.Count(base, "+") > 1 {
+			return nil, fmt.Errorf("%w %q: one +W only", ErrUnknownStrategy, name)
+		}
 		if !ok {
 			return nil, fmt.Errorf("%w %q: write arc-signed[/T]+W with W ≥ 1 more waves of U", ErrUnknownStrategy, name)
 		}

@@ -91,15 +91,19 @@ func AblationTable(cols [][]SignedRun) (header []string, cells [][]string) {
 }
 
 // WavesTable lays out arc-signed runs with and without more waves of U:
-// one row per model and number of tiers (in the order first met), one
+// one row per model (p, m) and number of tiers (in the order first met;
+// ablated runs left out), one
 // column per number of waves W, each cell the certified share and, in
 // brackets, the proof FLOPs ÷ p²·m ("—" where that proof was not run).
 func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
-	type row struct{ p, t int }
+	type row struct{ p, m, t int }
 	var rows []row
 	var ws []int
 	for _, r := range runs {
-		if k := (row{r.P, r.Tiers}); !slices.Contains(rows, k) {
+		if r.Without != 0 { // ablations have a table of their own
+			continue
+		}
+		if k := (row{r.P, r.M, r.Tiers}); !slices.Contains(rows, k) {
 			rows = append(rows, k)
 		}
 		if !slices.Contains(ws, r.Waves) {
@@ -116,7 +120,7 @@ func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
 		for _, w := range ws {
 			cell := "—"
 			for _, r := range runs {
-				if r.P == k.p && r.Tiers == k.t && r.Waves == w && r.Without == 0 {
+				if r.P == k.p && r.M == k.m && r.Tiers == k.t && r.Waves == w && r.Without == 0 {
 					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, r.PerPM())
 					break
 				}

@@ -26,9 +26,10 @@ import (
 // at most E_i(a, b) = ẽA_i(a) + ẽB_i(b): the fit residuals of A at a and
 // of B at b, the offset's deviation |o_i − 2r_i t̄| and the tables'
 // rounding. The explanation takes ĥ_i = pre_i on the arc p̂_i > 0 and 0 off
-// it, so that Σ ĥ_i U_i is, per cluster frequency, a difference of prefix
+// it, so that Σ ĥ_i U_i is, per frequency slot, a difference of prefix
 // sums over the tier's neurons sorted by phase (U_i compressed onto the
-// clusters' frequencies, z_ik; ρ_i the spread of the rest). Only the
+// K frequency slots, the clusters' then any extra waves, z_ik; ρ_i the
+// spread of the rest). Only the
 // neurons of two windows, where |p̂_i| ≤ 2r_iκ (κ(a, b) ≥ every E_i/(2r_i)
 // of the tier), can have the wrong gate; there h_i − ĥ_i lies in
 // [0, (E_i − σp̂_i)⁺] (σ = +1 on the arc, −1 off it: ReLU(pre) ≥ pre and
@@ -67,7 +68,8 @@ type ArcSigned struct {
 	// Without switches ideas off, to measure what each one buys (notebook
 	// 04's ablation); zero keeps them all.
 	Without Idea
-	// Waves adds U's terms at that many more frequencies, those that
+	// Waves adds U's terms at up to that many more frequencies (fewer
+	// where p has fewer left; Details["extra_waves"] says), those that
 	// carry most of the cluster neurons' U beyond the clusters' own
 	// (extraWaves), to every neuron's explanation: Z_k slots of their own,
 	// summed exactly over the arcs like the cross terms, and no longer part
@@ -149,7 +151,7 @@ type sgTier struct {
 	rank []int     // rank[g]: the first j with phi[j] ≥ 2πg/G, G = len(rank) − 1
 	tbar float64   // the tier's offset ratio inside p̂
 	// pa[a]: [(n+1)·2kc] prefix sums of (A_i(a) + C_i)·z_ik, one complex
-	// column per cluster frequency k = k0..k0+kc−1 (every cluster's, or
+	// column per frequency slot k = k0..k0+kc−1 (every slot, or
 	// only the tier's own without the cross terms); pb[b]: of B_i(b)·z_ik.
 	pa, pb [][]float64
 	k0, kc int
@@ -303,7 +305,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	}
 	// The frequencies U is compressed onto: the clusters', then the extra
 	// waves (slots without neurons of their own).
-	ks := make([]int, 0, len(m.Clusters)+s.Waves)
+	if s.Waves < 0 {
+		return nil, fmt.Errorf("proof: %d waves of U: want 0 or more", s.Waves)
+	}
+	ks := make([]int, 0, len(m.Clusters)+min(s.Waves, p/2))
 	for _, cl := range m.Clusters {
 		ks = append(ks, cl.K)
 	}
@@ -373,7 +378,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	if off(CrossTerms) {
 		kU = 1
 	}
-	flops += int64(M) * int64(p) * int64(4+7*kU)
+	flops += int64(M) * int64(p) * int64(4+8*kU)
 
 	// Each cluster's neurons: the fit's residuals per a and b (with the
 	// tables' rounding), split into tiers by offset ratio.
@@ -607,7 +612,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	}
 	kRound = roundUp(kRound, 4*M)
 
-	// The direct paths: their terms at the clusters' frequencies join Z_k;
+	// The direct paths: their terms at the K frequency slots join Z_k;
 	// the rest is bounded by its spread over c, per a, per b and for L0.
 	dirA, dirB := make([]float64, p), make([]float64, p)
 	dA, dB := make([][]term, p), make([][]term, p)
@@ -629,7 +634,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	if off(DirectTerms) {
 		kD = 0
 	}
-	flops += int64(2*p+1) * int64(p) * int64(7*kD+4)
+	flops += int64(2*p+1) * int64(p) * int64(8*kD+4)
 
 	// Neurons outside the clusters: Σ h_i·spread U_i, separably bounded.
 	looseA, looseB := make([]float64, p), make([]float64, p)
@@ -699,7 +704,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	budget := newBudget(
 		"gate errors in the windows (against the farthest rival)",
 		"U residuals beyond the cluster's term (Σ h_i ρ_i)",
-		"direct paths beyond the clusters' frequencies (spread)",
+		"direct paths beyond the frequency slots (spread)",
 		"neurons outside the clusters",
 		"rounding (tables, prefix sums, bound)",
 		"damaged classes (Σ h_i D_i(c))")
@@ -769,7 +774,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					zr[tr.k0+k] += zk[2*k]
 					zi[tr.k0+k] += zk[2*k+1]
 				}
-				ops += int64(tr.kc) * 10
+				ops += int64(tr.kc) * 14
 				Q, W := 1+nd, 4+nd
 				qq := qbuf[:Q]
 				clear(qq)
@@ -863,7 +868,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				xs += 2*math.Abs(in.X[k0+j]) + math.Abs(y) + swS[j]
 				gate += 2*sw[j] + swS[j]
 			}
-			ops += int64(K) * 14
+			ops += int64(K) * 20 // the slots' setup and the bound's numbers
 			lo := min(looseA[a], looseB[b])
 			dres := dirA[a] + dirB[b] + dir0
 			// Rounding: the Z sums and the window and residual sums (γ on
@@ -1056,7 +1061,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	for k, ok := range certified {
 		if ok && nd > 0 {
 			certified[k] = rivalOK(k)
-			singleOps += int64(nd) * int64(K*9+4)
+			singleOps += int64(nd) * int64(K*13+4)
 		}
 	}
 	flops += groupOps + singleOps
@@ -1124,7 +1129,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		"certified_one_by_one": float64(bySelf) / float64(p*p),
 		"group_flops":          float64(groupOps), "single_flops": float64(singleOps), "per_input_flops": float64(perInput),
 		"prep_flops": float64(flops - m.FoldFLOPs - perInput - groupOps - singleOps), "arcs": float64(len(tiers)),
-		"revoked_by_check": float64(revoked)}
+		"revoked_by_check": float64(revoked), "extra_waves": float64(K - len(m.Clusters))}
 	m.check(cert, expl)
 	return cert, nil
 }
@@ -1202,7 +1207,7 @@ func circularRange(x []float64) (lo, hi float64) {
 	return s[at] - 1e-12, s[at-1] + 2*math.Pi + 1e-12
 }
 
-// extraWaves picks the w frequencies beyond the clusters' own (f ≡ ±k) that
+// extraWaves picks up to w frequencies beyond the clusters' own (f ≡ ±k) that
 // carry most of the cluster neurons' unembedding, Σ_i |Û_i(f)|·(2r_i +
 // |o_i|), over up to extraSample neurons of each cluster evenly spread in
 // its list (a hint: every bound holds whichever frequencies it picks), and
@@ -1217,7 +1222,7 @@ func extraWaves(m *Model, w int) ([]int, int64) {
 	var flops int64
 	for _, cl := range m.Clusters {
 		n := len(cl.Neurons)
-		step := max(1, n/extraSample)
+		step := (n + extraSample - 1) / extraSample
 		for j := 0; j < n; j += step {
 			i := cl.Neurons[j]
 			f := m.Fits[i]
@@ -1230,7 +1235,7 @@ func extraWaves(m *Model, w int) ([]int, int64) {
 					weight[k] += wv.R * size
 				}
 			}
-			flops += 2 * int64(p) * int64(p)
+			flops += 4 * int64(p) * int64(p) // Analyze's DFT and amplitudes, as FourierU counts it
 		}
 	}
 	var fs []int
@@ -1240,6 +1245,7 @@ func extraWaves(m *Model, w int) ([]int, int64) {
 		}
 	}
 	sort.SliceStable(fs, func(a, b int) bool { return weight[fs[a]] > weight[fs[b]] })
+	flops += int64(len(fs)) * int64(bits.Len(uint(len(fs)))) * 2
 	return fs[:min(w, len(fs))], flops
 }
 

@@ -193,7 +193,7 @@ func checkSigned(t *testing.T, tag string, m *Model, tiers []int) (cert, tru flo
 	// More waves of U, alone and with the leanest fallbacks.
 	var waves []ArcSigned
 	for _, T := range tiers {
-		waves = append(waves, ArcSigned{Tiers: T, Waves: 2}, ArcSigned{Tiers: T, Waves: 3, Without: CrossTerms | InputResiduals})
+		waves = append(waves, ArcSigned{Tiers: T, Waves: 2}, ArcSigned{Tiers: T, Waves: 3, Without: InputResiduals})
 	}
 	checkArcSigned(t, tag, m, waves)
 	// Every idea's fallback faces the same targeted constructions (its
@@ -632,7 +632,7 @@ func TestByName(t *testing.T) {
 	for _, bad := range []string{"arc-signed/4x", "arc-signed/0", "arc-signed/-1", "fourier-U/", "arc-U/02",
 		"arc-signed without", "arc-signed without chord", "arc-signed/4 without chords+", "linear without chords", "arc-signed/x without chords",
 		"arc-signed without chords+chords", "arc-signed without margin shape+chords", "arc-signed/1 without chords",
-		"arc-signed+0", "arc-signed+x", "arc-signed+04", "arc-signed/1+2", "linear+2", "fourier-U/2+1", "arc-signed+2+2", "arc-signed/4+ without chords"} {
+		"arc-signed+0", "arc-signed+x", "arc-signed+04", "arc-signed/1+2", "linear+2", "fourier-U/2+1", "arc-signed+2+2", "arc-signed++2", "arc-signed/4+ without chords"} {
 		if s, err := ByName(bad); err == nil {
 			t.Errorf("ByName(%q) = %v, want an error", bad, s.Name())
 		}
@@ -749,9 +749,28 @@ func TestExtraWaves(t *testing.T) {
 		}
 	}
 	m.eval, m.logitBuf = nil, nil
-	if got, flops := extraWaves(m, 1); len(got) != 1 || got[0] != f || flops <= 0 {
+	got, flops := extraWaves(m, 1)
+	if len(got) != 1 || got[0] != f || flops <= 0 {
 		t.Fatalf("extraWaves = %v (%d FLOPs), want [%d]", got, flops, f)
 	}
+	// Never a cluster's frequency or its mirror p − k, and no more than
+	// there are.
+	all, _ := extraWaves(m, p)
+	for _, k := range all {
+		for _, cl := range m.Clusters {
+			if k == cl.K || k == p-cl.K || k < 1 || k > p/2 {
+				t.Errorf("extraWaves picked %d (a cluster at %d)", k, cl.K)
+			}
+		}
+	}
+	saved := m.Clusters[0].K
+	m.Clusters[0].K = p - saved // the mirror names the same wave
+	for _, k := range func() []int { ks, _ := extraWaves(m, p); return ks }() {
+		if k == saved {
+			t.Errorf("with a cluster at %d, extraWaves picked its mirror %d", p-saved, k)
+		}
+	}
+	m.Clusters[0].K = saved
 	checkArcSigned(t, "extra", m, []ArcSigned{{}, {Waves: 1}, {Tiers: 2, Waves: 2}})
 	base, err := ArcSigned{}.Prove(m)
 	if err != nil {
@@ -760,6 +779,17 @@ func TestExtraWaves(t *testing.T) {
 	more, err := ArcSigned{Waves: 1}.Prove(m)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if more.FLOPs-base.FLOPs < flops || more.Details["extra_waves"] != 1 {
+		t.Errorf("arc-signed+1 costs %d FLOPs more than arc-signed, less than choosing the wave (%d); extra_waves %g",
+			more.FLOPs-base.FLOPs, flops, more.Details["extra_waves"])
+	}
+	if _, err := (ArcSigned{Waves: -1}).Prove(m); err == nil {
+		t.Error("a negative number of waves accepted")
+	}
+	huge, err := ArcSigned{Waves: 1 << 40}.Prove(m) // as many as there are
+	if err != nil || huge.Details["extra_waves"] > float64(p/2) {
+		t.Errorf("Waves: 1<<40: %v, %v extra waves", err, huge.Details["extra_waves"])
 	}
 	if !(more.Bound < base.Bound) || more.CertifiedAccuracy < base.CertifiedAccuracy {
 		t.Errorf("with the wave summed: bound %g (was %g), certified %.3f (was %.3f)", more.Bound, base.Bound, more.CertifiedAccuracy, base.CertifiedAccuracy)
@@ -773,10 +803,32 @@ func TestWavesTable(t *testing.T) {
 		{P: 23, M: 8, Tiers: 1, Waves: 0, ProofFLOPs: 23 * 23 * 8, Certified: 0.5},
 		{P: 23, M: 8, Tiers: 1, Waves: 2, ProofFLOPs: 2 * 23 * 23 * 8, Certified: 0.75},
 		{P: 23, M: 8, Tiers: 4, Waves: 2, ProofFLOPs: 23 * 23 * 8, Certified: 1},
+		{P: 23, M: 8, Tiers: 4, Waves: 3, Without: Chords, ProofFLOPs: 23 * 23 * 8, Certified: 1}, // left out
 	}
 	header, cells := WavesTable(runs)
 	want := [][]string{{"p = 23, T = 1", "50.0% (1.00)", "75.0% (2.00)"}, {"p = 23, T = 4", "—", "100.0% (1.00)"}}
 	if fmt.Sprint(header) != "[model, tiers W = 0 W = 2]" || fmt.Sprint(cells) != fmt.Sprint(want) {
 		t.Errorf("WavesTable: %q %q, want %q", header, cells, want)
+	}
+}
+
+// TestArcSignedWindowExtraWaves (a review's): window neurons whose wrong
+// gate carries a large wave at an extra frequency: the windows must charge
+// it (2Σ|z_ik| over every slot but the own).
+func TestArcSignedWindowExtraWaves(t *testing.T) {
+	p := 31
+	for _, delta := range []float64{1e-2, 0.05} {
+		for _, ph := range []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2} {
+			m, edge := edgeModel(p, delta)
+			for _, i := range edge {
+				for c := range m.T.U[i] {
+					m.T.U[i][c] += 4 * math.Cos(2*math.Pi*float64(5*c)/float64(p)+ph)
+				}
+			}
+			if ks, _ := extraWaves(m, 1); len(ks) != 1 || ks[0] != 5 {
+				t.Fatalf("extraWaves = %v, want [5]", ks)
+			}
+			checkArcSigned(t, "window-extra", m, []ArcSigned{{Waves: 1}, {Tiers: 2, Waves: 1}})
+		}
 	}
 }
