@@ -244,9 +244,9 @@ sometimes adds some, because the inputs a coarser bound leaves to be certified o
 smaller sets) cost more scans over the rivals; without the offset, wider windows also cost more per
 input. Two cost more, in the preparation (prefix sums over every neuron for each value of $a$ and
 of $b$) and, with many arcs, per input. The per-input residuals, with the per-input κ they imply,
-cost a sixth to a fifth of each proof: window weights summed per token value, κ sized per input and
+cost a seventh to a fifth of each proof: window weights summed per token value, κ sized per input and
 arc, two window arrays read instead of one; at p = 113 with sixteen tiers most of it is the per-input
-part. The cross terms cost a seventh at p = 59 with one arc per cluster and nearly a third at
+part. The cross terms cost a seventh at p = 59 with one arc per cluster and over a third at
 p = 113, where every arc sums six clusters' terms instead of three, per token value and per input.
 The offset inside the ReLU matters most: without it little or nothing is certified anywhere. With
 one arc per cluster every other idea but the per-input κ is essential too (each switched off leaves
@@ -460,11 +460,11 @@ for _, r := range rows {
 		r.P, r.Strategy().Name(), 100*r.Certified, 100*r.ByGroups, ratio, ratio/brute[r.P])
 }
 nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU pizzas", rows, brute))"""),
-("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a fifth
+("markdown", r"""More tiers buy certified inputs on two of the three models, at a price: the FLOPs grow by a quarter
 to two thirds each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
 input grows with the arcs). At p = 59 arc-signed goes from 41.8% with one arc per cluster to
 75.6% with 32, still about a quarter of brute force's FLOPs. At p = 113 nothing is certified with one
-or two arcs per cluster, then 1.5% with four, 33% with eight and 53% with 32, at under a fifth of brute force's FLOPs;
+or two arcs per cluster, then 1.5% with four, 33% with eight and 53% with 32, at about a fifth of brute force's FLOPs;
 half of it input by input: the bound per distance group, from the worst of its $p$ inputs, and
 those of its profiles (the same from the strongest half, quarter, ... of the inputs it leaves)
 certify only 26% there. At p = 31 no number of tiers certifies anything: tiers narrow the part of each
@@ -509,10 +509,10 @@ runs := nb.Cached("arc-signed-waves", func() ([]proof.SignedRun, error) {
 nb.Table(proof.WavesTable(runs))"""),
 ("markdown", r"""More waves buy most at p = 113. With four tiers, 1.5% becomes 27% with two waves and 37% with
 four, more than eight tiers certify without them (33%), for fewer FLOPs. With sixteen tiers, 45% becomes
-61% with four waves, more than 32 tiers reach without them (53%), at 35 rather than 43 p²·m. At
+61% with four waves, more than 32 tiers reach without them (53%), at 41 rather than 49 p²·m. At
 p = 59 they add one to three points: that model trained longer (10,000 epochs against 6,000), and its
 neurons' unembeddings are closer to one frequency each. At p = 31 they do not help: its gate errors, from
-the loosest fits of the three, outweigh the margins whatever explains $U$. Each two waves add 1 to 3.5 p²·m here (a
+the loosest fits of the three, outweigh the margins whatever explains $U$. Each two waves add 1 to 5 p²·m here (a
 column per arc and token value, a slot per input), so they too move the proof away from $p^2 m$: like
 the tiers, they buy certified inputs, not compactness."""),
 ("markdown", r"""## Robustness
