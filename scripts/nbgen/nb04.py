@@ -473,11 +473,10 @@ that model's fits are the loosest of the three (printed under *Scaling with p*).
 the dashed line: more tiers move every proof away from $p^2 m$, never towards it."""),
 ("markdown", r"""### More waves of U
 
-At p = 113 the residual beyond the clusters' frequencies, $\rho_i$, is much of what the tiers cannot
-remove: each neuron's $U_i$ also carries other frequencies (harmonics and combinations of the
+Part of what the tiers cannot remove is the residual beyond the clusters' frequencies, $\rho_i$: each neuron's $U_i$ also carries other frequencies (harmonics and combinations of the
 clusters'), and a spread charged over every active neuron adds up. **arc-signed+W** (`proof.ArcSigned{Waves: W}`)
 compresses every cluster neuron's $U_i$ onto W more frequencies, the W that carry most of the
-cluster neurons' unembeddings (from a full spectrum of 32 neurons per cluster, counted), each a
+cluster neurons' unembeddings (from full spectra of up to 32 neurons per cluster, counted), each a
 slot $Z_k$ of its own summed exactly over the arcs like the cross terms. Certified share and, in
 brackets, proof FLOPs ÷ p²·m (a minute of work, cached):"""),
 ("code", """%%
