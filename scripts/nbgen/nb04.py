@@ -245,8 +245,7 @@ smaller sets) cost more scans over the rivals; without the offset, wider windows
 input. Two cost more, in the preparation (prefix sums over every neuron for each value of $a$ and
 of $b$) and, with many arcs, per input. The per-input residuals, with the per-input κ they imply,
 cost a seventh to a fifth of each proof: window weights summed per token value, κ sized per input and
-arc, two window arrays read instead of one; at p = 113 with sixteen tiers most of it is the per-input
-part. The cross terms cost a seventh at p = 59 with one arc per cluster and over a third at
+arc, two window arrays read instead of one. The cross terms cost a seventh at p = 59 with one arc per cluster and over a third at
 p = 113, where every arc sums six clusters' terms instead of three, per token value and per input.
 The offset inside the ReLU matters most: without it little or nothing is certified anywhere. With
 one arc per cluster every other idea but the per-input κ is essential too (each switched off leaves
@@ -293,7 +292,7 @@ for _, name := range []string{"p59-pizza-seed0", "p113-pizza-seed0"} {
 	}
 }"""),
 ("markdown", r"""A proof is below $p^2 m$ when $c_1/p + c_2 \cdot \mathrm{arcs}/m + \text{margins} < 1$. At
-$m = 512$ no term is small. $c_1$ (printed) is above $p$ for both models, and larger at p = 113, whose six clusters
+$m = 512$ neither of the first two terms is small. $c_1$ (printed) is above $p$ for both models, and larger at p = 113, whose six clusters
 give six arcs with one arc per cluster (printed), than at p = 59 with three. The per-input share alone is above 1: locating a cluster's arc and its four window
 segments and summing them costs more than evaluating its $m/K$ neurons would. A proof of this kind
 gets below $p^2 m$ once $p \gg c_1$ and $m \gg c_2 \cdot \mathrm{arcs}$; for three or four clusters
@@ -340,8 +339,11 @@ for _, r := range rows {
 }
 nb.Show("04-compact-scaling", figures.CompactScaling("planted pizzas", rows))"""),
 ("markdown", r"""On the planted pizzas arc-signed certifies the inputs the model gets right (the planted
-pizza itself gets some wrong at small widths, where its two clusters' quadrature is coarse), and its
-cost falls below $p^2 m$ once both $p$ and $m$ are large enough: it then proves the model's answers
+pizza itself gets some wrong where the width is small for its $p$ and its two clusters' quadrature
+is coarse: 61.9% right at p = 227, m = 256, 99.3% at m = 4096), and its cost falls below $p^2 m$
+once both $p$ and $m$ are large enough (at m = 256 it rises with $p$ instead: the inputs of a
+distance group that the pizza gets wrong leave the others to the profiles and one-by-one checks,
+whose scans over the rivals grow with $p$): it then proves the model's answers
 with fewer FLOPs than it would take to evaluate every neuron on every input once, the compact proof
 of the paper's claim. The dotted lines are arc-signed without the two costly ideas of the ablation
 above, the cross terms and the per-input residuals. A planted pizza has neither (its $U_i$ is one
@@ -509,7 +511,8 @@ nb.Table(proof.WavesTable(runs))"""),
 ("markdown", r"""More waves buy most at p = 113. With four tiers, 1.5% becomes 27% with two waves and 37% with
 four, more than eight tiers certify without them (33%), for fewer FLOPs. With sixteen tiers, 45% becomes
 61% with four waves, more than 32 tiers reach without them (53%), at 41 rather than 49 p²·m. At
-p = 59 they add one to three points: that model trained longer (10,000 epochs against 6,000), and its
+p = 59 they add at most three points (a third of a point or less with two waves, one to three with
+eight): that model trained longer (10,000 epochs against 6,000), and its
 neurons' unembeddings are closer to one frequency each. At p = 31 they do not help: its gate errors, from
 the loosest fits of the three, outweigh the margins whatever explains $U$. Each two waves add 1 to 5 p²·m here (a
 column per arc and token value, a slot per input), so they too move the proof away from $p^2 m$: like
