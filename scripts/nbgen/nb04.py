@@ -341,7 +341,7 @@ nb.Show("04-compact-scaling", figures.CompactScaling("planted pizzas", rows))"""
 ("markdown", r"""On the planted pizzas arc-signed certifies the inputs the model gets right (the planted
 pizza itself gets some wrong where the width is small for its $p$ and its two clusters' quadrature
 is coarse: 61.9% right at p = 227, m = 256, 99.3% at m = 4096), and its cost falls below $p^2 m$
-once both $p$ and $m$ are large enough (at m = 256 it rises with $p$ instead: the inputs of a
+once both $p$ and $m$ are large enough (at m = 256 it rises again at p = 227: the inputs of a
 distance group that the pizza gets wrong leave the others to the profiles and one-by-one checks,
 whose scans over the rivals grow with $p$): it then proves the model's answers
 with fewer FLOPs than it would take to evaluate every neuron on every input once, the compact proof
