@@ -233,10 +233,10 @@ func ByName(name string) (Strategy, error) {
 	base, without, ablated := strings.Cut(name, " without ")
 	waves := 0 // arc-signed[/T]+W: W more waves of U
 	if j := strings.LastIndex(base, "+"); j > 0 && strings.HasPrefix(base, "arc-signed") {
-		w, ok := suffixInt(base[j:], "+")
 		if strings.Count(base, "+") > 1 {
 			return nil, fmt.Errorf("%w %q: one +W only", ErrUnknownStrategy, name)
 		}
+		w, ok := suffixInt(base[j:], "+")
 		if !ok {
 			return nil, fmt.Errorf("%w %q: write arc-signed[/T]+W with W ≥ 1 more waves of U", ErrUnknownStrategy, name)
 		}
@@ -244,27 +244,23 @@ func ByName(name string) (Strategy, error) {
 	}
 	t, tiered := suffixInt(base, "arc-signed/")
 	switch {
-	case waves > 0 && (base == "arc-signed" || tiered) && !ablated:
+	case (base == "arc-signed" || tiered) && (waves > 0 || ablated):
 		s := ArcSigned{Tiers: t, Waves: waves}
-		if s.Name() != name {
-			return nil, fmt.Errorf("%w %q: write it %q", ErrUnknownStrategy, name, s.Name())
-		}
-		return s, nil
-	case waves > 0 && !(base == "arc-signed" || tiered):
-		return nil, fmt.Errorf("%w %q: only arc-signed[/T] takes +W", ErrUnknownStrategy, name)
-	case ablated && (base == "arc-signed" || tiered):
-		s := ArcSigned{Tiers: t, Waves: waves}
-		for _, n := range strings.Split(without, "+") {
-			x, err := ideaByName(n)
-			if err != nil {
-				return nil, err
+		if ablated {
+			for _, n := range strings.Split(without, "+") {
+				x, err := ideaByName(n)
+				if err != nil {
+					return nil, err
+				}
+				s.Without |= x
 			}
-			s.Without |= x
 		}
 		if s.Name() != name { // one name per strategy: ideas once each, in Ideas' order
 			return nil, fmt.Errorf("%w %q: write it %q", ErrUnknownStrategy, name, s.Name())
 		}
 		return s, nil
+	case waves > 0:
+		return nil, fmt.Errorf("%w %q: only arc-signed[/T] takes +W", ErrUnknownStrategy, name)
 	case ablated:
 		return nil, fmt.Errorf("%w %q: only arc-signed[/T] has ideas to switch off", ErrUnknownStrategy, name)
 	case tiered:

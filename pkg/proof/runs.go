@@ -99,10 +99,8 @@ func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
 	type row struct{ p, m, t int }
 	var rows []row
 	var ws []int
-	for _, r := range runs {
-		if r.Without != 0 { // ablations have a table of their own
-			continue
-		}
+	plain := slices.DeleteFunc(slices.Clone(runs), func(r SignedRun) bool { return r.Without != 0 }) // ablations have a table of their own
+	for _, r := range plain {
 		if k := (row{r.P, r.M, r.Tiers}); !slices.Contains(rows, k) {
 			rows = append(rows, k)
 		}
@@ -119,8 +117,8 @@ func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
 		line := []string{fmt.Sprintf("p = %d, T = %d", k.p, k.t)}
 		for _, w := range ws {
 			cell := "—"
-			for _, r := range runs {
-				if r.P == k.p && r.M == k.m && r.Tiers == k.t && r.Waves == w && r.Without == 0 {
+			for _, r := range plain {
+				if r.P == k.p && r.M == k.m && r.Tiers == k.t && r.Waves == w {
 					cell = fmt.Sprintf("%.1f%% (%.2f)", 100*r.Certified, r.PerPM())
 					break
 				}

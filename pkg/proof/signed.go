@@ -686,7 +686,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		for jd := range tr.uMid {
 			tr.uMid[jd] = math.Acos(clip1(-tr.tbar / math.Abs(half[jd])))
 		}
-		if tr.cutA == nil { // one κ: the windows' edges depend on d alone
+		if !inputKap { // one κ: the windows' edges depend on d alone
 			tr.uHi, tr.cosHi, tr.uLo, tr.cosLo = make([]float64, 2*p), make([]float64, 2*p), make([]float64, 2*p), make([]float64, 2*p)
 			for jd := range tr.uHi {
 				acd := math.Abs(half[jd])
@@ -709,6 +709,10 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		"rounding (tables, prefix sums, bound)",
 		"damaged classes (Σ h_i D_i(c))")
 	var perInput, windowed int64
+	segOps := int64(46 + 7*nd) // one window segment's FLOPs
+	if !inputRes {
+		segOps -= 2 * int64(4+nd) // one window array read, not two
+	}
 	gZ := circuit.Gamma(2*M + 32)
 	zr, zi := make([]float64, K), make([]float64, K)
 	zab, qbuf, wbuf := make([]float64, 2*K), make([]float64, 1+nd), make([]float64, 4+nd) // per-arc sums
@@ -749,7 +753,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					ops += 16
 				}
 				var kap, uHi, cosHi, uLo, cosLo float64
-				if tr.cutA != nil {
+				if inputKap {
 					kap = min(tr.cutA[a], tr.cutB[b], (tr.sepA[a]+tr.sepB[b]+tr.eo)*(1+1e-15))
 					uHi, cosHi = acosTab.below((kap - tr.tbar) / acd)
 					uLo, cosLo = acosTab.above((-kap - tr.tbar) / acd)
@@ -802,9 +806,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					ks := max(kap, reach) * (1 + 1e-12)
 					q := wbuf[:W]
 					clear(q)
-					if tr.ew != nil {
+					if !inputRes {
 						addDiff(q, tr.ew, W, n, l, h)
-						ops -= 2 * int64(W) // one array read, not two
 					} else {
 						addDiff(q, tr.ea[a], W, n, l, h)
 						addDiff(q, tr.eb[b], W, n, l, h)
@@ -828,7 +831,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 					// spread: q[3] sums E_i(ρ_i + 2Σ|z_ik|).
 					resid += q[3]
 					windowed += int64(h - l)
-					ops += 46 + int64(nd)*7
+					ops += segOps
 				}
 				// How far σp̂/(2r) reaches in each kind of segment.
 				inReach, outReach := acd*(cosHi+eta)+tr.tbar, -acd*(cosLo-eta)-tr.tbar
@@ -910,19 +913,8 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	gK := circuit.Gamma(4*K + 8)
 	var groupOps, singleOps int64
 	var byGroup, byProfile, bySelf int
-	lbAt := func(k, D int) float64 {
-		k0 := k * K
-		var v, sc float64
-		for j := 0; j < K; j++ {
-			sn := swk[j][D]
-			v += in.X[k0+j]*cwk[j][D] - in.y[k0+j]*sn - in.H[k0+j]*math.Abs(sn)
-			sc += 2*math.Abs(in.X[k0+j]) + math.Abs(in.y[k0+j]) + in.H[k0+j]
-		}
-		return v - gK*sc - in.eps0[k]
-	}
-	// lbPair is the smaller of the bounds at Δ and −Δ (the y terms change
-	// sign, the others do not), less sub: offOf(k), the input's ε₀ and the
-	// bound's rounding, which do not depend on Δ.
+	// offOf(k) is what an input's bound at any Δ loses besides the Δ terms:
+	// its ε₀ and the bound's own rounding.
 	offOf := func(k int) float64 {
 		k0 := k * K
 		var sc float64
@@ -931,6 +923,17 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 		}
 		return gK*sc + in.eps0[k]
 	}
+	lbAt := func(k, D int) float64 {
+		k0 := k * K
+		var v float64
+		for j := 0; j < K; j++ {
+			sn := swk[j][D]
+			v += in.X[k0+j]*cwk[j][D] - in.y[k0+j]*sn - in.H[k0+j]*math.Abs(sn)
+		}
+		return v - offOf(k)
+	}
+	// lbPair is the smaller of the bounds at Δ and −Δ (the y terms change
+	// sign, the others do not), less sub = offOf(k), computed once per input.
 	lbPair := func(k, D int, sub float64) float64 {
 		k0 := k * K
 		var v, u float64
@@ -943,13 +946,13 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	}
 	// refMin is the smallest over Δ of Σ_k Xg(1 − cos) − Yg|sin| (symmetric
 	// in ±Δ) for the profile Xg = min X_k, Yg = max |y_k| + H_k over the
-	// inputs ks, less its rounding, and the Δ where it is reached: a bound
+	// inputs members, less its rounding, and the Δ where it is reached: a bound
 	// on every one of those inputs' own, which lie above it pointwise.
-	refMin := func(ks []int) (float64, int) {
+	refMin := func(members []int) (float64, int) {
 		for j := range Xg {
 			Xg[j], Yg[j] = math.Inf(1), 0
 		}
-		for _, k := range ks {
+		for _, k := range members {
 			k0 := k * K
 			for j := 0; j < K; j++ {
 				Xg[j] = min(Xg[j], in.X[k0+j])
@@ -970,7 +973,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 				gmin, arg = v, D
 			}
 		}
-		groupOps += int64(len(ks))*int64(K)*4 + int64(p/2)*int64(K*5+1) + int64(3*K+2)
+		groupOps += int64(len(members))*int64(K)*4 + int64(p/2)*int64(K*5+1) + int64(3*K+2)
 		return gmin - gK*scale, arg
 	}
 	group := make([]int, 0, p)

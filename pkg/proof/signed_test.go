@@ -701,29 +701,6 @@ func addCluster(m *Model, k int, phis []float64) {
 	m.Clusters = append(m.Clusters, mechanism.Cluster{K: k, Neurons: ns})
 }
 
-// TestArcSignedWindowCrossTerms (a review's): neurons at the arc's ends
-// whose gate is wrong (offsets ±δ) and whose U carries a large wave at the
-// other cluster's frequency: the windows must charge E_i·2Σ|z_ik| for it.
-func TestArcSignedWindowCrossTerms(t *testing.T) {
-	p := 31
-	for _, delta := range []float64{1e-2, 0.05} {
-		for _, ph := range []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2} {
-			m, edge := edgeModel(p, delta)
-			var second []float64
-			for j := 0; j < 24; j++ {
-				second = append(second, 2*math.Pi*(float64(j)+0.61)/24)
-			}
-			addCluster(m, 3, second)
-			for _, i := range edge {
-				for c := range m.T.U[i] {
-					m.T.U[i][c] += 4 * math.Cos(2*math.Pi*float64(3*c)/float64(p)+ph)
-				}
-			}
-			checkSigned(t, "window-cross", m, []int{1, 2})
-		}
-	}
-}
-
 // TestExtraWaves: a wave planted in every cluster neuron's U at a frequency
 // no cluster has is the one extraWaves picks, and arc-signed+1 sums it
 // exactly: a bound that was loose by that wave's spread tightens, and
@@ -812,23 +789,41 @@ func TestWavesTable(t *testing.T) {
 	}
 }
 
-// TestArcSignedWindowExtraWaves (a review's): window neurons whose wrong
-// gate carries a large wave at an extra frequency: the windows must charge
-// it (2Σ|z_ik| over every slot but the own).
-func TestArcSignedWindowExtraWaves(t *testing.T) {
+// TestArcSignedWindowWaves (reviews'): neurons at the arc's ends whose
+// gate is wrong (offsets ±δ) and whose U carries a large wave at another
+// frequency, the other cluster's (a cross term) or an extra wave's: the
+// windows must charge E_i·2Σ|z_ik| over every slot but the own.
+func TestArcSignedWindowWaves(t *testing.T) {
 	p := 31
-	for _, delta := range []float64{1e-2, 0.05} {
-		for _, ph := range []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2} {
-			m, edge := edgeModel(p, delta)
-			for _, i := range edge {
-				for c := range m.T.U[i] {
-					m.T.U[i][c] += 4 * math.Cos(2*math.Pi*float64(5*c)/float64(p)+ph)
+	for _, tc := range []struct {
+		tag     string
+		k       int  // the wave's frequency
+		cluster bool // a second cluster at k; else an extra wave
+	}{{"window-cross", 3, true}, {"window-extra", 5, false}} {
+		for _, delta := range []float64{1e-2, 0.05} {
+			for _, ph := range []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2} {
+				m, edge := edgeModel(p, delta)
+				if tc.cluster {
+					var second []float64
+					for j := 0; j < 24; j++ {
+						second = append(second, 2*math.Pi*(float64(j)+0.61)/24)
+					}
+					addCluster(m, tc.k, second)
 				}
+				for _, i := range edge {
+					for c := range m.T.U[i] {
+						m.T.U[i][c] += 4 * math.Cos(2*math.Pi*float64(tc.k*c)/float64(p)+ph)
+					}
+				}
+				if tc.cluster {
+					checkSigned(t, tc.tag, m, []int{1, 2})
+					continue
+				}
+				if ks, _ := extraWaves(m, 1); len(ks) != 1 || ks[0] != tc.k {
+					t.Fatalf("extraWaves = %v, want [%d]", ks, tc.k)
+				}
+				checkArcSigned(t, tc.tag, m, []ArcSigned{{Waves: 1}, {Tiers: 2, Waves: 1}})
 			}
-			if ks, _ := extraWaves(m, 1); len(ks) != 1 || ks[0] != 5 {
-				t.Fatalf("extraWaves = %v, want [5]", ks)
-			}
-			checkArcSigned(t, "window-extra", m, []ArcSigned{{Waves: 1}, {Tiers: 2, Waves: 1}})
 		}
 	}
 }
