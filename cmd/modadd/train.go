@@ -27,7 +27,7 @@ func runTrain(args []string) error {
 	seed := fs.String("seed", "", "seed of the data split and the initial weights, an integer >= 0 (default 0)")
 	seedList := fs.String("seeds", "", "train one model per seed, all in one graph, e.g. 0-151 or 0,3,7: model s goes to OUT/seed<s>")
 	out := fs.String("out", "", "model directory (required); training resumes if it holds a checkpoint")
-	weightsOnly := fs.Bool("weights-only", false, "drop the optimiser state from the final checkpoint (smaller; cannot be resumed)")
+	weightsOnly := fs.Bool("weights-only", false, "drop the optimiser state from the final checkpoint (smaller; cannot be resumed); given for a finished run, drops it from its checkpoint")
 	quiet := fs.Bool("q", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -87,8 +87,15 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ck.Epoch >= ck.Config.Epochs {
-		return ck, nil // already trained that far
+	if ck.Epoch >= ck.Config.Epochs { // already trained that far
+		if opts.WeightsOnly && opts.Dir != "" && !ck.WeightsOnly() {
+			// what -weights-only promises, also for a run finished without it
+			ck.AdamM, ck.AdamV = nil, nil
+			if err := checkpoint.Save(opts.Dir, ck); err != nil {
+				return nil, err
+			}
+		}
+		return ck, nil
 	}
 	if err := opts.defaults(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,6 +125,25 @@ func TestResumeRejectsOtherConfig(t *testing.T) {
 	cfg.Epochs = 4
 	if _, err := Train(cfg, Options{Dir: dir, WeightsOnly: true}); err != nil {
 		t.Fatal(err)
+	}
+	// A finished run given -weights-only again, or for the first time,
+	// drops its optimiser state and keeps its weights.
+	other := t.TempDir()
+	full, err := Train(cfg, Options{Dir: other})
+	if err != nil || full.WeightsOnly() {
+		t.Fatalf("err %v, weights only %v: want the optimiser state kept", err, full != nil && full.WeightsOnly())
+	}
+	if _, err := Train(cfg, Options{Dir: other, WeightsOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	slim, err := checkpoint.Load(other)
+	if err != nil || !slim.WeightsOnly() || slim.Epoch != 4 {
+		t.Fatalf("after -weights-only on a finished run: err %v, %+v", err, slim)
+	}
+	for j, w := range full.Params {
+		if !slices.Equal(w.Data, slim.Params[j].Data) {
+			t.Fatalf("%s changed when the optimiser state was dropped", w.Name)
+		}
 	}
 	cfg.Epochs = 6
 	if _, err := Train(cfg, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "weights-only") {
