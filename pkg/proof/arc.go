@@ -170,7 +170,9 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 		}
 	}
 	flops += int64(M) * int64(p) * 6
-	flops += int64(M) * int64(p) * 16 * int64(T)
+	// compressU, and per token the rounding scans (4 + 4), the largest
+	// pre-activations (2), U's spread and rounding (2 + 2)
+	flops += int64(M) * (14*int64(p) + compressFLOPs(p, T))
 	F := len(freqs)
 
 	// Clusters: phases, τ_i, the cut-off, and the prefix sums. Neurons in

@@ -45,41 +45,70 @@ func topFrequencies(u []float64, t int) []int {
 }
 
 // compressU writes u ≈ Σ_k Re[(re + i·im) e^{2πikc/p}] over the frequencies
-// ks (each coefficient a direct sum, about 4p FLOPs) and returns the terms
-// (f = k), the residual u − Σ terms evaluated as the explanation evaluates
-// them (cosine tables), Σ |re| + |im|, and a bound on the residual's own
-// rounding (3 operations per term and class, on values of size ≤ amp + |u|).
-// The terms are appended to terms; res (length p) receives the residual.
+// ks and returns the terms (f = k), the residual u − Σ terms evaluated as
+// the explanation evaluates them (cosine tables), Σ |re| + |im|, and a
+// bound on the residual's own rounding (3 operations per term and class,
+// on values of size ≤ amp + |u|). The terms are appended to terms; res
+// (length p) receives the residual. cos is even and sin odd in c, so the
+// classes c and p − c share their products: each coefficient is a sum over
+// the (p−1)/2 pairs of u_c + u_{p−c} and u_c − u_{p−c}, and each term's
+// products cos, sin at c serve both classes (compressFLOPs counts it).
 func compressU(u []float64, ks []int, cosT, sinT []float64, terms []term, res []float64) ([]term, float64, float64) {
 	p := len(u)
-	copy(res, u)
+	h := (p - 1) / 2 // the pairs (c, p − c), c = 1..h; for even p, c = p/2 pairs with itself
+	// res holds the pairs' sums and differences until the terms are known.
+	for c := 1; c <= h; c++ {
+		res[c], res[p-c] = u[c]+u[p-c], u[c]-u[p-c]
+	}
+	first := len(terms)
 	var amp float64
 	for _, k := range ks {
-		var re, im float64
+		re, im := u[0], 0.0
 		kc := 0 // k·c mod p
-		for _, v := range u {
-			re += v * cosT[kc]
-			im -= v * sinT[kc]
+		for c := 1; c <= h; c++ {
 			if kc += k; kc >= p {
 				kc -= p
 			}
+			re += res[c] * cosT[kc]
+			im -= res[p-c] * sinT[kc]
+		}
+		if p%2 == 0 { // sin(πk) = 0
+			re += u[p/2] * cosT[(k*(p/2))%p]
 		}
 		norm := 2 / float64(p)
 		if 2*k == p || k == 0 {
 			norm = 1 / float64(p)
 		}
 		re, im = re*norm, im*norm
-		kc = 0
-		for c := range res {
-			res[c] -= re*cosT[kc] - im*sinT[kc]
-			if kc += k; kc >= p {
-				kc -= p
-			}
-		}
 		terms = append(terms, term{k, re, im})
 		amp += math.Abs(re) + math.Abs(im)
 	}
+	copy(res, u)
+	for _, tm := range terms[first:] {
+		k, re, im := tm.f, tm.re, tm.im
+		res[0] -= re
+		kc := 0
+		for c := 1; c <= h; c++ {
+			if kc += k; kc >= p {
+				kc -= p
+			}
+			ca, sb := re*cosT[kc], im*sinT[kc]
+			res[c] -= ca - sb
+			res[p-c] -= ca + sb // cos(k(p−c)) = cos(kc), sin(k(p−c)) = −sin(kc)
+		}
+		if p%2 == 0 {
+			res[p/2] -= re * cosT[(k*(p/2))%p]
+		}
+	}
 	return terms, amp, 2 * circuit.Gamma(3*len(ks)+4) * (amp + maxAbs(u))
+}
+
+// compressFLOPs is what compressU does for nk frequencies: per class, one
+// operation for the pairs' sums and differences, two per frequency for
+// the coefficient and three for the residual (the pairs' products halve
+// both), and the normalisation.
+func compressFLOPs(p, nk int) int64 {
+	return int64(p)*int64(1+5*nk) + 4*int64(nk)
 }
 
 // fourierPlan is what FourierU prepares from the tables once, before the
@@ -156,7 +185,7 @@ func (s FourierU) plan(m *Model) *fourierPlan {
 		resAll[i], slack[i] = res, uErr+sl
 		spr[i] = spread(t.U[i]) + uErr
 	}
-	pl.flops += int64(M) * int64(p) * (6 + 4*int64(s.T))
+	pl.flops += int64(M) * (6*int64(p) + compressFLOPs(p, s.T)) // with U's rounding, spread and amplitudes
 	// Damaged classes are explained exactly (Û_i(c) = U_i(c)): their
 	// residual is moved into the explanation, at m operations per class
 	// and input (classes.go).

@@ -384,3 +384,61 @@ func flipInput(w checkpoint.Tensors, ev *evaluation, p, k int, by float64) {
 		}
 	}
 }
+
+// TestCompressU: the paired sums give the DFT's coefficients, written out
+// per class, to 1e-12 of their scale; the residual is u minus the terms
+// within the rounding bound compressU returns; compressFLOPs counts at
+// least the 5 operations per term and class the pairs leave, fewer than the
+// direct sums' 8 (odd and even p, k = p/2).
+func TestCompressU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		p  int
+		ks []int
+	}{{7, []int{1}}, {8, []int{4, 1, 3}}, {23, []int{5, 2, 11}}, {59, []int{1, 17, 29, 30, 58}}} {
+		p := tc.p
+		cosT, sinT := cosTable(p), sinTable(p)
+		u := make([]float64, p)
+		for c := range u {
+			u[c] = 10 * rng.NormFloat64()
+		}
+		res := make([]float64, p)
+		terms, amp, slack := compressU(u, tc.ks, cosT, sinT, nil, res)
+		if len(terms) != len(tc.ks) || !(slack > 0) {
+			t.Fatalf("p = %d: %d terms, slack %g", p, len(terms), slack)
+		}
+		var want float64
+		for j, k := range tc.ks {
+			var re, im float64
+			for c, v := range u {
+				re += v * math.Cos(2*math.Pi*float64(k*c)/float64(p))
+				im -= v * math.Sin(2*math.Pi*float64(k*c)/float64(p))
+			}
+			norm := 2 / float64(p)
+			if 2*k == p {
+				norm = 1 / float64(p)
+			}
+			tm := terms[j]
+			if tm.f != k || math.Abs(tm.re-re*norm) > 1e-12*(1+amp) || math.Abs(tm.im-im*norm) > 1e-12*(1+amp) {
+				t.Errorf("p = %d, k = %d: term (%g, %g), want (%g, %g)", p, k, tm.re, tm.im, re*norm, im*norm)
+			}
+			want += math.Abs(tm.re) + math.Abs(tm.im)
+		}
+		if math.Abs(amp-want) > 1e-12*want {
+			t.Errorf("p = %d: amp %g, want %g", p, amp, want)
+		}
+		for c := range u {
+			exact := u[c]
+			for _, tm := range terms {
+				kc := (tm.f * c) % p
+				exact -= tm.re*cosT[kc] - tm.im*sinT[kc]
+			}
+			if math.Abs(res[c]-exact) > slack {
+				t.Errorf("p = %d, c = %d: residual %g, direct %g: apart by more than the slack %g", p, c, res[c], exact, slack)
+			}
+		}
+		if got, direct := compressFLOPs(p, len(tc.ks)), int64(p*8*len(tc.ks)); got >= direct || got < int64(5*p*len(tc.ks)) {
+			t.Errorf("p = %d: %d FLOPs counted, direct sums %d", p, got, direct)
+		}
+	}
+}

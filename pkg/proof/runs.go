@@ -6,19 +6,28 @@ import (
 )
 
 // SignedRun is one arc-signed proof in brief, small enough to cache and
-// plot: the model's p and m, the strategy (its tiers and the ideas
-// switched off), its FLOPs after folding, the share of inputs it certifies
-// (and of those, the share the distance groups alone certify) and the
-// model's true accuracy.
+// plot: the model's p, m and clusters, the strategy (its tiers and the
+// ideas switched off), its FLOPs after folding and the preparation's part
+// of them, its arcs, the share of inputs it certifies (and of those, the
+// share the distance groups alone certify) and the model's true accuracy.
 type SignedRun struct {
 	P, M       int
+	Clusters   int
 	Tiers      int
 	Without    Idea
 	Waves      int
 	ProofFLOPs int64
+	PrepFLOPs  int64
+	Arcs       int
 	Certified  float64
 	ByGroups   float64
 	True       float64
+}
+
+// PrepPerPM is the preparation's share of p²·m, c₁/p with c₁ its FLOPs
+// per (token value, neuron): no width brings the proof below it.
+func (r SignedRun) PrepPerPM() float64 {
+	return float64(r.PrepFLOPs) / (float64(r.P) * float64(r.P) * float64(r.M))
 }
 
 // PerPM is the run's proof FLOPs ÷ p²·m (p²·m: every neuron once on
@@ -44,7 +53,8 @@ func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
 		if !c.Sound {
 			return nil, fmt.Errorf("proof: %s is not sound on this model: a bound below the measured error", c.Strategy)
 		}
-		out = append(out, SignedRun{P: m.P, M: m.M, Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves, ProofFLOPs: c.ProofFLOPs,
+		out = append(out, SignedRun{P: m.P, M: m.M, Clusters: len(m.Clusters), Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves,
+			ProofFLOPs: c.ProofFLOPs, PrepFLOPs: int64(c.Details["prep_flops"]), Arcs: int(c.Details["arcs"]),
 			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy})
 	}
 	return out, nil

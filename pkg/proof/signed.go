@@ -378,7 +378,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	if off(CrossTerms) {
 		kU = 1
 	}
-	flops += int64(M) * int64(p) * int64(4+8*kU)
+	flops += int64(M) * (4*int64(p) + compressFLOPs(p, kU)) // with U's rounding and spread
 
 	// Each cluster's neurons: the fit's residuals per a and b (with the
 	// tables' rounding), split into tiers by offset ratio.
@@ -634,7 +634,11 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	if off(DirectTerms) {
 		kD = 0
 	}
-	flops += int64(2*p+1) * int64(p) * int64(8*kD+4)
+	perRow := 4 * int64(p) // the spread and the rounding's largest entry
+	if kD > 0 {
+		perRow += compressFLOPs(p, kD)
+	}
+	flops += int64(2*p+1) * perRow
 
 	// Neurons outside the clusters: Σ h_i·spread U_i, separably bounded.
 	looseA, looseB := make([]float64, p), make([]float64, p)

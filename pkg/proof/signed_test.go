@@ -658,6 +658,11 @@ func TestAblationTable(t *testing.T) {
 		if r.Strategy().Name() != s.Name() || r.ProofFLOPs != c.ProofFLOPs || r.Certified != c.CertifiedAccuracy || r.P != 23 || r.M != m.M {
 			t.Errorf("%s: run %+v against certificate (%d FLOPs, %v certified)", s.Name(), r, c.ProofFLOPs, c.CertifiedAccuracy)
 		}
+		// Two clusters of 32 neurons, two tiers each; the preparation is
+		// part of the proof, and at least its p·m residual checks.
+		if r.Clusters != 2 || r.Arcs != 4 || r.PrepFLOPs < int64(23*m.M) || r.PrepFLOPs >= r.ProofFLOPs || r.PrepPerPM() >= r.PerPM() {
+			t.Errorf("%s: %d clusters, %d arcs, preparation %d of %d FLOPs", s.Name(), r.Clusters, r.Arcs, r.PrepFLOPs, r.ProofFLOPs)
+		}
 	}
 	header, cells := AblationTable([][]SignedRun{runs, runs[:1]})
 	if len(header) != 3 || header[1] != "p = 23, arc-signed/2" || len(cells) != len(Ideas)+1 {
