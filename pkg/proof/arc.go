@@ -154,7 +154,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	// move into the explanation through prefix sums of their own; the
 	// others' spread is each neuron's weight ρ_i (with 2·max D_i, the
 	// damaged classes' remainder, folded in).
-	K := damagedClasses(resAll, p)
+	K := damagedClasses(resAll, slack, p)
 	for i := range resAll {
 		neur[i].exact = make([]float64, len(K))
 		for j, c := range K {

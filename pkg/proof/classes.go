@@ -39,11 +39,14 @@ type classResiduals struct {
 
 // damagedClasses returns the classes whose total deviation
 // T(c) = Σ_i |r_i(c) − mean_c' r_i(c')| exceeds four times the median of
-// T: at most maxDamaged of them (the largest). An ordinary model has none;
-// the median class never is one. (The mean, not the median, centres each
-// neuron: one damaged class moves it by 1/p of its deviation, and it costs
-// O(p) per neuron where a median costs a selection.)
-func damagedClasses(res [][]float64, p int) []int {
+// T and the rounding slack Σ_i slack_i that every class is charged anyway:
+// at most maxDamaged of them (the largest). An ordinary model has none;
+// the median class never is one, nor one of residuals at rounding level
+// (an exact explanation's, where which class stands out is noise). (The
+// mean, not the median, centres each neuron: one damaged class moves it by
+// 1/p of its deviation, and it costs O(p) per neuron where a median costs
+// a selection.)
+func damagedClasses(res [][]float64, slack []float64, p int) []int {
 	T := make([]float64, p)
 	for _, r := range res {
 		var mean float64
@@ -56,9 +59,13 @@ func damagedClasses(res [][]float64, p int) []int {
 		}
 	}
 	medT := mechanism.Median(T)
+	var floor float64
+	for _, s := range slack {
+		floor += s
+	}
 	var K []int
 	for c, v := range T {
-		if v > 4*medT && v > 0 {
+		if v > 4*medT && v > floor {
 			K = append(K, c)
 		}
 	}
@@ -74,7 +81,7 @@ func damagedClasses(res [][]float64, p int) []int {
 // (U_i − Û_i as computed in float64); slack[i] covers their rounding and
 // the tables' (added to the base weight and to every D_i).
 func newClassResiduals(res [][]float64, slack []float64, p int) *classResiduals {
-	K := damagedClasses(res, p)
+	K := damagedClasses(res, slack, p)
 	inK := make([]bool, p)
 	for _, c := range K {
 		inK[c] = true

@@ -189,7 +189,7 @@ func (s FourierU) plan(m *Model) *fourierPlan {
 	// Damaged classes are explained exactly (Û_i(c) = U_i(c)): their
 	// residual is moved into the explanation, at m operations per class
 	// and input (classes.go).
-	pl.K = damagedClasses(resAll, p)
+	pl.K = damagedClasses(resAll, slack, p)
 	exact := make([][]float64, M)
 	for i := range resAll {
 		exact[i] = make([]float64, len(pl.K))

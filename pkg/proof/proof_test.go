@@ -442,3 +442,29 @@ func TestCompressU(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedClassesFloor: residuals within their rounding slack name no
+// damaged class, though one class stands out twentyfold against the
+// others; the same pattern far above the slack names it.
+func TestDamagedClassesFloor(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const p, m = 31, 40
+	for _, scale := range []float64{1e-17, 1e-10} {
+		res, slack := make([][]float64, m), make([]float64, m)
+		for i := range res {
+			res[i] = make([]float64, p)
+			for c := range res[i] {
+				res[i][c] = scale * rng.NormFloat64()
+			}
+			res[i][7] += 20 * scale // class 7 stands out
+			slack[i] = 1e-15
+		}
+		K := damagedClasses(res, slack, p)
+		switch {
+		case scale < 1e-16 && len(K) != 0:
+			t.Errorf("residuals of size %g, slack 1e-15: damaged classes %v, want none", scale, K)
+		case scale > 1e-16 && (len(K) != 1 || K[0] != 7):
+			t.Errorf("residuals of size %g: damaged classes %v, want [7]", scale, K)
+		}
+	}
+}
