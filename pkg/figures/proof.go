@@ -538,8 +538,6 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	cert.X.Label.Text, cert.Y.Label.Text = "width m (neurons)", "certified inputs (%)"
 	cert.X.Scale = plot.LogScale{}
 	cert.Y.Min, cert.Y.Max = -3, 105
-	// Legends on white boxes: the grid lines would cross their text.
-	costKey, certKey := NewInset(true, false), NewInset(false, false)
 	var ps, ms []int
 	var names []string
 	for _, q := range pts {
@@ -555,6 +553,20 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	}
 	sort.Ints(ps)
 	sort.Ints(ms)
+	// Legends on white boxes (the grid lines would cross their text), the
+	// certified panel's at the right where fewer points lie: at the bottom
+	// when the widest models certify most (planted pizzas), else at the top.
+	var high, low int
+	for _, q := range pts {
+		if q.M*q.M > ms[0]*ms[len(ms)-1] { // right of the middle on the log axis
+			if q.Certified >= 0.5 {
+				high++
+			} else {
+				low++
+			}
+		}
+	}
+	costKey, certKey := NewInset(true, false), NewInset(low > high, false)
 	cols := Palette(len(ps))
 	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
 	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
