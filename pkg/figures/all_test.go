@@ -172,14 +172,23 @@ func TestRefusedForgotten(t *testing.T) {
 		refused.Range(func(_, _ any) bool { n++; return true })
 		return n
 	}
+	// Earlier tests' plots collected first, and these kept alive while
+	// counted: a collection in between made the count flaky.
+	for try := 0; try < 5; try++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
 	n0 := count()
-	for i := 0; i < 100; i++ {
-		p := plot.New()
-		NewLine(p, "nan", plotter.XYs{{X: math.NaN(), Y: 0}})
+	plots := make([]*plot.Plot, 100)
+	for i := range plots {
+		plots[i] = plot.New()
+		NewLine(plots[i], "nan", plotter.XYs{{X: math.NaN(), Y: 0}})
 	}
 	if count() < n0+100 {
 		t.Fatalf("%d refusals recorded, want %d", count()-n0, 100)
 	}
+	runtime.KeepAlive(plots)
+	plots = nil
 	for try := 0; try < 50 && count() > n0; try++ {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
