@@ -59,15 +59,29 @@ func NewBasis(p int) (*Basis, error) {
 	return b, nil
 }
 
-// Cos is cos(2πkx/p), with kx reduced mod p first so that large arguments
-// lose no accuracy.
+// Cos is cos(2πkx/p), with j = kx reduced mod p first so that large
+// arguments lose no accuracy, then to min(j, p − j): cos is even, so the
+// values at j and p − j are the same bits (code that pairs the classes c
+// and p − c relies on it), and exactly −1 at j = p/2.
 func Cos(k, x, p int) float64 {
-	return math.Cos(2 * math.Pi * float64(mod(k*x, p)) / float64(p))
+	j := mod(k*x, p)
+	if 2*j == p {
+		return -1
+	}
+	return math.Cos(2 * math.Pi * float64(min(j, p-j)) / float64(p))
 }
 
-// Sin is sin(2πkx/p), reduced like Cos.
+// Sin is sin(2πkx/p), reduced like Cos: odd, so the values at j and p − j
+// are each other's negatives, and exactly 0 at j = 0 and j = p/2.
 func Sin(k, x, p int) float64 {
-	return math.Sin(2 * math.Pi * float64(mod(k*x, p)) / float64(p))
+	j := mod(k*x, p)
+	if j == 0 || 2*j == p {
+		return 0
+	}
+	if 2*j > p {
+		return -math.Sin(2 * math.Pi * float64(p-j) / float64(p))
+	}
+	return math.Sin(2 * math.Pi * float64(j) / float64(p))
 }
 
 // tables caches Tables by p.

@@ -143,3 +143,29 @@ func ExampleAnalyze() {
 	fmt.Printf("mean %.3f, k %d, R %.3f, phase %.3f, FVE %.3f\n", s.Mean, d.K, d.R, d.Phase, s.FVE(d.K))
 	// Output: mean 1.000, k 3, R 2.000, phase 0.500, FVE 1.000
 }
+
+// TestTablesSymmetric: the tables are Cos and Sin bit for bit, even and
+// odd in j exactly (cos at j and p − j the same bits, sin negated, sin 0 at
+// j = 0 and p/2), within 2e-15 of math.Cos and math.Sin at the unreduced
+// angle and on the unit circle to 4e-16.
+func TestTablesSymmetric(t *testing.T) {
+	for _, p := range []int{2, 3, 4, 7, 31, 59, 60, 113, 227} {
+		cs, sn := Tables(p)
+		for j := 0; j < p; j++ {
+			if cs[j] != Cos(1, j, p) || sn[j] != Sin(1, j, p) || cs[j] != Cos(j, 1, p) {
+				t.Fatalf("p = %d, j = %d: tables (%v, %v), Cos/Sin (%v, %v)", p, j, cs[j], sn[j], Cos(1, j, p), Sin(1, j, p))
+			}
+			q := (p - j) % p
+			if cs[q] != cs[j] || sn[q] != -sn[j] {
+				t.Errorf("p = %d, j = %d: cos %v vs %v at p − j, sin %v vs %v", p, j, cs[j], cs[q], sn[j], sn[q])
+			}
+			x := 2 * math.Pi * float64(j) / float64(p)
+			if math.Abs(cs[j]-math.Cos(x)) > 2e-15 || math.Abs(sn[j]-math.Sin(x)) > 2e-15 || math.Abs(cs[j]*cs[j]+sn[j]*sn[j]-1) > 4e-16 {
+				t.Errorf("p = %d, j = %d: (%v, %v) against cos, sin %v, %v", p, j, cs[j], sn[j], math.Cos(x), math.Sin(x))
+			}
+		}
+		if sn[0] != 0 || cs[0] != 1 || (p%2 == 0 && (sn[p/2] != 0 || cs[p/2] != -1)) {
+			t.Errorf("p = %d: sin 0 = %v, cos 0 = %v", p, sn[0], cs[0])
+		}
+	}
+}

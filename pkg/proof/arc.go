@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -105,7 +106,7 @@ func (s Arc) Prove(m *Model) (*Certificate, error) {
 	var flops int64 = m.FoldFLOPs
 	g2 := circuit.Gamma(2)
 
-	cosT, sinT := cosTable(p), sinTable(p)
+	cosT, sinT := fourier.Tables(p)
 	// Per neuron: one Fourier term of U at the fit's frequency (the hint),
 	// its residual's spread ρ_i, U's spread, and the worst pre-activation
 	// rounding Δ_i of the tables.

@@ -39,7 +39,7 @@ type classResiduals struct {
 
 // damagedClasses returns the classes whose total deviation
 // T(c) = Σ_i |r_i(c) − mean_c' r_i(c')| exceeds four times the median of
-// T and the rounding slack Σ_i slack_i that every class is charged anyway:
+// T and twice the rounding slack Σ_i slack_i that every class is charged anyway:
 // at most maxDamaged of them (the largest). An ordinary model has none;
 // the median class never is one, nor one of residuals at rounding level
 // (an exact explanation's, where which class stands out is noise). (The
@@ -65,7 +65,7 @@ func damagedClasses(res [][]float64, slack []float64, p int) []int {
 	}
 	var K []int
 	for c, v := range T {
-		if v > 4*medT && v > floor {
+		if v > 4*medT && v > 2*floor { // |r − mean| ≤ 2·slack where r is rounding
 			K = append(K, c)
 		}
 	}

@@ -169,7 +169,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		seconds := time.Since(t0).Seconds()
 		// The explanation's logits E(a, b, c) = Σ_k g_k(d) cos(w_k(s − c)),
 		// only to measure the actual error (not part of the proof).
-		cosT := cosTable(p)
+		cosT, _ := fourier.Tables(p)
 		expl := m.logits()
 		for a := 0; a < p; a++ {
 			for b := 0; b < p; b++ {
@@ -195,23 +195,6 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 		m.check(cert, expl)
 		return cert, nil
 	}
-}
-
-// cosTable is cos(2πj/p) for j = 0..p−1.
-func cosTable(p int) []float64 {
-	t := make([]float64, p)
-	for j := range t {
-		t[j] = math.Cos(2 * math.Pi * float64(j) / float64(p))
-	}
-	return t
-}
-
-func sinTable(p int) []float64 {
-	t := make([]float64, p)
-	for j := range t {
-		t[j] = math.Sin(2 * math.Pi * float64(j) / float64(p))
-	}
-	return t
 }
 
 func fraction(x []bool) float64 {

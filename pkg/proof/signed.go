@@ -288,7 +288,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 	t, e, p, M := m.T, m.Err, m.P, m.M
 	var flops int64 = m.FoldFLOPs
 	g2 := circuit.Gamma(2)
-	cosT, sinT := cosTable(p), sinTable(p)
+	cosT, sinT := fourier.Tables(p)
 	T := max(s.Tiers, 1)
 	off := func(x Idea) bool { return s.Without&x != 0 }
 	inputRes := !off(InputResiduals)         // windows from E_i(a, b), per token

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modadd/modadd/pkg/circuit"
+	"github.com/modadd/modadd/pkg/fourier"
 	"github.com/modadd/modadd/pkg/mechanism"
 )
 
@@ -24,7 +25,7 @@ func tablesModel(p int, phis, offs []float64) *Model {
 	}
 	T := &circuit.Tables{P: p, M: M, A: mk(p, M), B: mk(p, M), C: make([]float64, M), U: mk(M, p), La: mk(p, p), Lb: mk(p, p), L0: make([]float64, p)}
 	E := &circuit.Tables{P: p, M: M, A: mk(p, M), B: mk(p, M), C: make([]float64, M), U: mk(M, p), La: mk(p, p), Lb: mk(p, p), L0: make([]float64, p)}
-	cosT, sinT := cosTable(p), sinTable(p)
+	cosT, sinT := fourier.Tables(p)
 	var fits []mechanism.NeuronFit
 	var ns []int
 	for i, phi := range phis {

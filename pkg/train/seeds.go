@@ -86,6 +86,11 @@ func TrainSeeds(cfg config.Config, seeds []uint64, opts Options) ([]*checkpoint.
 		cks[i] = ck
 		if ck.Epoch < cfg.Epochs {
 			groups[ck.Epoch] = append(groups[ck.Epoch], i)
+		} else if opts.WeightsOnly && dir != "" && !ck.WeightsOnly() {
+			if err := dropState(dir); err != nil {
+				return nil, err
+			}
+			ck.AdamM, ck.AdamV = nil, nil
 		}
 	}
 	if len(groups) == 0 {

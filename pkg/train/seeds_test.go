@@ -92,6 +92,20 @@ func TestSeedsMatchAlone(t *testing.T) {
 		if maxRelDiff(cks[0].Params, cks[1].Params) < 0.1 {
 			t.Fatalf("%q: seeds 0 and 1 trained to nearly the same weights", v.set)
 		}
+		if v.set != "" {
+			continue
+		}
+		// The finished batch given WeightsOnly drops its optimiser state.
+		if _, err := TrainSeeds(cfg, seeds, Options{Dirs: SeedDirs(dir, seeds), WeightsOnly: true}); err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range SeedDirs(dir, seeds) {
+			slim, err := checkpoint.Load(d)
+			if err != nil || !slim.WeightsOnly() || slim.Epoch != 30 {
+				t.Fatalf("seed %d after WeightsOnly: err %v, weights only %v", seeds[i], err, err == nil && slim.WeightsOnly())
+			}
+			sameTensors(t, "weights-only vs trained", slim.Params, cks[i].Params)
+		}
 	}
 }
 

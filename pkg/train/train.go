@@ -89,11 +89,10 @@ func Train(cfg config.Config, opts Options) (*checkpoint.Checkpoint, error) {
 	}
 	if ck.Epoch >= ck.Config.Epochs { // already trained that far
 		if opts.WeightsOnly && opts.Dir != "" && !ck.WeightsOnly() {
-			// what -weights-only promises, also for a run finished without it
-			ck.AdamM, ck.AdamV = nil, nil
-			if err := checkpoint.Save(opts.Dir, ck); err != nil {
+			if err := dropState(opts.Dir); err != nil {
 				return nil, err
 			}
+			ck.AdamM, ck.AdamV = nil, nil
 		}
 		return ck, nil
 	}
@@ -132,6 +131,19 @@ func (o *Options) defaults() error {
 		o.Context = context.Background()
 	}
 	return nil
+}
+
+// dropState saves dir's finished checkpoint without its optimiser state,
+// what WeightsOnly promises, also for a run finished without it: from the
+// stored files (Begin gives the checkpoint the caller's epochs and
+// intervals), so that its config and metadata stay as they were.
+func dropState(dir string) error {
+	ck, err := checkpoint.Load(dir)
+	if err != nil || ck.WeightsOnly() {
+		return err
+	}
+	ck.AdamM, ck.AdamV = nil, nil
+	return checkpoint.Save(dir, ck)
 }
 
 // Begin loads the checkpoint in dir, checking that it was trained with cfg

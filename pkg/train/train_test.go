@@ -133,12 +133,21 @@ func TestResumeRejectsOtherConfig(t *testing.T) {
 	if err != nil || full.WeightsOnly() {
 		t.Fatalf("err %v, weights only %v: want the optimiser state kept", err, full != nil && full.WeightsOnly())
 	}
-	if _, err := Train(cfg, Options{Dir: other, WeightsOnly: true}); err != nil {
+	cfgBefore, err := os.ReadFile(filepath.Join(other, checkpoint.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := cfg // fewer epochs and other intervals: the stored config stays
+	asked.Epochs, asked.EvalEvery, asked.CheckpointEvery = 3, 1, 1
+	if _, err := Train(asked, Options{Dir: other, WeightsOnly: true}); err != nil {
 		t.Fatal(err)
 	}
 	slim, err := checkpoint.Load(other)
-	if err != nil || !slim.WeightsOnly() || slim.Epoch != 4 {
+	if err != nil || !slim.WeightsOnly() || slim.Epoch != 4 || slim.Meta.Command != full.Meta.Command {
 		t.Fatalf("after -weights-only on a finished run: err %v, %+v", err, slim)
+	}
+	if cfgAfter, _ := os.ReadFile(filepath.Join(other, checkpoint.ConfigFile)); string(cfgAfter) != string(cfgBefore) {
+		t.Errorf("config.json changed when the optimiser state was dropped:\n%s\nwas\n%s", cfgAfter, cfgBefore)
 	}
 	for j, w := range full.Params {
 		if !slices.Equal(w.Data, slim.Params[j].Data) {
