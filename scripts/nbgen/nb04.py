@@ -365,8 +365,8 @@ with four tiers: the ablation above).
 Planted pizzas are the mechanism without training's leftovers. Do trained models move the same way
 as they get wider? The same preset, seed and schedule as the shipped p = 59 and p = 113 models
 (10,000 and 6,000 epochs), with wider MLPs (`modadd train -p 59 -set d_mlp=1024 ...`; each reaches
-accuracy 1 on all pairs), proved with arc-signed, arc-signed/4 and the lean variant of the section
-above (cached):"""),
+accuracy 1 on all pairs), proved with arc-signed, arc-signed/4 and /16 and the lean variant of the
+section above (cached):"""),
 ("code", """%%
 var wide []string
 for _, name := range []string{"p59-pizza-seed0", "p59-pizza-m1024-seed0", "p59-pizza-m2048-seed0", "p113-pizza-seed0", "p113-pizza-m1024-seed0", "p113-pizza-m2048-seed0"} {
@@ -382,7 +382,7 @@ rows := nb.Cached("trained-widths", func() ([]proof.SignedRun, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := proof.RunSigned(m, proof.ArcSigned{}, proof.ArcSigned{Tiers: 4}, proof.ArcSigned{Without: proof.CrossTerms | proof.InputResiduals})
+		r, err := proof.RunSigned(m, proof.ArcSigned{}, proof.ArcSigned{Tiers: 4}, proof.ArcSigned{Tiers: 16}, proof.ArcSigned{Without: proof.CrossTerms | proof.InputResiduals})
 		if err != nil {
 			return nil, err
 		}
