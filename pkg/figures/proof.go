@@ -553,20 +553,9 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	}
 	sort.Ints(ps)
 	sort.Ints(ms)
-	// Legends on white boxes (the grid lines would cross their text), the
-	// certified panel's at the right where fewer points lie: at the bottom
-	// when the widest models certify most (planted pizzas), else at the top.
-	var high, low int
-	for _, q := range pts {
-		if q.M*q.M > ms[0]*ms[len(ms)-1] { // right of the middle on the log axis
-			if q.Certified >= 0.5 {
-				high++
-			} else {
-				low++
-			}
-		}
-	}
-	costKey, certKey := NewInset(true, false), NewInset(low > high, false)
+	// Legends on white boxes (the grid lines would cross their text), at
+	// the top of each panel, in room of their own above the data (below).
+	costKey, certKey := NewInset(true, false), NewInset(true, false)
 	cols := Palette(len(ps))
 	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
 	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
@@ -619,7 +608,18 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	cost.Add(one)
 	costKey.Add("p²·m: every neuron once on every input", one)
-	cost.Y.Min, cost.Y.Max = lo/1.5, hi*1.5
+	// Room above the data for the legend, about 5.5% of the panel's height
+	// per entry: on the log axis, the data's span stretched by 1/(1 − f);
+	// on the certified axis, ticks up to 100% only.
+	room := func(n int) float64 { return min(0.6, 0.055*float64(n)+0.04) }
+	entries := len(ps) // the legend's: one per p, one per strategy if several
+	if len(names) > 1 {
+		entries += len(names)
+	}
+	cost.Y.Min = lo / 1.5
+	cost.Y.Max = cost.Y.Min * math.Pow(hi*1.5/cost.Y.Min, 1/(1-room(entries+1)))
+	cert.Y.Max = 100 + 103*room(entries)/(1-room(entries))
+	cert.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "0"}, {Value: 25, Label: "25"}, {Value: 50, Label: "50"}, {Value: 75, Label: "75"}, {Value: 100, Label: "100"}})
 	ticks := intTickList(ms)
 	for _, pl := range []*plot.Plot{cost, cert} {
 		pl.X.Min, pl.X.Max = xmin, xmax
