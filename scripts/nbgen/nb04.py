@@ -396,7 +396,22 @@ for _, r := range rows {
 		r.P, r.M, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM())
 }
 nb.Show("04-trained-widths", figures.CompactScaling("trained ReLU pizzas", rows))"""),
-("markdown", r"""WIDTHS_TEXT
+("markdown", r"""Width moves the cost as it does on the planted pizzas: the per-input share $c_2 \cdot \mathrm{arcs}/m$
+shrinks as $m$ grows, and every proof gets cheaper per (input, neuron) pair (arc-signed/16 at p = 59
+from 19.8 to 12.2 and 11.1 $p^2 m$, at p = 113 from 31.8 to 22.1). It also certifies more with many
+tiers: at p = 113, 1,024 neurons give 38.4% with four tiers (1.5% at 512) and 75.8% with sixteen
+(45.3%); at p = 59, 77.3% with sixteen at 2,048 neurons (71.0% at 512). But the wider trained
+models are not the planted ones: they spread over more clusters (p = 59: three, three, five; p = 113:
+six, eight), and the preparation pays for every cluster's term per (token value, neuron), so $c_1/p$,
+the part no width removes, stays at 1.9 to 2.4 at p = 59 (2.4 with five clusters) and rises from
+1.46 to 1.64 at p = 113. With one
+arc per cluster the five-cluster p = 59 model certifies nothing (55.1% at 1,024 neurons with three
+clusters), and the lean variant, whose floor $c_1/p$ is below 1 (0.87 and 0.52), certifies nothing
+on any of them. So on trained models the route to a compact proof is the one the planted pizzas
+show, $p$ large enough that $c_1 < p$ with every idea on ($c_1$ is about 115 with three clusters, 140
+with five and 185 with eight, so p in the hundreds) and widths in the thousands; a p = 227 model
+with 4,096 neurons trains at about 40 s per epoch on this project's 2-core CPU, beyond this notebook
+(`scripts/gpu-crossover.sh` trains and proves one on a GPU).
 
 ## The cheap proofs that certify
 
