@@ -346,7 +346,8 @@ nb.Show("04-compact-scaling", figures.CompactScaling("planted pizzas", rows))"""
 ("markdown", r"""On the planted pizzas arc-signed certifies the inputs the model gets right (the planted
 pizza itself gets some wrong where the width is small for its $p$ and its two clusters' quadrature
 is coarse: 61.9% right at p = 227, m = 256, 99.3% at m = 4096), and its cost falls below $p^2 m$
-once both $p$ and $m$ are large enough, at p = 113 with 4,096 neurons and at p = 227 from 1,024 (at
+once both $p$ and $m$ are large enough, just below it at p = 113 with 4,096 neurons (0.97) and at
+p = 227 from 1,024 (at
 m = 256 it rises again at p = 227: the inputs of a
 distance group that the pizza gets wrong leave the others to the profiles and one-by-one checks,
 whose scans over the rivals grow with $p$): it then proves the model's answers
@@ -364,12 +365,13 @@ with four tiers: the ablation above).
 
 Planted pizzas are the mechanism without training's leftovers. Do trained models move the same way
 as they get wider? The same preset, seed and schedule as the shipped p = 59 and p = 113 models
-(10,000 and 6,000 epochs), with wider MLPs (`modadd train -p 59 -set d_mlp=1024 ...`; each reaches
-accuracy 1 on all pairs), proved with arc-signed, arc-signed/4 and /16 and the lean variant of the
-section above (cached):"""),
+(10,000 and 6,000 epochs), with wider MLPs (`modadd train -p 59 -set d_mlp=1024 ...`): p = 59 up to
+2,048 neurons, p = 113 up to 1,024. Each is proved with arc-signed, arc-signed/4 and /16 (four and
+sixteen tiers) and the lean variant (arc-signed without cross terms and per-input residuals, the
+dotted lines of the planted pizzas' figure; cached):"""),
 ("code", """%%
 var wide []string
-for _, name := range []string{"p59-pizza-seed0", "p59-pizza-m1024-seed0", "p59-pizza-m2048-seed0", "p113-pizza-seed0", "p113-pizza-m1024-seed0", "p113-pizza-m2048-seed0"} {
+for _, name := range []string{"p59-pizza-seed0", "p59-pizza-m1024-seed0", "p59-pizza-m2048-seed0", "p113-pizza-seed0", "p113-pizza-m1024-seed0"} {
 	if _, err := os.Stat(nb.Path("models", name)); err == nil {
 		wide = append(wide, name)
 	}
@@ -392,26 +394,29 @@ rows := nb.Cached("trained-widths", func() ([]proof.SignedRun, error) {
 })
 for _, r := range rows {
 	c1 := float64(r.PrepFLOPs) / float64(r.P*r.M)
-	fmt.Printf("p = %3d, m = %4d, %d clusters  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f, of which the preparation c1/p = %3.0f/%d = %.2f\\n",
-		r.P, r.M, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM())
+	fmt.Printf("p = %3d, m = %4d (accuracy %5.1f%%), %d clusters  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f = preparation c1/p = %3.0f/%d = %.2f + the rest %.2f\\n",
+		r.P, r.M, 100*r.True, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM(), r.PerPM()-r.PrepPerPM())
 }
 nb.Show("04-trained-widths", figures.CompactScaling("trained ReLU pizzas", rows))"""),
-("markdown", r"""Width moves the cost as it does on the planted pizzas: the per-input share $c_2 \cdot \mathrm{arcs}/m$
-shrinks as $m$ grows, and every proof gets cheaper per (input, neuron) pair (arc-signed/16 at p = 59
-from 19.8 to 12.2 and 11.1 $p^2 m$, at p = 113 from 31.8 to 22.1). It also certifies more with many
-tiers: at p = 113, 1,024 neurons give 38.4% with four tiers (1.5% at 512) and 75.8% with sixteen
-(45.3%); at p = 59, 77.3% with sixteen at 2,048 neurons (71.0% at 512). But the wider trained
-models are not the planted ones: they spread over more clusters (p = 59: three, three, five; p = 113:
-six, eight), and the preparation pays for every cluster's term per (token value, neuron), so $c_1/p$,
-the part no width removes, stays at 1.9 to 2.4 at p = 59 (2.4 with five clusters) and rises from
-1.46 to 1.64 at p = 113. With one
-arc per cluster the five-cluster p = 59 model certifies nothing (55.1% at 1,024 neurons with three
-clusters), and the lean variant, whose floor $c_1/p$ is below 1 (0.87 and 0.52), certifies nothing
-on any of them. So on trained models the route to a compact proof is the one the planted pizzas
-show, $p$ large enough that $c_1 < p$ with every idea on ($c_1$ is about 115 with three clusters, 140
-with five and 185 with eight, so p in the hundreds) and widths in the thousands; a p = 227 model
-with 4,096 neurons trains at about 40 s per epoch on this project's 2-core CPU, beyond this notebook
-(`scripts/gpu-crossover.sh` trains and proves one on a GPU).
+("markdown", r"""No trained proof gets below $p^2 m$: the cheapest that certifies anything costs 2.97 (p = 59,
+1,024 neurons, arc-signed, 55.1%), and the lean variant gets down to 1.32 but certifies nothing on
+any of these models (its lines lie on 0%, with p = 113's arc-signed). Width lowers the part after
+the preparation (the rest, printed), and all proofs but one get cheaper per pair (the exception:
+p = 59 arc-signed, 2.97 to 3.07 from 1,024 to 2,048 neurons, where five clusters replace three). At
+p = 113 the wider model also certifies more: 38.4% with four tiers against 1.5%, 75.8% with sixteen
+against 45.3%, at 22.1 rather than 31.8 $p^2 m$. At p = 59 it is mixed: four tiers fall from 66.1% to
+62.1% and 50.2%, sixteen go 71.0%, 66.5%, 77.3%. The wider trained models are not the planted ones:
+they spread over more clusters (p = 59: three, three, five; p = 113: six, eight), and the preparation
+pays for every cluster's term per (token value, neuron), so $c_1/p$, the part no width removes, is
+1.9 to 2.0 with three clusters and 2.4 with five at p = 59, and rises from 1.46 to 1.64 at p = 113
+($c_1$ about 115 with three clusters, 140 with five, 187 with eight); the lean variant's is below 1
+(0.87 to 0.92 at p = 59, 0.52 to 0.57 at p = 113). A trained crossing therefore needs $p$ well above
+$c_1$, widths in the thousands, and the cluster count to stay small as the model widens: with eight
+clusters, a p = 227 model of 4,096 neurons would cost about $187/227 + 0.6 \approx 1.4\,p^2 m$ with
+one arc per cluster (the rest scaled from p = 113), and one arc per cluster certified nothing there.
+Whether trained models get there is open; such a model trains at 30 to 60 s per epoch on this
+project's 2-core CPU, beyond this notebook (`scripts/gpu-crossover.sh` trains and proves one on a
+GPU).
 
 ## The cheap proofs that certify
 
