@@ -558,7 +558,7 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	costKey, certKey := NewInset(true, false), NewInset(true, false)
 	cols := Palette(len(ps))
 	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
-	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
+	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(6), vg.Points(4)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
 	lo, hi := 1.0, 1.0
 	for si, sname := range names {
 		for j, p := range ps {
@@ -589,9 +589,14 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 			l2, s2 := NewLinePoints(cert, name, xa)
 			l2.Color, l2.Dashes, s2.Color, s2.Shape = cols[j], d, cols[j], g
 			cert.Add(l2, s2)
-			if si == 0 { // the colours name p once
-				costKey.Add(fmt.Sprintf("p = %d", p), l, s)
-				certKey.Add(fmt.Sprintf("p = %d", p), l2, s2)
+			if si == 0 { // the colours name p once: a swatch where the styles name strategies
+				if len(names) > 1 {
+					costKey.Add(fmt.Sprintf("p = %d", p), swatch{cols[j]})
+					certKey.Add(fmt.Sprintf("p = %d", p), swatch{cols[j]})
+				} else {
+					costKey.Add(fmt.Sprintf("p = %d", p), l, s)
+					certKey.Add(fmt.Sprintf("p = %d", p), l2, s2)
+				}
 			}
 		}
 	}
@@ -631,4 +636,15 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	f := Row("proof-compact-scaling", cost, cert)
 	f.Width, f.Height = 12*vg.Inch, 4.6*vg.Inch
 	return f
+}
+
+// swatch is a legend entry of one colour alone (a filled box), for a
+// colour that names something other than a line style does.
+type swatch struct{ c color.Color }
+
+// Thumbnail implements plot.Thumbnailer.
+func (w swatch) Thumbnail(c *draw.Canvas) {
+	h := (c.Max.Y - c.Min.Y) / 4
+	mid := (c.Max.Y + c.Min.Y) / 2
+	c.FillPolygon(w.c, []vg.Point{{X: c.Min.X, Y: mid - h}, {X: c.Max.X, Y: mid - h}, {X: c.Max.X, Y: mid + h}, {X: c.Min.X, Y: mid + h}})
 }
