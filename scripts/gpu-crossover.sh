@@ -11,7 +11,9 @@
 # OUTDIR (default build/gpu-crossover) receives the model (resumable: run
 # again to continue a cut-off training), train.txt and prove.json (per
 # strategy: proof FLOPs ÷ p²·m, certified share; every bound is checked
-# against brute force). P and M override the size, BIN the binary (for a
+# against brute force). P and M override the size (planted pizzas cross at
+# p = 227 from M = 1024 too: 0.97 p²·m; trained ones spread over more
+# clusters as they widen, which raises the cost), BIN the binary (for a
 # dry run on a CPU: BIN=bin/modadd P=31 M=64 bash scripts/gpu-crossover.sh
 # /tmp/x 2). Training and the proofs have their own time limits, TRAIN_S
 # (default 300 s) and PROVE_S (270 s: one run, so a timeout there loses
