@@ -58,6 +58,28 @@ func model(name string) *checkpoint.Checkpoint {
 	return nb.Must1(checkpoint.Load(nb.Path("models", name)))
 }
 
+// shipped keeps the names of the models that are shipped (a trimmed
+// checkout may lack some).
+func shipped(names ...string) []string {
+	var out []string
+	for _, name := range names {
+		if _, err := os.Stat(nb.Path("models", name)); err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// signed proves a shipped model with arc-signed strategies.
+func signed(name string, ss ...proof.ArcSigned) ([]proof.SignedRun, error) {
+	ck := model(name)
+	m, err := proof.NewModel(ck.Config, ck.Params)
+	if err != nil {
+		return nil, err
+	}
+	return proof.RunSigned(m, ss...)
+}
+
 // report proves everything about a shipped model, once per notebook run.
 func report(name string) *proof.Report {
 	return nb.Cached("proof-"+name, func() (*proof.Report, error) {
@@ -224,12 +246,7 @@ cols := nb.Cached("arc-signed-ablation", func() ([][]proof.SignedRun, error) {
 		name  string
 		tiers int
 	}{{"p59-pizza-seed0", 1}, {"p59-pizza-seed0", 4}, {"p113-pizza-seed0", 16}} {
-		ck := model(run.name)
-		m, err := proof.NewModel(ck.Config, ck.Params)
-		if err != nil {
-			return nil, err
-		}
-		col, err := proof.RunSigned(m, proof.Ablations(run.tiers)...)
+		col, err := signed(run.name, proof.Ablations(run.tiers)...)
 		if err != nil {
 			return nil, err
 		}
@@ -268,10 +285,7 @@ The work per input is a fixed number of edge searches, prefix-sum reads and wind
 $c_2$ per (input, arc), with at most $K \cdot T$ arcs (a small cluster gets fewer tiers): a share
 $c_2 \cdot \mathrm{arcs} / m$ of $p^2 m$. The margins add a little more. Measured:"""),
 ("code", """%%
-for _, name := range []string{"p59-pizza-seed0", "p113-pizza-seed0"} {
-	if _, err := os.Stat(nb.Path("models", name)); err != nil {
-		continue
-	}
+for _, name := range shipped("p59-pizza-seed0", "p113-pizza-seed0") {
 	r := report(name)
 	ck := model(name)
 	p, mm := float64(ck.Config.P), float64(ck.Config.DMLP)
@@ -370,21 +384,11 @@ as they get wider? The same preset, seed and schedule as the shipped p = 59 and 
 sixteen tiers) and the lean variant (arc-signed without cross terms and per-input residuals, the
 dotted lines of the planted pizzas' figure; cached):"""),
 ("code", """%%
-var wide []string
-for _, name := range []string{"p59-pizza-seed0", "p59-pizza-m1024-seed0", "p59-pizza-m2048-seed0", "p113-pizza-seed0", "p113-pizza-m1024-seed0"} {
-	if _, err := os.Stat(nb.Path("models", name)); err == nil {
-		wide = append(wide, name)
-	}
-}
+wide := shipped("p59-pizza-seed0", "p59-pizza-m1024-seed0", "p59-pizza-m2048-seed0", "p113-pizza-seed0", "p113-pizza-m1024-seed0")
 rows := nb.Cached("trained-widths", func() ([]proof.SignedRun, error) {
 	var rows []proof.SignedRun
 	for _, name := range wide {
-		ck := model(name)
-		m, err := proof.NewModel(ck.Config, ck.Params)
-		if err != nil {
-			return nil, err
-		}
-		r, err := proof.RunSigned(m, proof.ArcSigned{}, proof.ArcSigned{Tiers: 4}, proof.ArcSigned{Tiers: 16}, proof.ArcSigned{Without: proof.CrossTerms | proof.InputResiduals})
+		r, err := signed(name, proof.ArcSigned{}, proof.ArcSigned{Tiers: 4}, proof.ArcSigned{Tiers: 16}, proof.ArcSigned{Without: proof.CrossTerms | proof.InputResiduals})
 		if err != nil {
 			return nil, err
 		}
@@ -393,7 +397,7 @@ rows := nb.Cached("trained-widths", func() ([]proof.SignedRun, error) {
 	return rows, nil
 })
 for _, r := range rows {
-	c1 := float64(r.PrepFLOPs) / float64(r.P*r.M)
+	c1 := r.PrepPerPM() * float64(r.P)
 	fmt.Printf("p = %3d, m = %4d (accuracy %5.1f%%), %d clusters  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f = preparation c1/p = %3.0f/%d = %.2f + the rest %.2f\\n",
 		r.P, r.M, 100*r.True, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM(), r.PerPM()-r.PrepPerPM())
 }
@@ -493,21 +497,11 @@ to 32, against the proof's FLOPs after folding (the dashed line: $p^2 m$; the do
 model's brute force, in the same units; a minute of work, cached):"""),
 ("code", """%%
 tiers := []proof.ArcSigned{{Tiers: 1}, {Tiers: 2}, {Tiers: 4}, {Tiers: 8}, {Tiers: 16}, {Tiers: 32}}
-var names []string
-for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0"} {
-	if _, err := os.Stat(nb.Path("models", name)); err == nil {
-		names = append(names, name)
-	}
-}
+names := shipped("p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0")
 rows := nb.Cached("tier-reach", func() ([]proof.SignedRun, error) {
 	var rows []proof.SignedRun
 	for _, name := range names {
-		ck := model(name)
-		m, err := proof.NewModel(ck.Config, ck.Params)
-		if err != nil {
-			return nil, err
-		}
-		r, err := proof.RunSigned(m, tiers...)
+		r, err := signed(name, tiers...)
 		if err != nil {
 			return nil, err
 		}
@@ -548,22 +542,14 @@ brackets, proof FLOPs ÷ p²·m (a minute of work, cached):"""),
 ("code", """%%
 runs := nb.Cached("arc-signed-waves", func() ([]proof.SignedRun, error) {
 	var runs []proof.SignedRun
-	for _, name := range []string{"p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0"} {
-		if _, err := os.Stat(nb.Path("models", name)); err != nil {
-			continue
-		}
-		ck := model(name)
-		m, err := proof.NewModel(ck.Config, ck.Params)
-		if err != nil {
-			return nil, err
-		}
+	for _, name := range shipped("p31-pizza-seed0", "p59-pizza-seed0", "p113-pizza-seed0") {
 		var ss []proof.ArcSigned
 		for _, T := range []int{1, 4, 16} {
 			for _, w := range []int{0, 2, 4, 8} {
 				ss = append(ss, proof.ArcSigned{Tiers: T, Waves: w})
 			}
 		}
-		r, err := proof.RunSigned(m, ss...)
+		r, err := signed(name, ss...)
 		if err != nil {
 			return nil, err
 		}
