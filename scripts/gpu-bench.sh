@@ -13,6 +13,7 @@
 # one slow part still leaves the others' figures. With the device tool's
 # 15 minutes (start-up included), `bash scripts/gpu-bench.sh $OUT 152 2000`
 # leaves room for a rerun; 10,000 epochs then take about 5x the printed time.
+# BENCH_S and SEEDS_S (default 240 and 420 s) cap the two parts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/gpu-bench}
@@ -32,13 +33,13 @@ echo "backend: $GOMLX_BACKEND" | tee "$OUT/env.txt"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee -a "$OUT/env.txt"
 
 echo "== step benchmarks (S = 1 and $SEEDS)"
-(cd bench && MODADD_BENCH_SEEDS="1,$SEEDS" timeout 240 ../bin/bench-xla.test -test.run XXX \
+(cd bench && MODADD_BENCH_SEEDS="1,$SEEDS" timeout "${BENCH_S:-240}" ../bin/bench-xla.test -test.run XXX \
 	-test.bench 'TrainSeeds|TrainStep$|Forward$' -test.benchtime 50x) 2>&1 | tee "$OUT/bench.txt"
 
 echo "== $SEEDS seeds x $EPOCHS epochs in one graph"
 start=$(date +%s.%N)
 MODELS=${MODELS:-$(mktemp -d)}  # 2.5 MB per model: kept out of OUTDIR
-timeout 420 bin/modadd-xla train -seeds "0-$((SEEDS - 1))" -epochs "$EPOCHS" -q -out "$MODELS" 2>&1 | tail -4 | tee "$OUT/train.txt"
+timeout "${SEEDS_S:-420}" bin/modadd-xla train -seeds "0-$((SEEDS - 1))" -epochs "$EPOCHS" -q -out "$MODELS" 2>&1 | tail -4 | tee "$OUT/train.txt"
 rc=${PIPESTATUS[0]}
 end=$(date +%s.%N)
 if [ "$rc" != 0 ]; then
