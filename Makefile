@@ -1,7 +1,7 @@
 # modadd: see README.md. `make test` is the test command CI runs.
 GO ?= go
 
-.PHONY: run test notebook-server notebooks-gen build build-xla bench bench-compare models docker-test help
+.PHONY: run test notebook-server notebooks-gen build build-xla gpu-carry bench bench-compare models docker-test help
 
 help:
 	@echo "make run        the main job: execute every notebook headlessly -> build/notebooks/*.html, build/figures/"
@@ -10,6 +10,7 @@ help:
 	@echo "make notebooks-gen    rewrite notebooks/*.ipynb from their sources in scripts/nbgen/"
 	@echo "make build      bin/modadd (pure Go, CGO_ENABLED=0)"
 	@echo "make build-xla  bin/modadd-xla and bin/bench-xla.test with the XLA backend (cgo; scripts/gpu-bench.sh runs them on a GPU)"
+	@echo "make gpu-carry  the same, stripped and packed into build/gpucarry for the device tool (scripts/gpu-session.sh)"
 	@echo "make bench      training-step and forward-pass benchmarks (bench/README.md)"
 	@echo "make bench-compare  modadd against PyTorch on this CPU, the default training run (EPOCHS=200 ROUNDS=3; installs python3-torch)"
 	@echo "make docker-test  build the Docker image and run a notebook inside it (needs a Docker engine)"
@@ -37,6 +38,14 @@ build:
 build-xla:
 	CGO_ENABLED=1 $(GO) build -tags xla -o bin/modadd-xla ./cmd/modadd
 	CGO_ENABLED=1 $(GO) test -c -tags xla -o bin/bench-xla.test ./bench
+
+# The XLA binaries stripped and packed for the device tool (scripts/gpu-session.sh).
+gpu-carry:
+	mkdir -p build/gpucarry/bin
+	CGO_ENABLED=1 $(GO) build -tags xla -ldflags "-s -w" -o build/gpucarry/bin/modadd-xla ./cmd/modadd
+	CGO_ENABLED=1 $(GO) test -c -tags xla -ldflags "-s -w" -o build/gpucarry/bin/bench-xla.test ./bench
+	tar cJf build/gpucarry/bins.tar.xz -C build/gpucarry/bin modadd-xla bench-xla.test
+	rm -r build/gpucarry/bin
 
 bench:
 	$(GO) test -run XXX -bench . -benchtime 20x ./bench/

@@ -9,19 +9,24 @@ import (
 // plot: the model's p, m and clusters, the strategy (its tiers and the
 // ideas switched off), its FLOPs after folding and the preparation's part
 // of them, its arcs, the share of inputs it certifies (and of those, the
-// share the distance groups alone certify) and the model's true accuracy.
+// share the distance groups alone certify), the model's true accuracy, and
+// why the rest fails: the error budget, the explanation's median margin
+// and the share of (input, neuron) pairs in a window.
 type SignedRun struct {
-	P, M       int
-	Clusters   int
-	Tiers      int
-	Without    Idea
-	Waves      int
-	ProofFLOPs int64
-	PrepFLOPs  int64
-	Arcs       int
-	Certified  float64
-	ByGroups   float64
-	True       float64
+	P, M         int
+	Clusters     int
+	Tiers        int
+	Without      Idea
+	Waves        int
+	ProofFLOPs   int64
+	PrepFLOPs    int64
+	Arcs         int
+	Certified    float64
+	ByGroups     float64
+	True         float64
+	Budget       []Term
+	MedianMargin float64
+	WindowShare  float64
 }
 
 // PrepPerPM is the preparation's share of p²·m, c₁/p with c₁ its FLOPs
@@ -55,7 +60,8 @@ func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
 		}
 		out = append(out, SignedRun{P: m.P, M: m.M, Clusters: len(m.Clusters), Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves,
 			ProofFLOPs: c.ProofFLOPs, PrepFLOPs: int64(c.Details["prep_flops"]), Arcs: int(c.Details["arcs"]),
-			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy})
+			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy,
+			Budget: c.Budget, MedianMargin: c.MedianMargin, WindowShare: c.Details["window_share"]})
 	}
 	return out, nil
 }

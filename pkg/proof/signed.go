@@ -118,10 +118,11 @@ const (
 // outlierRatio: a cluster's neuron whose fit residual ratio
 // (max ẽA_i + max ẽB_i)/(2r_i) exceeds outlierRatio times the cluster's
 // median ratio, or 1 (the residual exceeds the neuron's whole swing), is
-// an outlier. Measured, not derived: every shipped model at p = 113 and
-// p59-pizza-m2048 has a few per cluster (up to 6% of its neurons), and bounding them
-// loose certifies far more there (p = 113 arc-signed/4 1.5% → 31%); on
-// the other shipped models there are none. On a hand-made exact pizza
+// an outlier. Measured, not derived: the shipped models at p = 113 and
+// p59-pizza-m2048 have a few (12 of 2,048 to 33 of 512 neurons), and
+// bounding them loose certifies far more there (p = 113 arc-signed/4
+// 1.5% → 31%); p = 31 has 73 of 512 (nothing certified either way), the
+// p = 59 models with 512 and 1,024 neurons none. On a hand-made exact pizza
 // with one outlier it costs instead (TestArcSignedLooseOutliers): the
 // loose bound does not scale with the margin's shape as the tier's does.
 const outlierRatio = 2

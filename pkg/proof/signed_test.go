@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/modadd/modadd/pkg/circuit"
@@ -668,6 +669,9 @@ func TestAblationTable(t *testing.T) {
 		r := runs[i]
 		if r.Strategy().Name() != s.Name() || r.ProofFLOPs != c.ProofFLOPs || r.Certified != c.CertifiedAccuracy || r.P != 23 || r.M != m.M {
 			t.Errorf("%s: run %+v against certificate (%d FLOPs, %v certified)", s.Name(), r, c.ProofFLOPs, c.CertifiedAccuracy)
+		}
+		if !reflect.DeepEqual(r.Budget, c.Budget) || len(r.Budget) == 0 || r.MedianMargin != c.MedianMargin || r.WindowShare != c.Details["window_share"] || !(r.WindowShare > 0) {
+			t.Errorf("%s: budget %v, margin %v, window share %v against the certificate's %v, %v, %v", s.Name(), r.Budget, r.MedianMargin, r.WindowShare, c.Budget, c.MedianMargin, c.Details["window_share"])
 		}
 		// Two clusters of 32 neurons, two tiers each; the preparation is
 		// part of the proof, and at least its p·m residual checks.

@@ -422,6 +422,37 @@ Whether trained models get there is open; such a model trains at 30 to 60 s per 
 project's 2-core CPU, beyond this notebook (`scripts/gpu-crossover.sh` trains and proves one on a
 GPU).
 
+## Trained on a GPU: p = 227 and p = 331
+
+One session was lent an H200, which trains models of this size in minutes instead of days
+(bench/README, *XLA / GPU*): the same preset, seed and schedule with 4,096 neurons at p = 227
+(10,000 epochs, 129 s) and at p = 331 (cut off after 9,100 epochs by the session's device time;
+accuracy 1 from epoch 400). They are under `models/gpu/`, outside the unit tests' checks of every
+model (too slow there); every proof here is checked against brute force, a minute or two. Each is
+proved with arc-signed, four tiers and the lean variant, and the cell says why a bound fails where it
+does: its two largest terms, the explanation's median margin, and the share of (input, neuron) pairs
+whose gate the proof does not know (cached):"""),
+("code", """%%
+gpu := shipped("gpu/p227-pizza-m4096-seed0", "gpu/p331-pizza-m4096-seed0")
+big := nb.Cached("trained-gpu", func() ([]proof.SignedRun, error) {
+	var rows []proof.SignedRun
+	for _, name := range gpu {
+		r, err := signed(name, proof.ArcSigned{}, proof.ArcSigned{Tiers: 4}, proof.ArcSigned{Without: proof.CrossTerms | proof.InputResiduals})
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
+	}
+	return rows, nil
+})
+for _, r := range big {
+	fmt.Printf("p = %3d, m = %4d, %d clusters  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f (preparation %.2f)\\n",
+		r.P, r.M, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), r.PrepPerPM())
+	fmt.Printf("    largest terms: %s %.0f, %s %.0f; median margin %.1f; gates unknown in %.0f%% of (input, neuron) pairs\\n",
+		r.Budget[0].Name, r.Budget[0].Value, r.Budget[1].Name, r.Budget[1].Value, r.MedianMargin, 100*r.WindowShare)
+}"""),
+("markdown", r"""PLACEHOLDER
+
 ## The cheap proofs that certify
 
 **arc** and **fourier-U/1** use the same explanation (exact pre-activations, one Fourier term of
