@@ -9,7 +9,8 @@
 #   bash scripts/gpu-session.sh $OUT
 #
 # Everything comes back in $OUT as part.* (cat part.* | tar xz) and
-# session.txt. MODELS lists p:m:cap-seconds (default "227:4096:250
+# session.txt (written as it goes). Give the call a timeout_s of at least
+# BUDGET + 60: the packing comes after the deadline. MODELS lists p:m:cap-seconds (default "227:4096:250
 # 331:4096:9999"), BUDGET the seconds until training stops (530), EPOCHS
 # (10,000), SEED_EPOCHS the seed batch's (1,000). Session 9's run: 534 s.
 # A dry run here: BIN=bin/modadd SKIP_BENCH=1 BUDGET=60 EPOCHS=30
@@ -19,8 +20,9 @@ T0=$(date +%s)
 O=$1
 mkdir -p "$O" build/x bin
 W=/tmp/session-work; rm -rf "$W"; mkdir -p "$W"
-log() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$W/session.txt"; }
-if [ -z "${BIN:-}" ]; then
+# the log goes straight to $O, so that it comes back even from a cut-off call
+log() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$O/session.txt"; }
+if [ -z "${BIN:-}" ] || [ "$BIN" = bin/modadd-xla ]; then
 	python3 -c "import tarfile; tarfile.open('build/gpucarry/bins.tar.xz').extractall('bin')" || { log "unpack failed"; exit 1; }
 	BIN=bin/modadd-xla
 fi
@@ -32,13 +34,16 @@ fi
 if [ "$BIN" = bin/modadd-xla ]; then
 	PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda13 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
 		PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda12 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))')
+	[ -f "${PLUG:-}" ] || { log "no JAX CUDA PJRT plugin found"; exit 1; }
 	export GOMLX_BACKEND="xla:$PLUG" GOPJRT_CUDA_CHECKS=0
 fi
 END=$((T0 + ${BUDGET:-530}))
 EPOCHS=${EPOCHS:-10000}
 # p m cap: the first model may not take all the time
 for spec in ${MODELS:-227:4096:250 331:4096:9999}; do
-	IFS=: read -r -a a <<<"$spec"; set -- "${a[@]}"
+	IFS=: read -r -a a <<<"$spec"
+	[ "${#a[@]}" = 3 ] || { log "MODELS entry '$spec': want p:m:cap-seconds"; continue; }
+	set -- "${a[@]}"
 	left=$((END - $(date +%s)))
 	[ "$left" -gt "$3" ] && left=$3
 	[ "$left" -gt 40 ] || { log "no time left for p=$1 m=$2"; break; }
@@ -46,10 +51,9 @@ for spec in ${MODELS:-227:4096:250 331:4096:9999}; do
 	log "train p=$1 m=$2 for at most $left s"
 	timeout -k 15 "$left" "$BIN" train -p "$1" -seed 0 -set "d_mlp=$2;checkpoint_every=500" -epochs "$EPOCHS" -weights-only -q -out "$d" >"$W/train-p$1-m$2.txt" 2>&1
 	log "p=$1 m=$2 exit $?: $(tail -2 "$W/train-p$1-m$2.txt" | tr '\n' ' ')"
-	"$BIN" info -model "$d" 2>&1 | tail -4 >>"$W/session.txt"
+	timeout 60 "$BIN" info -model "$d" 2>&1 | tail -4 >>"$O/session.txt"
 done
 cp -r build/x "$W/models"
 log "packing"
 tar czf "$O/all.tar.gz" -C "$W" . && (cd "$O" && split -b 15m all.tar.gz part. && rm all.tar.gz)
-cp "$W/session.txt" "$O/"
 ls -la "$O"

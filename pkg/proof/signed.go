@@ -117,15 +117,20 @@ const (
 
 // outlierRatio: a cluster's neuron whose fit residual ratio
 // (max ẽA_i + max ẽB_i)/(2r_i) exceeds outlierRatio times the cluster's
-// median ratio, or 1 (the residual exceeds the neuron's whole swing), is
-// an outlier. Measured, not derived: the shipped models at p = 113 and
+// median ratio (and outlierFloor), or 1 (the residual exceeds the
+// neuron's whole swing), is an outlier. Measured, not derived: the shipped models at p = 113 and
 // p59-pizza-m2048 have a few (12 of 2,048 to 33 of 512 neurons), and
 // bounding them loose certifies far more there (p = 113 arc-signed/4
 // 1.5% → 31%); p = 31 has 73 of 512 (nothing certified either way), the
 // p = 59 models with 512 and 1,024 neurons none. On a hand-made exact pizza
 // with one outlier it costs instead (TestArcSignedLooseOutliers): the
 // loose bound does not scale with the margin's shape as the tier's does.
-const outlierRatio = 2
+// Below outlierFloor no neuron is an outlier: where a cluster's residuals
+// are at rounding level (an exact pizza) twice their median is no scale.
+const (
+	outlierRatio = 2
+	outlierFloor = 0.05
+)
 
 // Ideas lists arc-signed's ideas, in the order of Idea's bits.
 var Ideas = []Idea{OffsetInside, CrossTerms, InputKappa, Chords, MarginShape, DirectTerms, InputResiduals, LooseOutliers}
@@ -453,7 +458,7 @@ func (s ArcSigned) Prove(m *Model) (*Certificate, error) {
 			for j, nn := range ns {
 				rr[j] = (nn.ea + nn.eb) / (2 * nn.r)
 			}
-			cut := min(outlierRatio*mechanism.Median(rr), 1)
+			cut := min(max(outlierRatio*mechanism.Median(rr), outlierFloor), 1)
 			kept := ns[:0]
 			for j, nn := range ns {
 				if rr[j] > cut {

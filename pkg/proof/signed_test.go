@@ -542,7 +542,7 @@ func TestArcSignedWithout(t *testing.T) {
 			for _, cl := range m.Clusters {
 				i := cl.Neurons[rng.IntN(len(cl.Neurons))]
 				for x := 0; x < p; x++ {
-					m.T.A[x][i] += 0.1 * m.Fits[i].R * math.Cos(2*math.Pi*float64(3*x)/float64(p)+1)
+					m.T.A[x][i] += 0.3 * m.Fits[i].R * math.Cos(2*math.Pi*float64(3*x)/float64(p)+1)
 				}
 			}
 		}
@@ -850,7 +850,7 @@ func TestArcSignedWindowWaves(t *testing.T) {
 
 // TestArcSignedLooseOutliers plants an outlier in an exact pizza: neuron
 // 0 shrinks to amplitude r and gets a wave at another frequency as large
-// as r (its residual ratio 1, the others' 0). With the idea it alone is
+// as r (its residual ratio (ẽA + ẽB)/(2r) = 1/2, the others' 0). With the idea it alone is
 // loose; without, it stays in the tier and widens every window there.
 // Both proofs must be sound. Here the tier's bound is the better one (the
 // loose bound does not scale with the margin's shape): the trained models'

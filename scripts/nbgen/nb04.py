@@ -255,13 +255,19 @@ cols := nb.Cached("arc-signed-ablation", func() ([][]proof.SignedRun, error) {
 	return cols, nil
 })
 nb.Table(proof.AblationTable(cols))"""),
-("markdown", r"""Every idea pays for itself in all three proofs: each row is below the first in every column.
-Most cost little: switching one off changes the FLOPs by about a tenth or less (the brackets), and
+("markdown", r"""Every idea but the last pays for itself in all three proofs: each of those rows is below the
+first in every column. The last, bounding a cluster's outlier neurons as loose (their fit residuals
+far above the cluster's median, which would widen every window of their tier; *Trained on a GPU*,
+below, is where it came from), changes nothing at p = 59, whose clusters have no outliers; at
+p = 113 with sixteen tiers it costs a point (45.3% with the outliers kept in their tiers, 44.2%
+loose) for a fifth fewer FLOPs, and with fewer tiers it is what certifies there at all (four tiers:
+31.0%, printed under *Scaling with p*, against 1.5% with the outliers kept in their tiers,
+`ExampleArcSigned_looseOutliers`). Most cost little: switching one off changes the FLOPs by about a tenth or less (the brackets), and
 sometimes adds some, because the inputs a coarser bound leaves to be certified one by one (or by
 smaller sets) cost more scans over the rivals; without the offset, wider windows also cost more per
 input. Two cost more, in the preparation (prefix sums over every neuron for each value of $a$ and
 of $b$) and, with many arcs, per input. The per-input residuals, with the per-input κ they imply,
-cost a seventh to over a fifth of each proof: window weights summed per token value, κ sized per input and
+cost a sixth to over a fifth of each proof: window weights summed per token value, κ sized per input and
 arc, two window arrays read instead of one. The cross terms cost a seventh at p = 59 with one arc per cluster and over a third at
 p = 113, where every arc sums six clusters' terms instead of three, per token value and per input.
 The offset inside the ReLU matters most: without it little or nothing is certified anywhere. With
@@ -312,16 +318,17 @@ for _, name := range shipped("p59-pizza-seed0", "p113-pizza-seed0") {
 }"""),
 ("markdown", r"""A proof is below $p^2 m$ when $c_1/p + c_2 \cdot \mathrm{arcs}/m + \text{margins} < 1$. At
 $m = 512$ neither of the first two terms is small. $c_1$ (printed) is above $p$ for both models, and larger at p = 113, whose six clusters
-give six arcs with one arc per cluster (printed), than at p = 59 with three. The per-input share alone is above 1: locating a cluster's arc and its four window
+give four arcs with one arc per cluster (printed; two small clusters are all outliers, bounded loose),
+than at p = 59 with three. The per-input share alone is above 1: locating a cluster's arc and its four window
 segments and summing them costs more than evaluating its $m/K$ neurons would. A proof of this kind
 gets below $p^2 m$ once $p \gg c_1$ and $m \gg c_2 \cdot \mathrm{arcs}$; for three or four clusters
 and one arc each, that means thousands of neurons and $p$ in the hundreds. What it does show at this
 size is the shape of a compressed explanation: the windows, the neurons whose gate the explanation
 cannot predict from the pizza's geometry, hold a quarter to over a third of the (input, neuron)
-pairs at p = 59 and most of them at p = 113 with one arc per cluster (printed above), and the bound
+pairs at p = 59 and two fifths at p = 113 with one arc per cluster (printed above), and the bound
 on them is what keeps the rest uncertified: the gate errors are the largest term of every arc-signed
 budget. Without the two costly ideas (the last line per model) $c_1$ falls just below $p$ at p = 59 and
-to about half of it at p = 113, and $c_2$ by a quarter to two fifths, but then nothing is certified: those ideas
+to about half of it at p = 113, and $c_2$ by a quarter to a third, but then nothing is certified: those ideas
 are what makes the bound tight enough on a trained model.
 
 ## Where it becomes compact
@@ -360,7 +367,7 @@ nb.Show("04-compact-scaling", figures.CompactScaling("planted pizzas", rows))"""
 ("markdown", r"""On the planted pizzas arc-signed certifies the inputs the model gets right (the planted
 pizza itself gets some wrong where the width is small for its $p$ and its two clusters' quadrature
 is coarse: 61.9% right at p = 227, m = 256, 99.3% at m = 4096), and its cost falls below $p^2 m$
-once both $p$ and $m$ are large enough, just below it at p = 113 with 4,096 neurons (0.97) and at
+once both $p$ and $m$ are large enough, just below it at p = 113 with 4,096 neurons (0.98) and at
 p = 227 from 1,024 (at
 m = 256 it rises again at p = 227: the inputs of a
 distance group that the pizza gets wrong leave the others to the profiles and one-by-one checks,
@@ -402,36 +409,23 @@ for _, r := range rows {
 		r.P, r.M, 100*r.True, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM(), r.PerPM()-r.PrepPerPM())
 }
 nb.Show("04-trained-widths", figures.CompactScaling("trained ReLU pizzas", rows))"""),
-("markdown", r"""No trained proof gets below $p^2 m$: the cheapest that certifies anything costs 2.97 (p = 59,
-1,024 neurons, arc-signed, 55.1%), and the lean variant gets down to 1.32 but certifies nothing on
-any of these models (its lines lie on 0%, with p = 113's arc-signed). Width lowers the part after
-the preparation (the rest, printed), and all proofs but one get cheaper per pair (the exception:
-p = 59 arc-signed, 2.97 to 3.07 from 1,024 to 2,048 neurons, where five clusters replace three). At
-p = 113 the wider model also certifies more: 38.4% with four tiers against 1.5%, 75.8% with sixteen
-against 45.3%, at 22.1 rather than 31.8 $p^2 m$. At p = 59 it is mixed: four tiers fall from 66.1% to
-62.1% and 50.2%, sixteen go 71.0%, 66.5%, 77.3%. The wider trained models are not the planted ones:
-they spread over more clusters (p = 59: three, three, five; p = 113: six, eight), and the preparation
-pays for every cluster's term per (token value, neuron), so $c_1/p$, the part no width removes, is
-1.9 to 2.0 with three clusters and 2.4 with five at p = 59, and rises from 1.46 to 1.64 at p = 113
-($c_1$ about 115 with three clusters, 140 with five, 187 with eight); the lean variant's is below 1
-(0.87 to 0.92 at p = 59, 0.52 to 0.57 at p = 113). A trained crossing therefore needs $p$ well above
-$c_1$, widths in the thousands, and the cluster count to stay small as the model widens: with eight
-clusters, a p = 227 model of 4,096 neurons would cost about $187/227 + 0.6 \approx 1.4\,p^2 m$ with
-one arc per cluster (the rest scaled from p = 113), and one arc per cluster certified nothing there.
-Whether trained models get there is open; such a model trains at 30 to 60 s per epoch on this
-project's 2-core CPU, beyond this notebook (`scripts/gpu-crossover.sh` trains and proves one on a
-GPU).
-
-## Trained on a GPU: p = 227 and p = 331
-
-One session was lent an H200, which trains models of this size in minutes instead of days
-(bench/README, *XLA / GPU*): the same preset, seed and schedule with 4,096 neurons at p = 227
-(10,000 epochs, 129 s) and at p = 331 (cut off after 9,100 epochs by the session's device time;
-accuracy 1 from epoch 400). They are under `models/gpu/`, outside the unit tests' checks of every
-model (too slow there); every proof here is checked against brute force, a minute or two. Each is
-proved with arc-signed, four tiers and the lean variant, and the cell says why a bound fails where it
-does: its two largest terms, the explanation's median margin, and the share of (input, neuron) pairs
-whose gate the proof does not know (cached):"""),
+("markdown", r"""No trained proof at these sizes gets below $p^2 m$: the cheapest that certifies anything costs
+2.98 (p = 59, 1,024 neurons, arc-signed, 55.1%), and the lean variant gets down to 1.40 but
+certifies nothing on any of these models (its lines lie on 0%). Width lowers the part after the
+preparation (the rest, printed), and every proof but one gets cheaper per pair (the exception: p = 59
+arc-signed, 2.98 to 3.14 from 1,024 to 2,048 neurons, where five clusters replace three). At p = 113
+the wider model also certifies more: 25.9% with one arc per cluster against 0%, 62.4% with four tiers
+against 31.0%, 75.9% with sixteen against 44.2%, at 19.7 rather than 25.6 $p^2 m$. At p = 59 it is
+mixed: one arc per cluster goes 41.8%, 55.1%, 38.0%, four tiers 66.1%, 62.1%, 60.2%, sixteen 71.0%,
+66.5%, 78.9%. The wider trained models are not the planted ones: they spread over more clusters
+(p = 59: three, three, five; p = 113: six, eight), and the preparation pays for every cluster's term
+per (token value, neuron), so $c_1/p$, the part no width removes, is 1.9 to 2.0 with three clusters
+and 2.4 with five at p = 59, 1.42 and 1.63 at p = 113 ($c_1$ about 115 with three clusters, 139 with
+five, 184 with eight); the lean variant's is below 1 (0.87 to 0.92 at p = 59, 0.52 to 0.57 at
+p = 113). A trained crossing therefore needs $p$ well above $c_1$, widths in the thousands, and the
+cluster count to stay small as the model widens: models that train at 30 to 60 s per epoch on this
+project's 2-core CPU, beyond this notebook, but not beyond a GPU.
+"""),
 ("code", """%%
 gpu := shipped("gpu/p227-pizza-m4096-seed0", "gpu/p331-pizza-m4096-seed0")
 big := nb.Cached("trained-gpu", func() ([]proof.SignedRun, error) {
@@ -451,7 +445,18 @@ for _, r := range big {
 	fmt.Printf("    largest terms: %s %.0f, %s %.0f; median margin %.1f; gates unknown in %.0f%% of (input, neuron) pairs\\n",
 		r.Budget[0].Name, r.Budget[0].Value, r.Budget[1].Name, r.Budget[1].Value, r.MedianMargin, 100*r.WindowShare)
 }"""),
-("markdown", r"""PLACEHOLDER
+("markdown", r"""At p = 331 arc-signed certifies 27.0% of the inputs at 1.15 $p^2 m$, and with four tiers
+60.7% at 2.22: on a trained model the count's prediction holds, the preparation falling to 0.54 (five
+clusters' arcs at a large $p$) and the rest with the width, but the proof is not yet below $p^2 m$. At
+p = 227 nothing is certified: the gate errors (390) and U's residual beyond the clusters' terms (103)
+against a median margin of 17.2, with gates unknown in half of the (input, neuron) pairs. That model
+is less clean than the p = 331 one: even fourier-U/1, which evaluates every neuron exactly with one
+Fourier term of $U$ each, certifies nothing there, against 63.8% at p = 331 (bench/README, *The
+trained p = 227 model, and p = 331*). The lean variant is below $p^2 m$ on both (0.56, 0.49) and
+certifies nothing: its gate errors are about twice the full proof's. The same p = 331 preset with
+8,192 neurons, cut off at 4,214 epochs (not shipped), cost arc-signed 0.70 $p^2 m$ but was not clean
+yet either (fourier-U/1 0%); trained as long as the 4,096-neuron one, it is the candidate for the
+first compact certificate on a trained model.
 
 ## The cheap proofs that certify
 
@@ -517,9 +522,9 @@ term suffices), the p = 31 one for 3,000 (eight terms certify every input, four 
 3,000-epoch p = 59 seeds of notebook 6 show the same: the longer a model trains, the closer each
 neuron's output weights come to a single frequency. arc-signed needs more than that: it decides
 each gate from the single-frequency fits of $A$ and $B$, so its windows and gate errors grow with the
-fits' residuals; with one arc per cluster or four it certifies much only on the long-trained p = 59
-one (elsewhere nothing, or 1.5% at p = 113 with four), whose fits are the tightest (the fits' residuals and what arc-signed certifies: printed above). More
-tiers reach further (next section)."""),
+fits' residuals; with one arc per cluster it certifies only on the long-trained p = 59 one, whose
+fits are the tightest (the fits' residuals and what arc-signed certifies: printed above); with four
+tiers p = 113 reaches 31.0% and p = 31 nothing. More tiers reach further (next section)."""),
 ("markdown", r"""## How far arc-signed reaches on each model
 
 More tiers narrow the windows (each tier's neurons share an offset ratio more closely) at the price
@@ -555,10 +560,10 @@ nb.Show("04-tier-reach", figures.TierReach("arc-signed/T on the shipped ReLU piz
 to two thirds each time the number of tiers doubles (the prefix sums are built once per neuron, the work per
 input grows with the arcs). At p = 59 arc-signed goes from 41.8% with one arc per cluster to
 75.6% with 32, still about a quarter of brute force's FLOPs. At p = 113 nothing is certified with one
-or two arcs per cluster, then 1.5% with four, 33% with eight and 53% with 32, at about a fifth of brute force's FLOPs;
-half of it input by input: the bound per distance group, from the worst of its $p$ inputs, and
-those of its profiles (the same from the strongest half, quarter, ... of the inputs it leaves)
-certify only 26% there. At p = 31 no number of tiers certifies anything: tiers narrow the part of each
+arc per cluster, then 7.2% with two, 31.0% with four, 40.2% with eight and 50.8% with 32, at about a
+sixth of brute force's FLOPs; most of it input by input: the bound per distance group, from the worst
+of its $p$ inputs, and those of its profiles (the same from the strongest half, quarter, ... of the
+inputs it leaves) certify only 21.1% there. At p = 31 no number of tiers certifies anything: tiers narrow the part of each
 window that comes from the offsets' spread, not the part that comes from the fits' residuals, and
 that model's fits are the loosest of the three (printed under *Scaling with p*). No point is left of
 the dashed line: more tiers move every proof away from $p^2 m$, never towards it."""),
@@ -589,9 +594,9 @@ runs := nb.Cached("arc-signed-waves", func() ([]proof.SignedRun, error) {
 	return runs, nil
 })
 nb.Table(proof.WavesTable(runs))"""),
-("markdown", r"""More waves buy most at p = 113. With four tiers, 1.5% becomes 27% with two waves and 37% with
-four, more than eight tiers certify without them (33%), for fewer FLOPs. With sixteen tiers, 45% becomes
-61% with four waves, more than 32 tiers reach without them (53%), at 41 rather than 49 p²·m. At
+("markdown", r"""More waves buy most at p = 113. With four tiers, 31.0% becomes 47.0% with two waves and 51.8%
+with four, more than 32 tiers certify without them (50.8%), at a third of their FLOPs (14.3 against
+42.2 p²·m). With sixteen tiers, 44.2% becomes 60.8% with four waves, at 32.2 p²·m. At
 p = 59 they add at most three points (a third of a point or less with two waves, one to three with
 eight): that model trained longer (10,000 epochs against 6,000), and its
 neurons' unembeddings are closer to one frequency each. At p = 31 they do not help: its gate errors, from
