@@ -21,6 +21,9 @@
 # tool's 600 s per command. The model directory under build/ stays on a
 # warm device machine between commands, so a second run continues the
 # training and proves again; copy prove.json and train.txt to $OUT.
+# Session 9 trained p = 227 and p = 331 with scripts/gpu-session.sh instead
+# (one call, proofs back home on the CPU; bench/README): the next candidate
+# is P=331 M=8192 trained to 10,000 epochs or more.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/gpu-crossover}
