@@ -24,9 +24,7 @@ for b in bin/modadd-xla bin/bench-xla.test; do
 	[ -x "$b" ] || { echo "gpu-bench: $b is missing: run 'make build-xla' first" >&2; exit 1; }
 done
 if [ -z "${PLUG:-}" ]; then
-	PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda13 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
-		PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda12 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
-		{ echo "gpu-bench: no JAX CUDA plugin found; set PLUG=/path/to/pjrt_plugin.so" >&2; exit 1; }
+	PLUG=$(bash scripts/pjrt-plugin.sh) || { echo "gpu-bench: or set PLUG=/path/to/pjrt_plugin.so" >&2; exit 1; }
 fi
 export GOMLX_BACKEND="xla:$PLUG" GOPJRT_CUDA_CHECKS=0
 echo "backend: $GOMLX_BACKEND" | tee "$OUT/env.txt"

@@ -34,9 +34,7 @@ BIN=${BIN:-bin/modadd-xla}
 mkdir -p "$OUT"
 [ -x "$BIN" ] || { echo "gpu-crossover: $BIN is missing: run 'make build-xla' first (or set BIN)" >&2; exit 1; }
 if [ "$BIN" = bin/modadd-xla ] && [ -z "${GOMLX_BACKEND:-}" ]; then
-	PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda13 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
-		PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda12 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
-		{ echo "gpu-crossover: no JAX CUDA plugin found; set GOMLX_BACKEND=xla:/path/to/pjrt_plugin.so" >&2; exit 1; }
+	PLUG=$(bash scripts/pjrt-plugin.sh) || exit 1
 	export GOMLX_BACKEND="xla:$PLUG" GOPJRT_CUDA_CHECKS=0
 fi
 MODEL="$OUT/p$P-pizza-m$M-seed0"

@@ -17,8 +17,9 @@
 # MODELS=11:16:20 bash scripts/gpu-session.sh /tmp/x
 set -u
 T0=$(date +%s)
-O=$1
-mkdir -p "$O" build/x bin
+mkdir -p "$1" && O=$(cd "$1" && pwd) # absolute: the rest runs from the repository root
+cd "$(dirname "$0")/.."
+mkdir -p build/x bin
 W=/tmp/session-work; rm -rf "$W"; mkdir -p "$W"
 # the log goes straight to $O, so that it comes back even from a cut-off call
 log() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$O/session.txt"; }
@@ -32,9 +33,7 @@ if [ -z "${SKIP_BENCH:-}" ]; then
 	log "gpu-bench exit $?"
 fi
 if [ "$BIN" = bin/modadd-xla ]; then
-	PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda13 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))' 2>/dev/null) ||
-		PLUG=$(python3 -c 'import os, jax_plugins.xla_cuda12 as m; print(os.path.join(os.path.dirname(m.__file__), "xla_cuda_plugin.so"))')
-	[ -f "${PLUG:-}" ] || { log "no JAX CUDA PJRT plugin found"; exit 1; }
+	PLUG=$(bash scripts/pjrt-plugin.sh 2>>"$O/session.txt") || { log "no PJRT plugin: training skipped"; exit 1; }
 	export GOMLX_BACKEND="xla:$PLUG" GOPJRT_CUDA_CHECKS=0
 fi
 END=$((T0 + ${BUDGET:-530}))

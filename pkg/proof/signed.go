@@ -118,13 +118,14 @@ const (
 // outlierRatio: a cluster's neuron whose fit residual ratio
 // (max ẽA_i + max ẽB_i)/(2r_i) exceeds outlierRatio times the cluster's
 // median ratio (and outlierFloor), or 1 (the residual exceeds the
-// neuron's whole swing), is an outlier. Measured, not derived: the shipped models at p = 113 and
-// p59-pizza-m2048 have a few (12 of 2,048 to 33 of 512 neurons), and
-// bounding them loose certifies far more there (p = 113 arc-signed/4
-// 1.5% → 31%); p = 31 has 73 of 512 (nothing certified either way), the
-// p = 59 models with 512 and 1,024 neurons none. On a hand-made exact pizza
-// with one outlier it costs instead (TestArcSignedLooseOutliers): the
-// loose bound does not scale with the margin's shape as the tier's does.
+// neuron's whole swing), is an outlier. Measured, not derived: the
+// shipped models at p = 113 and p59-pizza-m2048 have a few (12 of 2,048
+// to 33 of 512 neurons), and bounding them loose certifies far more there
+// (p = 113 arc-signed/4 1.5% → 31%); p = 31 has 73 of 512 (nothing
+// certified either way), the p = 59 models with 512 and 1,024 neurons
+// none. On a hand-made exact pizza with one outlier it costs instead
+// (TestArcSignedLooseOutliers): the loose bound does not scale with the
+// margin's shape as the tier's does.
 // Below outlierFloor no neuron is an outlier: where a cluster's residuals
 // are at rounding level (an exact pizza) twice their median is no scale.
 const (

@@ -850,8 +850,9 @@ func TestArcSignedWindowWaves(t *testing.T) {
 
 // TestArcSignedLooseOutliers plants an outlier in an exact pizza: neuron
 // 0 shrinks to amplitude r and gets a wave at another frequency as large
-// as r (its residual ratio (ẽA + ẽB)/(2r) = 1/2, the others' 0). With the idea it alone is
-// loose; without, it stays in the tier and widens every window there.
+// as r (its residual ratio (ẽA + ẽB)/(2r) = 1/2, the others' 0). With
+// the idea it alone is loose; without, it stays in the tier and widens
+// every window there.
 // Both proofs must be sound. Here the tier's bound is the better one (the
 // loose bound does not scale with the margin's shape): the trained models'
 // gain is ExampleArcSigned_looseOutliers.
