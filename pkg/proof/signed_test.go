@@ -519,7 +519,7 @@ func TestArcSignedWithout(t *testing.T) {
 	for _, x := range Ideas {
 		all |= x
 	}
-	if all.String() != "offset inside+cross terms+per-input κ+chords+margin shape+direct terms+per-input residuals+loose outliers" {
+	if all.String() != "offset inside+cross terms+per-input κ+chords+margin shape+direct terms+per-input residuals+loose outliers+minor clusters" {
 		t.Errorf("Idea names: %q", all.String())
 	}
 	changed := map[Idea]bool{}
@@ -535,6 +535,35 @@ func TestArcSignedWithout(t *testing.T) {
 		shared := []float64{0, 0.15, -0.1}[it%3]
 		for i, f := range m.Fits {
 			m.T.C[i] += 2 * f.R * (shared + 0.08*(2*rng.Float64()-1))
+		}
+		// A minor cluster (MinorClusters): as many neurons as stay under
+		// minorFraction of the largest cluster, at a frequency of its own.
+		largest, taken := 0, map[int]bool{}
+		for _, cl := range m.Clusters {
+			largest = max(largest, len(cl.Neurons))
+			taken[cl.K], taken[p-cl.K] = true, true
+		}
+		k := 1
+		for taken[k] {
+			k++
+		}
+		nMinor := max(1, int(math.Ceil(minorFraction*float64(largest)))-1)
+		phis := make([]float64, nMinor)
+		for j := range phis {
+			phis[j] = 2*math.Pi*float64(j)/float64(nMinor) + 0.3 // not from rng: the rest of the test draws as before
+		}
+		m0 := m.M
+		addCluster(m, k, phis)
+		r0, u0 := m.Fits[0].R, spread(m.T.U[0])/2 // the planted neurons' scale
+		for i := m0; i < m.M; i++ {
+			for x := 0; x < p; x++ {
+				m.T.A[x][i] *= r0
+				m.T.B[x][i] *= r0
+			}
+			for c := range m.T.U[i] {
+				m.T.U[i][c] *= u0
+			}
+			m.Fits[i].R = r0
 		}
 		// An outlier per cluster (LooseOutliers): a wave at another
 		// frequency, far above the noise that sizes the others' residuals.
@@ -746,13 +775,13 @@ func TestExtraWaves(t *testing.T) {
 		}
 	}
 	m.eval, m.logitBuf = nil, nil
-	got, flops := extraWaves(m, 1)
+	got, flops := extraWaves(m, m.Clusters, 1)
 	if len(got) != 1 || got[0] != f || flops <= 0 {
 		t.Fatalf("extraWaves = %v (%d FLOPs), want [%d]", got, flops, f)
 	}
 	// Never a cluster's frequency or its mirror p − k, and no more than
 	// there are.
-	all, _ := extraWaves(m, p)
+	all, _ := extraWaves(m, m.Clusters, p)
 	for _, k := range all {
 		for _, cl := range m.Clusters {
 			if k == cl.K || k == p-cl.K || k < 1 || k > p/2 {
@@ -762,7 +791,7 @@ func TestExtraWaves(t *testing.T) {
 	}
 	saved := m.Clusters[0].K
 	m.Clusters[0].K = p - saved // the mirror names the same wave
-	for _, k := range func() []int { ks, _ := extraWaves(m, p); return ks }() {
+	for _, k := range func() []int { ks, _ := extraWaves(m, m.Clusters, p); return ks }() {
 		if k == saved {
 			t.Errorf("with a cluster at %d, extraWaves picked its mirror %d", p-saved, k)
 		}
@@ -839,7 +868,7 @@ func TestArcSignedWindowWaves(t *testing.T) {
 					checkSigned(t, tc.tag, m, []int{1, 2})
 					continue
 				}
-				if ks, _ := extraWaves(m, 1); len(ks) != 1 || ks[0] != tc.k {
+				if ks, _ := extraWaves(m, m.Clusters, 1); len(ks) != 1 || ks[0] != tc.k {
 					t.Fatalf("extraWaves = %v, want [%d]", ks, tc.k)
 				}
 				checkArcSigned(t, tc.tag, m, []ArcSigned{{Waves: 1}, {Tiers: 2, Waves: 1}})
@@ -890,4 +919,66 @@ func TestArcSignedLooseOutliers(t *testing.T) {
 		t.Errorf("window share %g in its tier, %g loose: the outlier should widen the windows", wOff, wOn)
 	}
 	t.Logf("certified: outlier loose %.3f, in its tier %.3f", cOn.CertifiedAccuracy, cOff.CertifiedAccuracy)
+}
+
+// TestArcSignedMinorClusters: an exact pizza of 120 neurons with two small
+// clusters beside it, 11 neurons (under minorFraction of 120: minor) and
+// 12 (at the cut: not minor), at a hundredth and a fifth of the pizza's
+// scale (a minor cluster's neurons matter little: bounded loose, they
+// must not spoil every input).
+// Without the idea the minor one's neurons, and they alone, are loose, and
+// its arc and frequency slot are gone: fewer FLOPs, sound (checked against
+// brute force), still certifying.
+func TestArcSignedMinorClusters(t *testing.T) {
+	p, M := 31, 120
+	var phis, offs []float64
+	for i := 0; i < M; i++ {
+		phis = append(phis, 2*math.Pi*(float64(i)+0.3)/float64(M))
+		offs = append(offs, 0)
+	}
+	m := tablesModel(p, phis, offs)
+	for _, c := range []struct {
+		k, n  int
+		scale float64
+	}{{5, 11, 0.01}, {7, 12, 0.2}} {
+		m0 := m.M
+		var ps []float64
+		for j := 0; j < c.n; j++ {
+			ps = append(ps, 2*math.Pi*float64(j)/float64(c.n)+0.1)
+		}
+		addCluster(m, c.k, ps)
+		for i := m0; i < m.M; i++ {
+			for x := 0; x < p; x++ {
+				m.T.A[x][i] *= c.scale
+				m.T.B[x][i] *= c.scale
+			}
+			m.Fits[i].R = c.scale
+		}
+	}
+	on, off := ArcSigned{}, ArcSigned{Without: MinorClusters}
+	checkArcSigned(t, "minor", m, []ArcSigned{on, off})
+	cOn, err := on.Prove(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cOff, err := off.Prove(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cOn.Details["loose_share"]; got != 0 {
+		t.Errorf("loose share with the idea: %g, want 0", got)
+	}
+	if got, want := cOff.Details["loose_share"], 11/float64(m.M); math.Abs(got-want) > 1e-12 {
+		t.Errorf("loose share without the idea: %g, want %g (the minor cluster's 11 neurons)", got, want)
+	}
+	if a, b := cOn.Details["arcs"], cOff.Details["arcs"]; a != 3 || b != 2 {
+		t.Errorf("arcs: %g with the idea, %g without; want 3 and 2", a, b)
+	}
+	if !(cOff.FLOPs < cOn.FLOPs) {
+		t.Errorf("FLOPs: %d without the minor cluster's arc and slot, %d with", cOff.FLOPs, cOn.FLOPs)
+	}
+	if !(cOff.CertifiedAccuracy > 0) {
+		t.Errorf("nothing certified without the minor cluster: a wrongly certified input could not show")
+	}
+	t.Logf("certified: minor cluster in its arc %.3f (%d FLOPs), loose %.3f (%d)", cOn.CertifiedAccuracy, cOn.FLOPs, cOff.CertifiedAccuracy, cOff.FLOPs)
 }
