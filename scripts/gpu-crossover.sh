@@ -49,8 +49,10 @@ echo "training: exit $rc after $(( $(date +%s) - start )) s" | tee -a "$OUT/trai
 # (every logit, p³·m multiply-adds): about 4 minutes on this project's CPU
 # at p = 227, m = 4,096. Besides arc-signed, its variants without the two
 # costly ideas (notebook 04's ablation): on hand-written pizzas they cross
-# p²·m sooner, and with six clusters the full proof may not cross at all.
-STRATS="arc-signed,arc-signed without cross terms,arc-signed without per-input residuals,arc-signed without cross terms+per-input residuals,arc-signed/4,fourier-U/1"
+# p²·m sooner, and with six clusters the full proof may not cross at all;
+# and without the minor clusters (the first compact certificate on a
+# trained model, p = 331: 0.78 p²·m).
+STRATS="arc-signed,arc-signed without minor clusters,arc-signed/2 without minor clusters,arc-signed without cross terms,arc-signed without per-input residuals,arc-signed without cross terms+per-input residuals,arc-signed/4,fourier-U/1"
 f="$OUT/prove.json"
 timeout "${PROVE_S:-270}" "$BIN" prove -model "$MODEL" -strategy "$STRATS" -json >"$f" 2>"$f.err" || echo "gpu-crossover: prove failed or timed out (see $f.err)"
 python3 - "$f" <<'EOF' 2>/dev/null || true

@@ -557,8 +557,8 @@ func CompactScaling(title string, pts []proof.SignedRun) *Figure {
 	// the top of each panel, in room of their own above the data (below).
 	costKey, certKey := NewInset(true, false), NewInset(true, false)
 	cols := Palette(len(ps))
-	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}}
-	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(6), vg.Points(4)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
+	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}}
+	dashes := [][]vg.Length{nil, {vg.Points(2), vg.Points(2)}, {vg.Points(6), vg.Points(4)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}, {vg.Points(12), vg.Points(3)}}
 	lo, hi := 1.0, 1.0
 	for si, sname := range names {
 		for j, p := range ps {

@@ -6,7 +6,7 @@ import (
 )
 
 // SignedRun is one arc-signed proof in brief, small enough to cache and
-// plot: the model's p, m and clusters, the strategy (its tiers and the
+// plot: the model's p, m and clusters (their count and sizes), the strategy (its tiers and the
 // ideas switched off), its FLOPs after folding and the preparation's part
 // of them, its arcs, the share of inputs it certifies (and of those, the
 // share the distance groups alone certify), the model's true accuracy, and
@@ -15,6 +15,7 @@ import (
 type SignedRun struct {
 	P, M         int
 	Clusters     int
+	ClusterSizes []int // each cluster's neurons, in the model's order
 	Tiers        int
 	Without      Idea
 	Waves        int
@@ -58,7 +59,11 @@ func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
 		if !c.Sound {
 			return nil, fmt.Errorf("proof: %s is not sound on this model: a bound below the measured error", c.Strategy)
 		}
-		out = append(out, SignedRun{P: m.P, M: m.M, Clusters: len(m.Clusters), Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves,
+		sizes := make([]int, len(m.Clusters))
+		for j, cl := range m.Clusters {
+			sizes[j] = len(cl.Neurons)
+		}
+		out = append(out, SignedRun{P: m.P, M: m.M, Clusters: len(m.Clusters), ClusterSizes: sizes, Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves,
 			ProofFLOPs: c.ProofFLOPs, PrepFLOPs: int64(c.Details["prep_flops"]), Arcs: int(c.Details["arcs"]),
 			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy,
 			Budget: c.Budget, MedianMargin: c.MedianMargin, WindowShare: c.Details["window_share"]})

@@ -704,8 +704,8 @@ func TestAblationTable(t *testing.T) {
 		}
 		// Two clusters of 32 neurons, two tiers each; the preparation is
 		// part of the proof, and at least its p·m residual checks.
-		if r.Clusters != 2 || r.Arcs != 4 || r.PrepFLOPs < int64(23*m.M) || r.PrepFLOPs >= r.ProofFLOPs || r.PrepPerPM() >= r.PerPM() {
-			t.Errorf("%s: %d clusters, %d arcs, preparation %d of %d FLOPs", s.Name(), r.Clusters, r.Arcs, r.PrepFLOPs, r.ProofFLOPs)
+		if r.Clusters != 2 || !reflect.DeepEqual(r.ClusterSizes, []int{32, 32}) || r.Arcs != 4 || r.PrepFLOPs < int64(23*m.M) || r.PrepFLOPs >= r.ProofFLOPs || r.PrepPerPM() >= r.PerPM() {
+			t.Errorf("%s: %d clusters of %v neurons, %d arcs, preparation %d of %d FLOPs", s.Name(), r.Clusters, r.ClusterSizes, r.Arcs, r.PrepFLOPs, r.ProofFLOPs)
 		}
 	}
 	header, cells := AblationTable([][]SignedRun{runs, runs[:1]})
