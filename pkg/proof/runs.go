@@ -6,8 +6,9 @@ import (
 )
 
 // SignedRun is one arc-signed proof in brief, small enough to cache and
-// plot: the model's p, m and clusters (their count and sizes), the strategy (its tiers and the
-// ideas switched off), its FLOPs after folding and the preparation's part
+// plot: the model's p, m and clusters (their count and sizes, every
+// cluster's, minor ones included), the strategy (its tiers and the ideas
+// switched off), its FLOPs after folding and the preparation's part
 // of them, its arcs, the share of inputs it certifies (and of those, the
 // share the distance groups alone certify), the model's true accuracy, and
 // why the rest fails: the error budget, the explanation's median margin

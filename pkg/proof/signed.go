@@ -115,21 +115,23 @@ const (
 	LooseOutliers
 	// MinorClusters gives every cluster arcs and a frequency slot,
 	// however few its neurons (off: a cluster with fewer than
-	// minorFraction of the largest one's neurons is bounded loose, and
+	// 1/minorDivisor of the largest one's neurons is bounded loose, and
 	// its frequency, whose terms in the other neurons' U and in the direct
-	// paths are small, joins their residuals' spread). A slot costs every
+	// paths are small, joins their residuals' spread; with +W it may come
+	// back as an extra wave, if it is among the heaviest). A slot costs every
 	// cluster neuron's U a term and every arc a complex prefix column; on
 	// the trained p = 331 model four clusters of 10 to 68 neurons (of
 	// 4,096) cost a third of the proof, for 0.3% of the inputs.
 	MinorClusters
 )
 
-// minorFraction: with MinorClusters off, a cluster with fewer than this
-// share of the largest cluster's neurons is minor. Every shipped trained
-// ReLU model's clusters fall into a few large ones (129 neurons or more,
-// at least 29% of the largest) and a tail of minor ones (1 to 68 neurons,
-// at most 9.2% of the largest): any cut from 10% to 29% splits them alike.
-const minorFraction = 0.1
+// minorDivisor: with MinorClusters off, a cluster with fewer than
+// 1/minorDivisor of the largest cluster's neurons is minor. Every shipped
+// trained ReLU model's clusters fall into a few large ones (129 neurons or
+// more, at least 29% of the largest) and a tail of minor ones (1 to 68
+// neurons, at most 9.2% of the largest): any cut from 10% to 29% splits
+// them alike.
+const minorDivisor = 10
 
 // outlierRatio: a cluster's neuron whose fit residual ratio
 // (max ẽA_i + max ẽB_i)/(2r_i) exceeds outlierRatio times the cluster's
@@ -322,7 +324,9 @@ type sgInput struct {
 
 // arcClusters returns the clusters that get arcs and frequency slots
 // (m.Clusters, less the minor ones with MinorClusters off) and each
-// neuron's index among them, −1 for a neuron in none.
+// neuron's index among them, −1 for a neuron in none; an error for a
+// cluster (minor or not) whose frequency is outside 1..p−1, or clusters
+// that list a neuron twice.
 func (s ArcSigned) arcClusters(m *Model) ([]mechanism.Cluster, []int, error) {
 	of, err := m.clusterOf()
 	if err != nil {
@@ -342,7 +346,7 @@ func (s ArcSigned) arcClusters(m *Model) ([]mechanism.Cluster, []int, error) {
 	slot := make([]int, len(m.Clusters)) // old index → new, −1 for a minor cluster
 	for ci, cl := range m.Clusters {
 		slot[ci] = -1
-		if float64(len(cl.Neurons)) >= minorFraction*float64(largest) {
+		if minorDivisor*len(cl.Neurons) >= largest { // integers: the cut is exact
 			slot[ci] = len(kept)
 			kept = append(kept, cl)
 		}

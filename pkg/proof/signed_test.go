@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/modadd/modadd/pkg/circuit"
@@ -509,7 +510,7 @@ func TestArcSignedEdges(t *testing.T) {
 
 // TestArcSignedWithout: every idea switched off, alone and all together,
 // stays sound (checked against brute force) on planted pizzas of two
-// clusters with offsets spread around the tiers' median, training-like
+// clusters (and a minor one) with offsets spread around the tiers' median, training-like
 // noise, direct paths at a cluster's frequency and a damaged class. Each
 // idea must change some bound (so that its fallback is exercised), and
 // something must be certified (so that certifying a wrong input could show).
@@ -537,7 +538,7 @@ func TestArcSignedWithout(t *testing.T) {
 			m.T.C[i] += 2 * f.R * (shared + 0.08*(2*rng.Float64()-1))
 		}
 		// A minor cluster (MinorClusters): as many neurons as stay under
-		// minorFraction of the largest cluster, at a frequency of its own.
+		// 1/minorDivisor of the largest cluster, at a frequency of its own.
 		largest, taken := 0, map[int]bool{}
 		for _, cl := range m.Clusters {
 			largest = max(largest, len(cl.Neurons))
@@ -547,10 +548,10 @@ func TestArcSignedWithout(t *testing.T) {
 		for taken[k] {
 			k++
 		}
-		nMinor := max(1, int(math.Ceil(minorFraction*float64(largest)))-1)
+		nMinor := max(1, (largest-1)/minorDivisor)
 		phis := make([]float64, nMinor)
 		for j := range phis {
-			phis[j] = 2*math.Pi*float64(j)/float64(nMinor) + 0.3 // not from rng: the rest of the test draws as before
+			phis[j] = 2*math.Pi*float64(j)/float64(nMinor) + 0.3
 		}
 		m0 := m.M
 		addCluster(m, k, phis)
@@ -600,9 +601,11 @@ func TestArcSignedWithout(t *testing.T) {
 			}
 		}
 		if it%3 != 1 && len(m.Clusters) > 1 {
-			// Cross terms: every neuron's U also carries the other
+			// Cross terms: every neuron's U also carries the next
 			// cluster's frequency (a fifth of its own wave, any phase), so
-			// that window neurons cost 2Σ|z_ik| beyond their own term.
+			// that window neurons cost 2Σ|z_ik| beyond their own term; the
+			// second cluster's carries the minor cluster's, which joins
+			// their residuals when that one is left out.
 			for j, cl := range m.Clusters {
 				k := m.Clusters[(j+1)%len(m.Clusters)].K
 				for _, i := range cl.Neurons {
@@ -922,14 +925,58 @@ func TestArcSignedLooseOutliers(t *testing.T) {
 }
 
 // TestArcSignedMinorClusters: an exact pizza of 120 neurons with two small
-// clusters beside it, 11 neurons (under minorFraction of 120: minor) and
+// clusters beside it, 11 neurons (under a tenth of 120: minor) and
 // 12 (at the cut: not minor), at a hundredth and a fifth of the pizza's
 // scale (a minor cluster's neurons matter little: bounded loose, they
-// must not spoil every input).
+// must not spoil every input); then the minor one at full scale, where a
+// minor neuron left out of the bound would show against brute force.
 // Without the idea the minor one's neurons, and they alone, are loose, and
 // its arc and frequency slot are gone: fewer FLOPs, sound (checked against
 // brute force), still certifying.
 func TestArcSignedMinorClusters(t *testing.T) {
+	for _, minor := range []float64{0.01, 1} {
+		m := minorModel(minor)
+		on, off := ArcSigned{}, ArcSigned{Without: MinorClusters}
+		tag := fmt.Sprintf("minor at %g", minor)
+		checkArcSigned(t, tag, m, []ArcSigned{on, off})
+		cOn, err := on.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cOff, err := off.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cOn.Details["loose_share"]; got != 0 {
+			t.Errorf("%s: loose share with the idea: %g, want 0", tag, got)
+		}
+		if got, want := cOff.Details["loose_share"], 11/float64(m.M); math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s: loose share without the idea: %g, want %g (the minor cluster's 11 neurons)", tag, got, want)
+		}
+		// The loose neurons' term is paid (a minor neuron dropped, or
+		// counted with no spread, would leave it at zero).
+		if on, off := budgetTerm(cOn, "neurons outside"), budgetTerm(cOff, "neurons outside"); on != 0 || !(off > 0) {
+			t.Errorf("%s: the loose neurons' term: %g with the idea, %g without; want 0 and more", tag, on, off)
+		}
+		if a, b := cOn.Details["arcs"], cOff.Details["arcs"]; a != 3 || b != 2 {
+			t.Errorf("%s: arcs: %g with the idea, %g without; want 3 and 2", tag, a, b)
+		}
+		if !(cOff.FLOPs < cOn.FLOPs) {
+			t.Errorf("%s: FLOPs: %d without the minor cluster's arc and slot, %d with", tag, cOff.FLOPs, cOn.FLOPs)
+		}
+		if minor < 1 && !(cOff.CertifiedAccuracy > 0) {
+			t.Errorf("%s: nothing certified without the minor cluster: a wrongly certified input could not show", tag)
+		}
+		t.Logf("%s: certified: minor cluster in its arc %.3f (%d FLOPs), loose %.3f (%d)", tag, cOn.CertifiedAccuracy, cOn.FLOPs, cOff.CertifiedAccuracy, cOff.FLOPs)
+	}
+}
+
+// minorModel is TestArcSignedMinorClusters' model: the pizza of 120
+// neurons, the minor cluster (k = 5, 11 neurons) at scale minor and with
+// its unembedding negated (left out of a bound, it would lift the bound
+// above the true margin), the one at the cut (k = 7, 12 neurons) at a
+// fifth.
+func minorModel(minor float64) *Model {
 	p, M := 31, 120
 	var phis, offs []float64
 	for i := 0; i < M; i++ {
@@ -940,7 +987,7 @@ func TestArcSignedMinorClusters(t *testing.T) {
 	for _, c := range []struct {
 		k, n  int
 		scale float64
-	}{{5, 11, 0.01}, {7, 12, 0.2}} {
+	}{{5, 11, minor}, {7, 12, 0.2}} {
 		m0 := m.M
 		var ps []float64
 		for j := 0; j < c.n; j++ {
@@ -953,32 +1000,22 @@ func TestArcSignedMinorClusters(t *testing.T) {
 				m.T.B[x][i] *= c.scale
 			}
 			m.Fits[i].R = c.scale
+			if c.k == 5 { // the minor cluster votes against the answer
+				for x := range m.T.U[i] {
+					m.T.U[i][x] = -m.T.U[i][x]
+				}
+			}
 		}
 	}
-	on, off := ArcSigned{}, ArcSigned{Without: MinorClusters}
-	checkArcSigned(t, "minor", m, []ArcSigned{on, off})
-	cOn, err := on.Prove(m)
-	if err != nil {
-		t.Fatal(err)
+	return m
+}
+
+// budgetTerm is the value of c's budget term whose name starts with prefix.
+func budgetTerm(c *Certificate, prefix string) float64 {
+	for _, b := range c.Budget {
+		if strings.HasPrefix(b.Name, prefix) {
+			return b.Value
+		}
 	}
-	cOff, err := off.Prove(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := cOn.Details["loose_share"]; got != 0 {
-		t.Errorf("loose share with the idea: %g, want 0", got)
-	}
-	if got, want := cOff.Details["loose_share"], 11/float64(m.M); math.Abs(got-want) > 1e-12 {
-		t.Errorf("loose share without the idea: %g, want %g (the minor cluster's 11 neurons)", got, want)
-	}
-	if a, b := cOn.Details["arcs"], cOff.Details["arcs"]; a != 3 || b != 2 {
-		t.Errorf("arcs: %g with the idea, %g without; want 3 and 2", a, b)
-	}
-	if !(cOff.FLOPs < cOn.FLOPs) {
-		t.Errorf("FLOPs: %d without the minor cluster's arc and slot, %d with", cOff.FLOPs, cOn.FLOPs)
-	}
-	if !(cOff.CertifiedAccuracy > 0) {
-		t.Errorf("nothing certified without the minor cluster: a wrongly certified input could not show")
-	}
-	t.Logf("certified: minor cluster in its arc %.3f (%d FLOPs), loose %.3f (%d)", cOn.CertifiedAccuracy, cOn.FLOPs, cOff.CertifiedAccuracy, cOff.FLOPs)
+	return math.NaN()
 }
