@@ -890,28 +890,14 @@ func TestArcSignedWindowWaves(t *testing.T) {
 // gain is ExampleArcSigned_looseOutliers.
 func TestArcSignedLooseOutliers(t *testing.T) {
 	p, M := 31, 120
-	var phis, offs []float64
-	for i := 0; i < M; i++ {
-		phis = append(phis, 2*math.Pi*(float64(i)+0.3)/float64(M))
-		offs = append(offs, 0)
-	}
-	m := tablesModel(p, phis, offs)
+	m := evenPizza(p, M)
 	const r = 0.05
 	for x := 0; x < p; x++ {
 		m.T.A[x][0] = r * (m.T.A[x][0] + math.Cos(2*math.Pi*float64(7*x)/float64(p)))
 		m.T.B[x][0] *= r
 	}
 	m.Fits[0].R = r // the fit stays the clean neuron's: the wave is its residual
-	on, off := ArcSigned{}, ArcSigned{Without: LooseOutliers}
-	checkArcSigned(t, "outlier", m, []ArcSigned{on, off})
-	cOn, err := on.Prove(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cOff, err := off.Prove(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cOn, cOff := onOff(t, "outlier", m, LooseOutliers)
 	if got, want := cOn.Details["loose_share"], 1/float64(M); math.Abs(got-want) > 1e-12 {
 		t.Errorf("loose share with the idea: %g, want %g (the outlier alone)", got, want)
 	}
@@ -936,17 +922,8 @@ func TestArcSignedLooseOutliers(t *testing.T) {
 func TestArcSignedMinorClusters(t *testing.T) {
 	for _, minor := range []float64{0.01, 1} {
 		m := minorModel(minor)
-		on, off := ArcSigned{}, ArcSigned{Without: MinorClusters}
 		tag := fmt.Sprintf("minor at %g", minor)
-		checkArcSigned(t, tag, m, []ArcSigned{on, off})
-		cOn, err := on.Prove(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cOff, err := off.Prove(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cOn, cOff := onOff(t, tag, m, MinorClusters)
 		if got := cOn.Details["loose_share"]; got != 0 {
 			t.Errorf("%s: loose share with the idea: %g, want 0", tag, got)
 		}
@@ -978,12 +955,7 @@ func TestArcSignedMinorClusters(t *testing.T) {
 // fifth.
 func minorModel(minor float64) *Model {
 	p, M := 31, 120
-	var phis, offs []float64
-	for i := 0; i < M; i++ {
-		phis = append(phis, 2*math.Pi*(float64(i)+0.3)/float64(M))
-		offs = append(offs, 0)
-	}
-	m := tablesModel(p, phis, offs)
+	m := evenPizza(p, M)
 	for _, c := range []struct {
 		k, n  int
 		scale float64
@@ -1008,6 +980,34 @@ func minorModel(minor float64) *Model {
 		}
 	}
 	return m
+}
+
+// evenPizza is an exact pizza (tablesModel) of M neurons at even phases,
+// offsets 0.
+func evenPizza(p, M int) *Model {
+	var phis, offs []float64
+	for i := 0; i < M; i++ {
+		phis = append(phis, 2*math.Pi*(float64(i)+0.3)/float64(M))
+		offs = append(offs, 0)
+	}
+	return tablesModel(p, phis, offs)
+}
+
+// onOff checks arc-signed with and without idea x against brute force
+// (checkArcSigned) and returns both certificates.
+func onOff(t *testing.T, tag string, m *Model, x Idea) (on, off *Certificate) {
+	t.Helper()
+	ss := []ArcSigned{{}, {Without: x}}
+	checkArcSigned(t, tag, m, ss)
+	var cs [2]*Certificate
+	for j, s := range ss {
+		c, err := s.Prove(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[j] = c
+	}
+	return cs[0], cs[1]
 }
 
 // budgetTerm is the value of c's budget term whose name starts with prefix.
