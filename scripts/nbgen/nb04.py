@@ -119,7 +119,8 @@ proofs under a tenth of a second; the notebooks' machine may be busy, so compare
 absolute times). *proof FLOPs* are what a strategy does after folding;
 *÷ p²·m* compares them with the number of (input, neuron) pairs, one FLOP per pair: a strategy below
 1 could not even touch every neuron on every input once (brute force does about 128 FLOPs per pair).
-None gets below 1 at p = 59, not even those that evaluate no neuron (why, below).
+None gets below 1 at p = 59, not even those that evaluate no neuron (why, below; a model trained at
+p = 331 gets there: *Trained on a GPU*).
 
 ## The frontier
 
@@ -285,9 +286,10 @@ nothing at p = 59, whose clusters have no outliers; at p = 113 with sixteen tier
 (45.3% with the outliers kept in their tiers, 44.2% loose) and saves a fifth of the FLOPs, and with
 four tiers it lifts p = 113 from 1.5% (kept, `ExampleArcSigned_looseOutliers`) to 31.0% (printed
 under *Scaling with p*). The last is about minor clusters: a cluster with under a tenth of the
-largest one's neurons still gets its arcs and a frequency slot, which costs every cluster neuron's
-$U$ a term and every arc a prefix column; switched off, its neurons are bounded loose and its
-frequency joins the residuals. It changes nothing at p = 59 (three clusters, none minor); at p = 113
+largest one's neurons still gets a frequency slot (and its arcs, unless all its neurons are loose
+outliers), which costs every cluster neuron's $U$ a term and every arc a prefix column: the slots,
+not the arcs, are most of the cost. Switched off, its neurons are bounded loose and its frequency
+joins the residuals. It changes nothing at p = 59 (three clusters, none minor); at p = 113
 with sixteen tiers, without its three minor clusters, the proof costs 23% less (19.70 against
 25.56) and certifies three points less (41.1% against 44.2%). Where that trade pays is the largest
 model below (*Trained on a GPU*). The others mostly cost little: switching one off changes the FLOPs by about a tenth or less (the brackets), and
@@ -350,7 +352,8 @@ give four arcs (printed): one per cluster, except two small clusters whose neuro
 bounded loose; p = 59 has three clusters and three arcs. The per-input share alone is above 1: locating a cluster's arc and its four window
 segments and summing them costs more than evaluating its $m/K$ neurons would. A proof of this kind
 gets below $p^2 m$ once $p \gg c_1$ and $m \gg c_2 \cdot \mathrm{arcs}$; for three or four clusters
-and one arc each, that means thousands of neurons and $p$ in the hundreds. What it does show at this
+and one arc each, that means thousands of neurons and $p$ in the hundreds (*Trained on a GPU*, below,
+has such a model). What it does show at this
 size is the shape of a compressed explanation: the windows, the neurons whose gate the explanation
 cannot predict from the pizza's geometry, hold a quarter to over a third of the (input, neuron)
 pairs at p = 59 and two fifths at p = 113 with one arc per cluster (printed above), and the bound
@@ -421,7 +424,10 @@ dotted lines of the planted pizzas' figure) and arc-signed without minor cluster
 last row; cached):"""),
 ("code", """%%
 rows := widthRuns()
-for _, r := range rows {
+for j, r := range rows {
+	if j == 0 || r.P != rows[j-1].P || r.M != rows[j-1].M {
+		fmt.Printf("p = %d, m = %d: clusters of %v neurons\\n", r.P, r.M, r.ClusterSizes)
+	}
 	c1 := r.PrepPerPM() * float64(r.P)
 	fmt.Printf("p = %3d, m = %4d (accuracy %5.1f%%), %d clusters  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f = preparation c1/p = %3.0f/%d = %.2f + the rest %.2f\\n",
 		r.P, r.M, 100*r.True, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM(), r.PerPM()-r.PrepPerPM())
@@ -432,8 +438,8 @@ nb.Show("04-trained-widths", figures.CompactScaling("trained ReLU pizzas", rows)
 and the lean variant gets down to 1.40 but certifies nothing on any of these models (its lines lie
 on 0%). Leaving the minor clusters out changes nothing where there are none (p = 59 with 512 and
 1,024 neurons: the crosses lie on the circles) and saves 0.28 to 1.21 $p^2 m$ where there are:
-p = 59 with 2,048 neurons (one minor cluster) 3.14 → 2.86 at the same 38.0%, p = 113 (three) 4.26 →
-3.05 at 0%. Width lowers the part after the
+p = 59 with 2,048 neurons (one minor cluster) 3.14 → 2.86 at the same 38.0%, p = 113 with 512
+(three) 4.26 → 3.05 at 0%, with 1,024 (four) 3.90 → 2.78, 25.9% → 25.3%. Width lowers the part after the
 preparation (the rest, printed), and every proof but one gets cheaper per pair (the exception: p = 59
 arc-signed, 2.98 to 3.14 from 1,024 to 2,048 neurons, where five clusters replace three). At p = 113
 the wider model also certifies more: 25.9% with one arc per cluster against 0%, 62.4% with four tiers
@@ -445,7 +451,7 @@ per (token value, neuron), so $c_1/p$, the part no width removes, is 1.9 to 2.0 
 and 2.4 with five at p = 59, 1.42 and 1.63 at p = 113 ($c_1$ about 115 with three clusters, 139 with
 five, 184 with eight); the lean variant's is below 1 (0.87 to 0.92 at p = 59, 0.52 to 0.57 at
 p = 113). A trained crossing therefore needs $p$ well above $c_1$, widths in the thousands, and the
-cluster count to stay small as the model widens: models that train at 30 to 60 s per epoch on this
+count of large clusters to stay small as the model widens (minor ones can be left out: below): models that train at 30 to 60 s per epoch on this
 project's 2-core CPU (bench/README), beyond this notebook, but not beyond a GPU.
 
 ## Trained on a GPU: p = 227 and p = 331
@@ -494,10 +500,13 @@ nb.Show("04-trained-gpu", figures.CompactScaling("trained ReLU pizzas, the wides
 falling towards $p^2 m$, and at p = 331 a proof that certifies falls below it. **Arc-signed without
 minor clusters certifies 26.7% of p = 331's inputs at 0.78 $p^2 m$**: a compact certificate on a
 trained model, every bound checked against brute force, with fewer FLOPs than evaluating every
-neuron once on every input. Four of that model's eight clusters are minor (68, 22, 15 and 10
+neuron once on every input (proof FLOPs after folding the weights into tables, as everywhere in
+this notebook; the folding, which brute force needs too, is another 2.5 $p^2 m$ at this size:
+bench/README). Four of that model's eight clusters are minor (68, 22, 15 and 10
 neurons beside 837 to 1,239); with their slots the full proof certifies 27.0% at 1.15, its
 preparation 0.54 $p^2 m$ ($c_1 \approx 179$) against 0.37 without, and the rest (per input: five
-arcs against four) 0.61 against 0.41. Two tiers certify 45.3% at 1.10, and 35.0% at 0.97 with
+arcs against four) 0.61 against 0.41; the price is 0.3 points of the inputs. Two tiers without
+the minor clusters certify 45.3% at 1.10, and 35.0% at 0.97 with
 one κ per tier instead of one per input (also below $p^2 m$); four (with the minor clusters) 60.7%
 at 2.22. The lean variant is cheaper still (0.49) and certifies nothing: its gate
 errors are about twice the full proof's (297 against 162). At p = 227 nothing is certified, with or
@@ -507,8 +516,9 @@ neuron) pairs. That model is less clean than the p = 331 one: even fourier-U/1, 
 every neuron exactly with one Fourier term of $U$ each, certifies nothing there, against 63.8% at
 p = 331 (bench/README, *The trained p = 227 model, and p = 331*). The same preset at p = 331 with
 8,192 neurons, cut off after 4,214 epochs (not shipped; bench/README), costs 0.54 $p^2 m$ without
-its minor clusters and certifies nothing yet, fourier-U/1 neither: whether longer training cleans
-it up as it did the 4,096-neuron model is the next GPU session's question.
+its minor clusters and certifies nothing yet, fourier-U/1 neither; the 4,096-neuron model, trained
+twice as long, is clean enough, and whether longer training does the same for the wider one is
+open.
 """),
 ("code", """%%
 ck := model("p59-pizza-seed0")
