@@ -296,3 +296,44 @@ func TestCompactScaling(t *testing.T) {
 		t.Errorf("two strategies: want p = 113 and each strategy once per panel")
 	}
 }
+
+// TestCertifiedByDistance: a certificate that proves exactly the inputs
+// whose distance has every cluster's |cos(w_k d/2)| ≥ 0.5 gives points at
+// 100% right of 0.5 and at 0% left of it, one per distance; the figure
+// renders as valid SVG.
+func TestCertifiedByDistance(t *testing.T) {
+	const p = 13
+	ks := []int{1, 4}
+	cert := make([]bool, p*p)
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			d := (a - b + p) % p
+			cert[a*p+b] = mechanism.HalfAngle(1, d, p) >= 0.5 && mechanism.HalfAngle(4, d, p) >= 0.5
+		}
+	}
+	pts := byDistance(cert, p, ks)
+	if len(pts) != p {
+		t.Fatalf("%d points, want one per distance (%d)", len(pts), p)
+	}
+	var some, none int
+	for d, q := range pts {
+		want := 0.0
+		if q.X >= 0.5 {
+			want, some = 100, some+1
+		} else {
+			none++
+		}
+		if q.Y != want {
+			t.Errorf("d = %d: %g%% certified at least |cos| %g, want %g%%", d, q.Y, q.X, want)
+		}
+	}
+	if some == 0 || none == 0 {
+		t.Fatalf("the construction certifies %d and leaves %d distances: both kinds wanted", some, none)
+	}
+	c := &proof.Certificate{Strategy: "arc-signed", Certified: cert, CertifiedAccuracy: 0.5}
+	svg, err := CertifiedByDistance(c, p, ks).SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	validSVG(t, "by distance", svg)
+}

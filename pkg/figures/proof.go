@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/proof"
 )
 
@@ -163,7 +164,9 @@ func Certified(c *proof.Certificate, p int) *Figure {
 		}
 		s := NewScatter(h, "certified inputs", pts)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		s.GlyphStyle.Radius = vg.Points(1.6)
+		// About a third of a cell at large p (each cell is near 400/p
+		// points wide), so that dense certified bands stay bands.
+		s.GlyphStyle.Radius = vg.Points(math.Min(1.6, 120/float64(p)))
 		s.GlyphStyle.Color = color.Black
 		h.Add(s)
 		h.Title.Text = fmt.Sprintf("%s: margin − ε (dots: the %.1f%% of inputs certified)", c.Strategy, 100*c.CertifiedAccuracy)
@@ -180,6 +183,48 @@ func Certified(c *proof.Certificate, p int) *Figure {
 	f := &Figure{Name: "proof-certified", Plots: [][]*plot.Plot{{h, cb}}, Width: 7 * vg.Inch, Height: 5 * vg.Inch}
 	f.Widths = []float64{1, 0.06}
 	return f
+}
+
+// CertifiedByDistance plots, for each distance d = a − b, the share of the
+// p inputs at that distance that c certifies, against the smallest
+// |cos(w_k d/2)| over the frequencies ks (mechanism.HalfAngle): where one
+// cluster's factor is small, its vote is weak and its windows are wide.
+// One point per distance; a map of p² inputs says the same less legibly
+// at large p, where certification follows d almost alone.
+func CertifiedByDistance(c *proof.Certificate, p int, ks []int) *Figure {
+	pl := plot.New()
+	pl.Title.Text = fmt.Sprintf("%s: %.1f%% of the inputs certified, by distance a − b", c.Strategy, 100*c.CertifiedAccuracy)
+	pl.X.Label.Text = "smallest |cos(w_k d/2)| over the clusters (d = a − b)"
+	pl.Y.Label.Text = "inputs at distance d certified (%)"
+	pl.X.Min, pl.X.Max = 0, 1
+	pl.Y.Min, pl.Y.Max = -3, 103
+	s := NewScatter(pl, "one distance d", byDistance(c.Certified, p, ks))
+	s.GlyphStyle.Shape = draw.CircleGlyph{}
+	s.GlyphStyle.Radius = vg.Points(2.5)
+	s.GlyphStyle.Color = StrategyColor("arc-signed")
+	pl.Add(plotter.NewGrid(), s)
+	return &Figure{Name: "proof-certified-by-distance", Plots: [][]*plot.Plot{{pl}}, Width: 7 * vg.Inch, Height: 4.5 * vg.Inch}
+}
+
+// byDistance is CertifiedByDistance's points: for each d, the smallest
+// |cos(w_k d/2)| over ks and the percentage of the inputs (a, a − d)
+// certified (certified[a·p + b]).
+func byDistance(certified []bool, p int, ks []int) plotter.XYs {
+	pts := make(plotter.XYs, p)
+	for d := 0; d < p; d++ {
+		least := 1.0
+		for _, k := range ks {
+			least = math.Min(least, mechanism.HalfAngle(k, d, p))
+		}
+		n := 0
+		for a := 0; a < p; a++ {
+			if certified[a*p+(a-d+p)%p] {
+				n++
+			}
+		}
+		pts[d] = plotter.XY{X: least, Y: 100 * float64(n) / float64(p)}
+	}
+	return pts
 }
 
 // ProofScaling shows, for models of several p, each strategy's proof cost

@@ -231,6 +231,13 @@ func nthSmallest(y []float64, k int) float64 {
 	return y[k]
 }
 
+// HalfAngle is |cos(πkd/p)| = |cos(w d/2)|, w = 2πk/p: the factor by
+// which the distance d = a − b scales the pre-activation amplitude of a
+// cluster of frequency k (2r_i·HalfAngle), and so its vote (Profile).
+func HalfAngle(k, d, p int) float64 {
+	return math.Abs(math.Cos(math.Pi * float64(k*d) / float64(p)))
+}
+
 // Profile is a cluster's ideal output amplitude as a function of the
 // distance d = a − b (mod p): with neuron i's pre-activation amplitude
 // A_i(d) = 2 r_i |cos(πkd/p)| and the Riemann sum over its phase,
@@ -242,7 +249,7 @@ func Profile(act config.Activation, p int, c Cluster, fits []NeuronFit) []float6
 	a2 := act.A2
 	g := make([]float64, p)
 	for d := range g {
-		cd := math.Abs(math.Cos(math.Pi * float64(c.K*d) / float64(p)))
+		cd := HalfAngle(c.K, d, p)
 		for _, i := range c.Neurons {
 			g[d] += fits[i].S * a2(2*fits[i].R*cd) / 2
 		}

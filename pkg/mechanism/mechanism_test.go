@@ -186,3 +186,25 @@ func TestMedianSelect(t *testing.T) {
 		t.Fatalf("Median with a NaN = %v, want 1 (as sort.Float64s orders it)", got)
 	}
 }
+
+// TestHalfAngle: |cos(w d/2)| with w = 2πk/p, table values and its
+// symmetries (d and −d, d and d + p), within 1e-12.
+func TestHalfAngle(t *testing.T) {
+	for _, tc := range []struct {
+		k, d, p int
+		want    float64
+	}{
+		{1, 0, 7, 1},
+		{1, 2, 4, 0},   // w d/2 = π/2
+		{2, 1, 6, 0.5}, // 2π/6 = π/3
+		{3, 5, 7, math.Cos(15 * math.Pi / 7)},
+	} {
+		got := HalfAngle(tc.k, tc.d, tc.p)
+		if math.Abs(got-math.Abs(tc.want)) > 1e-12 {
+			t.Errorf("HalfAngle(%d, %d, %d) = %g, want %g", tc.k, tc.d, tc.p, got, math.Abs(tc.want))
+		}
+		if a, b, c := got, HalfAngle(tc.k, -tc.d, tc.p), HalfAngle(tc.k, tc.d+tc.p, tc.p); math.Abs(a-b) > 1e-12 || math.Abs(a-c) > 1e-12 {
+			t.Errorf("HalfAngle(%d, ·, %d) at d, −d, d + p: %g, %g, %g", tc.k, tc.p, a, b, c)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 			flops += int64(2 * p * len(cl.Neurons) * 10)
 			g[ci] = make([]float64, p)
 			for d := 0; d < p; d++ {
-				g[ci][d] = kappa * W * math.Abs(math.Cos(math.Pi*float64(cl.K*d)/float64(p)))
+				g[ci][d] = kappa * W * mechanism.HalfAngle(cl.K, d, p)
 			}
 		}
 		// Direct paths' spread over c, per a and per b.
@@ -145,7 +145,7 @@ func (Linear) Prove(m *Model) (*Certificate, error) {
 			for b := 0; b < p; b++ {
 				var neur, quad float64
 				for ci, cl := range main {
-					cd := math.Abs(math.Cos(math.Pi * float64(cl.K*(a-b)) / float64(p)))
+					cd := mechanism.HalfAngle(cl.K, a-b, p)
 					j := (cl.K * (a + b)) % (2 * p)
 					if math.Cos(math.Pi*float64(cl.K*(a-b))/float64(p)) < 0 {
 						j = (j + p) % (2 * p)

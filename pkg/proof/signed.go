@@ -322,6 +322,13 @@ type sgInput struct {
 	xd      []float64 // [p²·|K|]: Σ h_i D_i(c) for each damaged class c
 }
 
+// Clusters returns the clusters of m that the proof gives arcs and
+// frequency slots (with MinorClusters off, the minor ones left out).
+func (s ArcSigned) Clusters(m *Model) ([]mechanism.Cluster, error) {
+	cls, _, err := s.arcClusters(m)
+	return cls, err
+}
+
 // arcClusters returns the clusters that get arcs and frequency slots
 // (m.Clusters, less the minor ones with MinorClusters off) and each
 // neuron's index among them, −1 for a neuron in none; an error for a
