@@ -314,7 +314,8 @@ margin coefficient $X_k$; off: to $\varepsilon$ at $2|z_i|$ each), *direct terms
 paths' terms at the clusters' frequencies in $Z_k$, the explanation's Fourier coefficient of the
 logits at cluster $k$'s frequency; off: counted by their spread) and *per-input residuals* (a window
 neuron's gate error bounded with its residuals at the input, $E_i(a, b)$; off: with its largest
-residual over all inputs, $\bar E_i$, and so one κ per tier too). A switched-off idea also skips the
+residual over all inputs, $\bar E_i$, and so one κ per tier too); the last two, *loose outliers* and
+*minor clusters*, are about which neurons get arcs at all (below the table). A switched-off idea also skips the
 work it needed, so the brackets say what each idea costs as well as what it buys. The third column is the p = 113
 model with sixteen tiers, where it certifies close to half its inputs (eight tiers certify two fifths:
 *How far arc-signed reaches on each model*, below). Certified inputs,
