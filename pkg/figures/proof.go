@@ -14,7 +14,6 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/modadd/modadd/pkg/mechanism"
 	"github.com/modadd/modadd/pkg/proof"
 )
 
@@ -187,7 +186,7 @@ func Certified(c *proof.Certificate, p int) *Figure {
 
 // CertifiedByDistance plots, for each distance d = a − b, the share of the
 // p inputs at that distance that c certifies, against the smallest
-// |cos(w_k d/2)| over the frequencies ks (mechanism.HalfAngle): where one
+// |cos(w_k d/2)| over the frequencies ks (proof.ByDistance): where one
 // cluster's factor is small, its vote is weak and its windows are wide.
 // One point per distance; a map of p² inputs says the same less legibly
 // at large p, where certification follows d almost alone.
@@ -206,23 +205,13 @@ func CertifiedByDistance(c *proof.Certificate, p int, ks []int) *Figure {
 	return &Figure{Name: "proof-certified-by-distance", Plots: [][]*plot.Plot{{pl}}, Width: 7 * vg.Inch, Height: 4.5 * vg.Inch}
 }
 
-// byDistance is CertifiedByDistance's points: for each d, the smallest
-// |cos(w_k d/2)| over ks and the percentage of the inputs (a, a − d)
-// certified (certified[a·p + b]).
+// byDistance is CertifiedByDistance's points (proof.ByDistance): for each
+// d, the smallest |cos(w_k d/2)| over ks and the percentage of the inputs
+// there certified.
 func byDistance(certified []bool, p int, ks []int) plotter.XYs {
-	pts := make(plotter.XYs, p)
-	for d := 0; d < p; d++ {
-		least := 1.0
-		for _, k := range ks {
-			least = math.Min(least, mechanism.HalfAngle(k, d, p))
-		}
-		n := 0
-		for a := 0; a < p; a++ {
-			if certified[a*p+(a-d+p)%p] {
-				n++
-			}
-		}
-		pts[d] = plotter.XY{X: least, Y: 100 * float64(n) / float64(p)}
+	var pts plotter.XYs
+	for _, s := range proof.ByDistance(certified, p, ks) {
+		pts = append(pts, plotter.XY{X: s.Least, Y: 100 * s.Share})
 	}
 	return pts
 }

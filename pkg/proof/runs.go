@@ -3,11 +3,13 @@ package proof
 import (
 	"fmt"
 	"slices"
+
+	"github.com/modadd/modadd/pkg/mechanism"
 )
 
 // SignedRun is one arc-signed proof in brief, small enough to cache and
-// plot: the model's p, m and clusters (their count and sizes, every
-// cluster's, minor ones included), the strategy (its tiers and the ideas
+// plot: the model's p, m and clusters (their sizes, every cluster's,
+// minor ones included), the strategy (its tiers and the ideas
 // switched off), its FLOPs after folding and the preparation's part
 // of them, its arcs, the share of inputs it certifies (and of those, the
 // share the distance groups alone certify), the model's true accuracy, and
@@ -15,7 +17,6 @@ import (
 // and the share of (input, neuron) pairs in a window.
 type SignedRun struct {
 	P, M         int
-	Clusters     int
 	ClusterSizes []int // each cluster's neurons, in the model's order
 	Tiers        int
 	Without      Idea
@@ -30,6 +31,9 @@ type SignedRun struct {
 	MedianMargin float64
 	WindowShare  float64
 }
+
+// Clusters is the model's number of clusters.
+func (r SignedRun) Clusters() int { return len(r.ClusterSizes) }
 
 // PrepPerPM is the preparation's share of p²·m, c₁/p with c₁ its FLOPs
 // per (token value, neuron): no width brings the proof below it.
@@ -48,8 +52,8 @@ func (r SignedRun) Strategy() ArcSigned {
 	return ArcSigned{Tiers: r.Tiers, Without: r.Without, Waves: r.Waves}
 }
 
-// RunSigned proves m with each strategy and summarises the certificates;
-// a certificate that is not sound is an error.
+// RunSigned proves m with each strategy and summarises the certificates
+// (Summarize); a certificate that is not sound is an error.
 func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
 	var out []SignedRun
 	for _, s := range ss {
@@ -57,19 +61,29 @@ func RunSigned(m *Model, ss ...ArcSigned) ([]SignedRun, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !c.Sound {
-			return nil, fmt.Errorf("proof: %s is not sound on this model: a bound below the measured error", c.Strategy)
+		r, err := Summarize(m, s, c)
+		if err != nil {
+			return nil, err
 		}
-		sizes := make([]int, len(m.Clusters))
-		for j, cl := range m.Clusters {
-			sizes[j] = len(cl.Neurons)
-		}
-		out = append(out, SignedRun{P: m.P, M: m.M, Clusters: len(m.Clusters), ClusterSizes: sizes, Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves,
-			ProofFLOPs: c.ProofFLOPs, PrepFLOPs: int64(c.Details["prep_flops"]), Arcs: int(c.Details["arcs"]),
-			Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy,
-			Budget: c.Budget, MedianMargin: c.MedianMargin, WindowShare: c.Details["window_share"]})
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+// Summarize is c, s's certificate on m, in brief; a certificate that is
+// not sound is an error.
+func Summarize(m *Model, s ArcSigned, c *Certificate) (SignedRun, error) {
+	if !c.Sound {
+		return SignedRun{}, fmt.Errorf("proof: %s is not sound on this model: a bound below the measured error", c.Strategy)
+	}
+	sizes := make([]int, len(m.Clusters))
+	for j, cl := range m.Clusters {
+		sizes[j] = len(cl.Neurons)
+	}
+	return SignedRun{P: m.P, M: m.M, ClusterSizes: sizes, Tiers: max(s.Tiers, 1), Without: s.Without, Waves: s.Waves,
+		ProofFLOPs: c.ProofFLOPs, PrepFLOPs: int64(c.Details["prep_flops"]), Arcs: int(c.Details["arcs"]),
+		Certified: c.CertifiedAccuracy, ByGroups: c.Details["certified_by_distance_groups"], True: c.TrueAccuracy,
+		Budget: c.Budget, MedianMargin: c.MedianMargin, WindowShare: c.Details["window_share"]}, nil
 }
 
 // Ablations is arc-signed/T with every idea, then with each of Ideas
@@ -150,4 +164,30 @@ func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
 		cells = append(cells, line)
 	}
 	return header, cells
+}
+
+// DistanceShare is what a certificate proves at one distance d = a − b:
+// the share of the p inputs there it certifies, and Least, the smallest
+// |cos(w_k d/2)| over the clusters' frequencies (mechanism.HalfAngle),
+// the weakest cluster's vote at that distance.
+type DistanceShare struct{ Least, Share float64 }
+
+// ByDistance summarises certified (indexed a·p + b) per distance d, for
+// the clusters of frequencies ks.
+func ByDistance(certified []bool, p int, ks []int) []DistanceShare {
+	out := make([]DistanceShare, p)
+	for d := range out {
+		least := 1.0
+		for _, k := range ks {
+			least = min(least, mechanism.HalfAngle(k, d, p))
+		}
+		n := 0
+		for a := 0; a < p; a++ {
+			if certified[a*p+(a-d+p)%p] {
+				n++
+			}
+		}
+		out[d] = DistanceShare{Least: least, Share: float64(n) / float64(p)}
+	}
+	return out
 }

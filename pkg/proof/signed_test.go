@@ -707,8 +707,8 @@ func TestAblationTable(t *testing.T) {
 		}
 		// Two clusters of 32 neurons, two tiers each; the preparation is
 		// part of the proof, and at least its p·m residual checks.
-		if r.Clusters != 2 || !reflect.DeepEqual(r.ClusterSizes, []int{32, 32}) || r.Arcs != 4 || r.PrepFLOPs < int64(23*m.M) || r.PrepFLOPs >= r.ProofFLOPs || r.PrepPerPM() >= r.PerPM() {
-			t.Errorf("%s: %d clusters of %v neurons, %d arcs, preparation %d of %d FLOPs", s.Name(), r.Clusters, r.ClusterSizes, r.Arcs, r.PrepFLOPs, r.ProofFLOPs)
+		if r.Clusters() != 2 || !reflect.DeepEqual(r.ClusterSizes, []int{32, 32}) || r.Arcs != 4 || r.PrepFLOPs < int64(23*m.M) || r.PrepFLOPs >= r.ProofFLOPs || r.PrepPerPM() >= r.PerPM() {
+			t.Errorf("%s: %d clusters of %v neurons, %d arcs, preparation %d of %d FLOPs", s.Name(), r.Clusters(), r.ClusterSizes, r.Arcs, r.PrepFLOPs, r.ProofFLOPs)
 		}
 	}
 	header, cells := AblationTable([][]SignedRun{runs, runs[:1]})
@@ -1018,4 +1018,31 @@ func budgetTerm(c *Certificate, prefix string) float64 {
 		}
 	}
 	return math.NaN()
+}
+
+// TestByDistance: certifying exactly the inputs at even distances a − b
+// gives share 1 there and 0 elsewhere, one entry per distance, with the
+// weakest |cos(w_k d/2)| over ks.
+func TestByDistance(t *testing.T) {
+	const p = 11
+	ks := []int{2, 5}
+	cert := make([]bool, p*p)
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			cert[a*p+b] = ((a-b+p)%p)%2 == 0
+		}
+	}
+	got := ByDistance(cert, p, ks)
+	if len(got) != p {
+		t.Fatalf("%d distances, want %d", len(got), p)
+	}
+	for d, s := range got {
+		want := DistanceShare{Least: min(mechanism.HalfAngle(2, d, p), mechanism.HalfAngle(5, d, p))}
+		if d%2 == 0 {
+			want.Share = 1
+		}
+		if s != want {
+			t.Errorf("d = %d: %+v, want %+v", d, s, want)
+		}
+	}
 }

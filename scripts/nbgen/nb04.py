@@ -132,29 +132,30 @@ func gpuRuns() gpuProofs {
 			if err != nil {
 				return out, err
 			}
-			r, err := proof.RunSigned(m, proof.ArcSigned{}, proof.ArcSigned{Tiers: 4}, proof.ArcSigned{Without: proof.CrossTerms | proof.InputResiduals},
-				compact, proof.ArcSigned{Tiers: 2, Without: proof.MinorClusters},
-				proof.ArcSigned{Tiers: 2, Without: proof.InputKappa | proof.MinorClusters})
-			if err != nil {
-				return out, err
+			for _, s := range []proof.ArcSigned{{}, {Tiers: 4}, {Without: proof.CrossTerms | proof.InputResiduals},
+				compact, {Tiers: 2, Without: proof.MinorClusters}, {Tiers: 2, Without: proof.InputKappa | proof.MinorClusters}} {
+				c, err := s.Prove(m)
+				if err != nil {
+					return out, err
+				}
+				r, err := proof.Summarize(m, s, c)
+				if err != nil {
+					return out, err
+				}
+				out.Runs = append(out.Runs, r)
+				if s != compact || m.P != 331 {
+					continue
+				}
+				cls, err := compact.Clusters(m)
+				if err != nil {
+					return out, err
+				}
+				var ks []int
+				for _, cl := range cls {
+					ks = append(ks, cl.K)
+				}
+				out.Compact = &compactCert{Strategy: c.Strategy, P: m.P, Share: c.CertifiedAccuracy, Certified: c.Certified, Ks: ks}
 			}
-			out.Runs = append(out.Runs, r...)
-			if m.P != 331 {
-				continue
-			}
-			c, err := compact.Prove(m)
-			if err != nil {
-				return out, err
-			}
-			cls, err := compact.Clusters(m)
-			if err != nil {
-				return out, err
-			}
-			var ks []int
-			for _, cl := range cls {
-				ks = append(ks, cl.K)
-			}
-			out.Compact = &compactCert{Strategy: c.Strategy, P: m.P, Share: c.CertifiedAccuracy, Certified: c.Certified, Ks: ks}
 		}
 		return out, nil
 	})
@@ -274,25 +275,23 @@ for _, t := range []int{1, 2, 4, 8} {
 		d["prep_flops"]/float64(pm), d["per_input_flops"]/float64(pm), (d["group_flops"]+d["single_flops"])/float64(pm))
 	certs = append(certs, c)
 }
-// What one arc per cluster certifies, by how weak the weakest cluster is at d = a − b.
-var weak, strong [2]int // certified, all
-for k, ok := range certs[0].Certified {
-	d := (k/p - k%p + p) % p
-	least := 1.0
-	for _, cl := range m.Clusters {
-		least = min(least, mechanism.HalfAngle(cl.K, d, p))
-	}
+// What one arc per cluster certifies, by how weak the weakest cluster is at
+// d = a − b (every distance has p inputs: the mean share is the inputs').
+var ks []int
+for _, cl := range m.Clusters {
+	ks = append(ks, cl.K)
+}
+var weak, strong [2]float64 // summed share, distances
+for _, s := range proof.ByDistance(certs[0].Certified, p, ks) {
 	n := &strong
-	if least < 0.5 {
+	if s.Least < 0.5 {
 		n = &weak
 	}
+	n[0] += s.Share
 	n[1]++
-	if ok {
-		n[0]++
-	}
 }
 fmt.Printf("arc-signed certifies %.0f%% of the inputs where every cluster has |cos(w_k d/2)| ≥ 0.5, %.0f%% of the others\\n",
-	100*float64(strong[0])/float64(max(strong[1], 1)), 100*float64(weak[0])/float64(max(weak[1], 1)))
+	100*strong[0]/max(strong[1], 1), 100*weak[0]/max(weak[1], 1))
 nb.Show("04-budget-arc-signed", figures.Budget(certs[0]))
 nb.Show("04-certified-arc-signed", figures.Certified(certs[0], p))
 nb.Show("04-cost-arc-signed", figures.CostSplit("arc-signed at p = 59: where the proof FLOPs go", certs, pm))"""),
@@ -491,7 +490,7 @@ for j, r := range rows {
 	}
 	c1 := r.PrepPerPM() * float64(r.P)
 	fmt.Printf("p = %3d, m = %4d (accuracy %5.1f%%), %d clusters  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f = preparation c1/p = %3.0f/%d = %.2f + the rest %.2f\\n",
-		r.P, r.M, 100*r.True, r.Clusters, r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM(), r.PerPM()-r.PrepPerPM())
+		r.P, r.M, 100*r.True, r.Clusters(), r.Strategy().Name(), 100*r.Certified, r.PerPM(), c1, r.P, r.PrepPerPM(), r.PerPM()-r.PrepPerPM())
 }
 nb.Show("04-trained-widths", figures.CompactScaling("trained ReLU pizzas", rows))"""),
 ("markdown", r"""No trained proof at these sizes gets below $p^2 m$: the cheapest that certifies anything costs
@@ -532,7 +531,7 @@ for j, r := range big {
 		fmt.Printf("p = %d, m = %d: clusters of %v neurons\\n", r.P, r.M, r.ClusterSizes)
 	}
 	fmt.Printf("p = %3d, m = %4d, %d clusters, %2d arcs  %-50s certified %5.1f%%  proof FLOPs ÷ p²·m %5.2f (preparation %.2f)\\n",
-		r.P, r.M, r.Clusters, r.Arcs, r.Strategy().Name(), 100*r.Certified, r.PerPM(), r.PrepPerPM())
+		r.P, r.M, r.Clusters(), r.Arcs, r.Strategy().Name(), 100*r.Certified, r.PerPM(), r.PrepPerPM())
 	fmt.Printf("    largest terms: %s %.0f, %s %.0f; median margin %.1f; gates unknown in %.0f%% of (input, neuron) pairs\\n",
 		r.Budget[0].Name, r.Budget[0].Value, r.Budget[1].Name, r.Budget[1].Value, r.MedianMargin, 100*r.WindowShare)
 }
@@ -576,29 +575,18 @@ cluster's vote at that distance):"""),
 if cc := gpuRuns().Compact; cc != nil {
 	var full, some, weak, strong int
 	weakMax, strongMin := 0.0, 1.0 // the largest share certified among the weak distances, the smallest among the strong
-	for d := 0; d < cc.P; d++ {
-		n := 0
-		for a := 0; a < cc.P; a++ {
-			if cc.Certified[a*cc.P+(a-d+cc.P)%cc.P] {
-				n++
-			}
-		}
+	for _, s := range proof.ByDistance(cc.Certified, cc.P, cc.Ks) {
 		switch {
-		case n == cc.P:
+		case s.Share == 1:
 			full++
-		case n > 0:
+		case s.Share > 0:
 			some++
 		}
-		least := 1.0
-		for _, k := range cc.Ks {
-			least = min(least, mechanism.HalfAngle(k, d, cc.P))
+		if s.Least < 0.3 {
+			weak, weakMax = weak+1, max(weakMax, s.Share)
 		}
-		share := float64(n) / float64(cc.P)
-		if least < 0.3 {
-			weak, weakMax = weak+1, max(weakMax, share)
-		}
-		if least >= 0.6 {
-			strong, strongMin = strong+1, min(strongMin, share)
+		if s.Least >= 0.6 {
+			strong, strongMin = strong+1, min(strongMin, s.Share)
 		}
 	}
 	fmt.Printf("p = %d, %s, clusters k = %v: of the %d distances, %d certified at every input, %d at some, %d at none\\n",
