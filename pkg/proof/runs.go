@@ -173,8 +173,12 @@ func WavesTable(runs []SignedRun) (header []string, cells [][]string) {
 type DistanceShare struct{ Least, Share float64 }
 
 // ByDistance summarises certified (indexed a·p + b) per distance d, for
-// the clusters of frequencies ks.
+// the clusters of frequencies ks. It panics where certified is not p²
+// long: the flags are of another model.
 func ByDistance(certified []bool, p int, ks []int) []DistanceShare {
+	if p < 1 || len(certified) != p*p {
+		panic(fmt.Sprintf("proof: ByDistance: %d certified flags for p = %d, want p² = %d (a certificate of another model?)", len(certified), p, p*p))
+	}
 	out := make([]DistanceShare, p)
 	for d := range out {
 		least := 1.0

@@ -1045,4 +1045,10 @@ func TestByDistance(t *testing.T) {
 			t.Errorf("d = %d: %+v, want %+v", d, s, want)
 		}
 	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "want p² = 121") {
+			t.Errorf("flags of another p: recovered %v, want a panic naming p²", r)
+		}
+	}()
+	ByDistance(cert[:p*p-1], p, ks)
 }
